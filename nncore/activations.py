@@ -1,0 +1,70 @@
+"""Activations beside their derivatives, in one table (as scikit-learn's ``_base.py``).
+
+Each derivative is written in terms of the activation's *output* ``a`` (and the
+pre-activation ``z`` where that is simpler), which is what the forward pass caches.
+Leaf module: NumPy only.
+"""
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-z)) without overflow: exp is only ever taken of a non-positive number."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, shifted by the row maximum so exp never overflows."""
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def log_softmax(z: np.ndarray) -> np.ndarray:
+    shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+class Activation(NamedTuple):
+    forward: Callable[[np.ndarray], np.ndarray]           # z -> a
+    derivative: Callable[[np.ndarray, np.ndarray], np.ndarray]  # (z, a) -> da/dz
+    formula: str                                          # LaTeX, for the Concepts page
+    derivative_formula: str
+    use: str                                              # when to reach for it
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "relu": Activation(
+        lambda z: np.maximum(z, 0.0),
+        lambda z, a: (z > 0).astype(z.dtype),              # 0 at the kink, as torch does
+        r"\mathrm{ReLU}(z) = \max(0, z)",
+        r"\mathrm{ReLU}'(z) = \begin{cases}1 & z > 0\\ 0 & z \le 0\end{cases}",
+        "The default for hidden layers: cheap, and its gradient does not fade for positive z. "
+        "Units whose input stays negative stop learning ('dead ReLUs').",
+    ),
+    "tanh": Activation(
+        np.tanh,
+        lambda z, a: 1.0 - a * a,
+        r"\tanh(z) = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}",
+        r"\tanh'(z) = 1 - \tanh^2(z)",
+        "Zero-centred, so a good hidden activation for small networks; saturates (gradient near 0) "
+        "for large |z|.",
+    ),
+    "sigmoid": Activation(
+        sigmoid,
+        lambda z, a: a * (1.0 - a),
+        r"\sigma(z) = \frac{1}{1 + e^{-z}}",
+        r"\sigma'(z) = \sigma(z)\,(1 - \sigma(z))",
+        "The output of a binary classifier (a probability). As a hidden activation its gradient is at "
+        "most 1/4, so deep sigmoid stacks learn slowly (vanishing gradients).",
+    ),
+}
+
+SOFTMAX_FORMULA = r"\mathrm{softmax}(z)_k = \frac{e^{z_k}}{\sum_j e^{z_j}}"
+SOFTMAX_DERIVATIVE_FORMULA = (r"\frac{\partial\,\mathrm{softmax}_k}{\partial z_j} = "
+                              r"\mathrm{softmax}_k\,(\delta_{kj} - \mathrm{softmax}_j)")
+SOFTMAX_USE = ("The output of a classifier with more than two classes: turns scores into probabilities "
+               "that sum to 1. Paired with cross-entropy, its gradient is simply p - y.")

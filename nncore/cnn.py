@@ -1,0 +1,222 @@
+"""The seed's CNN, exactly its layers, trained from preloaded tensors.
+
+Recipes:
+- ``seed``: Adam at its default learning rate, batch 64, constant rate (the seed's set-up);
+- ``fast``: batch 256 with a one-cycle schedule, channels-last memory and bfloat16 autocast
+  where the processor computes it natively (measured by ``python -m nncore bench``).
+
+Evaluation runs under ``inference_mode`` in large batches, and the loss is summed over
+images, then divided by their number (the seed divided a sum of batch means by it).
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .config import CNNConfig
+from .history import History
+from .imagedata import ImageData, normalize
+
+BatchCallback = Callable[[int, int, float], Optional[bool]]   # (batches done, total, loss) -> stop?
+EpochCallback = Callable[[History], Optional[bool]]
+EVAL_BATCH = 2000
+
+
+class SeedCNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, 3)      # (B, 32, 26, 26)
+        self.conv2 = nn.Conv2d(32, 64, 3)     # (B, 64, 11, 11)
+        self.dropout = nn.Dropout2d()
+        self.fc1 = nn.Linear(1600, 100)
+        self.fc2 = nn.Linear(100, 10)
+
+    def features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """conv1's and conv2's maps after ReLU (before pooling): what 'inside the network' shows."""
+        a1 = F.relu(self.conv1(x))                       # (B, 32, 26, 26)
+        a2 = F.relu(self.conv2(F.max_pool2d(a1, 2)))     # (B, 64, 11, 11)
+        return a1, a2
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)       # (B, 32, 13, 13)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)       # (B, 64, 5, 5)
+        x = self.dropout(x)
+        x = torch.flatten(x, 1)                          # (B, 1600)
+        x = F.relu(self.fc1(x))                          # (B, 100)
+        return F.log_softmax(self.fc2(x), dim=1)         # (B, 10)
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device must be auto or cpu on this machine: CUDA is not available")
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def bf16_supported(device: torch.device) -> bool:
+    """Whether bfloat16 autocast runs natively (AVX-512 BF16/AMX on CPUs, Ampere+ on GPUs)."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    try:
+        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def layer_table(model: nn.Module | None = None) -> list[dict]:
+    """(layer, output shape, parameters) for one 28x28 image, in forward order."""
+    model = model or SeedCNN()
+    shapes = [("conv1 (3x3, 32) + ReLU", (32, 26, 26), model.conv1), ("max pool 2x2", (32, 13, 13), None),
+              ("conv2 (3x3, 64) + ReLU", (64, 11, 11), model.conv2), ("max pool 2x2", (64, 5, 5), None),
+              ("dropout2d (p=0.5)", (64, 5, 5), None), ("flatten", (1600,), None),
+              ("fc1 + ReLU", (100,), model.fc1), ("fc2 + log-softmax", (10,), model.fc2)]
+    return [{"layer": name, "output shape": "x".join(map(str, shape)),
+             "parameters": sum(p.numel() for p in m.parameters()) if m is not None else 0}
+            for name, shape, m in shapes]
+
+
+def architecture_dot() -> str:
+    """A Graphviz DOT diagram of the network (rendered in the browser by st.graphviz_chart)."""
+    rows = layer_table()
+    nodes = ['input [label="input\\n1x28x28"]']
+    for i, r in enumerate(rows):
+        label = f'{r["layer"]}\\n{r["output shape"]}' + (f'\\n{r["parameters"]:,} params' if r["parameters"] else "")
+        nodes.append(f'l{i} [label="{label}"]')
+    edges = " -> ".join(["input"] + [f"l{i}" for i in range(len(rows))])
+    return ("digraph CNN {\n rankdir=LR;\n node [shape=box, style=\"rounded,filled\", fillcolor=\"#eef3fb\", "
+            "fontname=Helvetica];\n " + ";\n ".join(nodes) + ";\n " + edges + ";\n}")
+
+
+def flops_per_image() -> int:
+    """Multiply-adds x2 of one forward pass, from the layer shapes (training is about 3x this)."""
+    conv1 = 26 * 26 * 32 * 9 * 1
+    conv2 = 11 * 11 * 64 * 9 * 32
+    return 2 * (conv1 + conv2 + 1600 * 100 + 100 * 10)
+
+
+@dataclass
+class CNNResult:
+    model: SeedCNN
+    history: History
+    test_accuracy: float
+    test_loss: float
+    train_seconds: float
+    images_per_second: float
+    device: str
+    n_train: int
+
+    def summary(self) -> dict:
+        return {"test_accuracy": self.test_accuracy, "test_loss": self.test_loss,
+                "train_seconds": round(self.train_seconds, 3),
+                "images_per_second": round(self.images_per_second, 1), "device": self.device}
+
+
+def _subset(images: torch.Tensor, labels: torch.Tensor, limit: int, seed: int):
+    if not limit or limit >= len(labels):
+        return images, labels
+    idx = torch.randperm(len(labels), generator=torch.Generator().manual_seed(seed))[:limit]
+    return images[idx], labels[idx]
+
+
+@torch.inference_mode()
+def predict_log_proba(model: nn.Module, images: torch.Tensor, device: torch.device | None = None,
+                      batch: int = EVAL_BATCH) -> torch.Tensor:
+    """uint8 (N, 28, 28) or normalised float (N, 1, 28, 28) -> log-probabilities (N, 10) on the CPU."""
+    device = device or next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    out = []
+    for lo in range(0, len(images), batch):
+        x = images[lo:lo + batch]
+        x = normalize(x) if x.dtype == torch.uint8 else x
+        out.append(model(x.to(device)).float().cpu())
+    model.train(was_training)
+    return torch.cat(out) if out else torch.empty(0, 10)
+
+
+def evaluate(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
+             device: torch.device | None = None) -> tuple[float, float]:
+    """(mean loss per image, accuracy): losses summed over images, then divided by their number."""
+    logp = predict_log_proba(model, images, device)
+    loss = F.nll_loss(logp, labels, reduction="sum").item() / len(labels)
+    return loss, (logp.argmax(1) == labels).float().mean().item()
+
+
+def train_cnn(data: ImageData, config: CNNConfig, *, model: SeedCNN | None = None,
+              on_batch: BatchCallback | None = None, on_epoch: EpochCallback | None = None) -> CNNResult:
+    """Train (or continue training) the CNN. Either callback returning True stops after that step,
+    keeping the model trained so far (history.status becomes "stopped")."""
+    device = pick_device(config.device)
+    fast = config.recipe == "fast"
+    x_train, y_train = _subset(data.train_images, data.train_labels, config.limit_train, config.seed)
+    n = len(y_train)
+    batch = config.effective_batch_size
+    steps_per_epoch = math.ceil(n / batch)
+    total = steps_per_epoch * config.epochs
+    generator = torch.Generator().manual_seed(config.seed)
+    memory_format = torch.channels_last if fast else torch.contiguous_format
+    use_bf16 = fast and bf16_supported(device)
+    with torch.random.fork_rng(devices=[]):       # dropout masks: seeded, global state restored after
+        torch.manual_seed(config.seed)
+        if model is None:
+            model = SeedCNN()
+        model = model.to(device, memory_format=memory_format)
+        opt = torch.optim.Adam(model.parameters(), lr=config.effective_learning_rate)
+        sched = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=config.effective_learning_rate,
+                                                     total_steps=total, pct_start=0.25)
+                 if fast else None)
+        x_all = normalize(x_train)                        # (N, 1, 28, 28) float32, once
+        history, elapsed, done, stop = History(), 0.0, 0, False
+        for epoch in range(1, config.epochs + 1):
+            start = time.perf_counter()
+            model.train()
+            order = torch.randperm(n, generator=generator)
+            loss_sum, correct = 0.0, 0
+            for lo in range(0, n, batch):
+                idx = order[lo:lo + batch]
+                xb = x_all[idx].to(device).contiguous(memory_format=memory_format)
+                yb = y_train[idx].to(device)
+                opt.zero_grad(set_to_none=True)
+                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
+                    out = model(xb)
+                loss = F.nll_loss(out.float(), yb)
+                loss.backward()
+                opt.step()
+                if sched is not None:
+                    sched.step()
+                done += 1
+                loss_sum += loss.item() * len(yb)
+                correct += int((out.argmax(1) == yb).sum())
+                if on_batch is not None and on_batch(done, total, loss.item()):
+                    stop = True
+                    break
+            seen = min(n, lo + batch)
+            elapsed += time.perf_counter() - start
+            val_loss, val_acc = evaluate(model, data.test_images, data.test_labels, device)
+            if not math.isfinite(loss_sum):
+                history.diverge(epoch, "the loss")
+                break
+            history.record(epoch, loss_sum / seen, correct / seen, val_loss, val_acc, elapsed)
+            if stop or (on_epoch is not None and on_epoch(history)):
+                history.status, history.message = "stopped", f"stopped during epoch {epoch}"
+                break
+    model.eval()
+    test_loss, test_acc = (history.last("val_loss"), history.last("val_accuracy")) if history.epoch \
+        else evaluate(model, data.test_images, data.test_labels, device)
+    images = done * batch if done < total else n * config.epochs
+    return CNNResult(model.to(memory_format=torch.contiguous_format), history, test_acc, test_loss,
+                     elapsed, images / elapsed if elapsed else 0.0, device.type, n)
+
+
+def confusion_matrix(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> np.ndarray:
+    from sklearn.metrics import confusion_matrix as sk_confusion
+    pred = predict_log_proba(model, images).argmax(1).numpy()
+    return sk_confusion(labels.numpy(), pred, labels=list(range(10)))

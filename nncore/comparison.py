@@ -1,0 +1,143 @@
+"""Train a lineup of models on one data set and collect everything the pages show.
+
+Out come each model's history, final metrics, parameter count, training time, and
+class probabilities on a mesh over the data's range: at the end (the decision
+boundary) and at a few snapshots during training.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+from sklearn.metrics import log_loss
+
+from .config import DataConfig, ModelSpec, ScratchConfig, SklearnConfig, TorchMLPConfig
+from .history import History
+from .reference import SklearnMLP
+from .scratch import ScratchNetwork
+from .toydata import ToyData, load_toy
+from .torch_mlp import TorchMLP
+
+MODEL_CLASSES = {ScratchConfig: ScratchNetwork, TorchMLPConfig: TorchMLP, SklearnConfig: SklearnMLP}
+
+# progress(model_index, spec, history) after each epoch of each model
+ProgressCallback = Callable[[int, ModelSpec, History], Optional[bool]]
+
+
+def build_model(spec: ModelSpec, data: ToyData):
+    return MODEL_CLASSES[type(spec.config)](spec.config, data.n_features, data.n_classes)
+
+
+@dataclass
+class Mesh:
+    xs: np.ndarray     # (R,) grid x coordinates, in scaled units
+    ys: np.ndarray     # (R,)
+
+    @classmethod
+    def for_data(cls, data: ToyData, resolution: int) -> "Mesh":
+        return cls(*data.mesh(resolution))
+
+    @property
+    def points(self) -> np.ndarray:
+        gx, gy = np.meshgrid(self.xs, self.ys)
+        return np.c_[gx.ravel(), gy.ravel()]            # (R*R, 2), row-major over ys
+
+    def grid(self, proba: np.ndarray) -> np.ndarray:
+        """(R*R, k) probabilities -> (R, R, k) float32, rows along ys."""
+        return proba.reshape(len(self.ys), len(self.xs), -1).astype(np.float32)
+
+
+@dataclass
+class ModelResult:
+    spec: ModelSpec
+    history: History
+    parameters: int
+    train_seconds: float
+    test_accuracy: Optional[float]       # None when the model diverged
+    train_loss: Optional[float]
+    test_loss: Optional[float]
+    boundary: Optional[np.ndarray]       # (R, R, n_classes) probabilities on the mesh
+    snapshots: list[tuple[int, np.ndarray]] = field(default_factory=list)  # (epoch, probabilities)
+
+    @property
+    def status(self) -> str:
+        return self.history.status
+
+    def summary(self) -> dict:
+        """The command line's per-model JSON."""
+        return {"name": self.spec.name, "framework": self.spec.framework,
+                "test_accuracy": self.test_accuracy, "train_loss": self.train_loss,
+                "test_loss": self.test_loss, "epochs": self.history.epochs_run,
+                "train_seconds": round(self.train_seconds, 4), "parameters": self.parameters,
+                "status": "diverged" if self.status == "diverged" else "ok"}
+
+
+@dataclass
+class Comparison:
+    data: ToyData
+    mesh: Mesh
+    results: list[ModelResult]
+
+    def summary(self) -> dict:
+        return {"dataset": self.data.summary(), "models": [r.summary() for r in self.results]}
+
+
+def _metrics(model, data: ToyData):
+    p_train, p_test = model.predict_proba(data.X_train), model.predict_proba(data.X_test)
+    if not (np.isfinite(p_train).all() and np.isfinite(p_test).all()):
+        return None, None, None
+    labels = list(range(data.n_classes))
+    return (float(np.mean(p_test.argmax(1) == data.y_test)),
+            float(log_loss(data.y_train, p_train, labels=labels)),
+            float(log_loss(data.y_test, p_test, labels=labels)))
+
+
+def snapshot_epochs(epochs: int, snapshots: int) -> set[int]:
+    """About ``snapshots`` evenly spaced epochs, always including the first and the last."""
+    if snapshots <= 0:
+        return set()
+    return {int(round(e)) for e in np.linspace(1, epochs, min(snapshots, epochs))}
+
+
+def train_model(spec: ModelSpec, data: ToyData, mesh: Mesh, *, snapshots: int = 10,
+                on_epoch: Callable[[History], Optional[bool]] | None = None) -> ModelResult:
+    """Train one model and measure it."""
+    model = build_model(spec, data)
+    wanted = snapshot_epochs(spec.config.epochs, snapshots)
+    shots: list[tuple[int, np.ndarray]] = []
+    points = mesh.points
+
+    def callback(history: History):
+        epoch = history.epoch[-1]
+        if epoch in wanted:
+            shots.append((epoch, mesh.grid(model.predict_proba(points))))
+        return on_epoch(history) if on_epoch is not None else None
+
+    history = model.fit(data.X_train, data.y_train, data.X_test, data.y_test, on_epoch=callback)
+    acc, train_loss, test_loss = (None, None, None) if history.status == "diverged" else _metrics(model, data)
+    if acc is None and history.status != "diverged":
+        history.diverge(history.epochs_run, "a prediction")
+    boundary = mesh.grid(model.predict_proba(points)) if acc is not None else None
+    seconds = history.seconds[-1] if history.seconds else 0.0
+    return ModelResult(spec, history, model.n_parameters, seconds, acc, train_loss, test_loss,
+                       boundary, shots)
+
+
+def compare(data_config: DataConfig, lineup: Sequence[ModelSpec], *, snapshots: int = 10,
+            resolution: int = 60, on_progress: ProgressCallback | None = None) -> Comparison:
+    """Train every model in ``lineup`` on the same data; return their results in lineup order."""
+    if not lineup:
+        raise ValueError("lineup must hold at least one model")
+    data = load_toy(data_config)
+    mesh = Mesh.for_data(data, resolution)
+    results = []
+    for i, spec in enumerate(lineup):
+        cb = (lambda h, i=i, spec=spec: on_progress(i, spec, h)) if on_progress else None
+        results.append(train_model(spec, data, mesh, snapshots=snapshots, on_epoch=cb))
+    return Comparison(data, mesh, results)
+
+
+def finite_or_none(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(x) else x

@@ -1,0 +1,46 @@
+"""Per-epoch record of a training run. Leaf module: imports nothing of ours."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+
+@dataclass
+class History:
+    """What each epoch measured. Lists stay aligned: one entry per finished epoch."""
+    epoch: list[int] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    train_accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)   # cumulative training time at epoch end
+    status: str = "ok"                                   # ok, diverged or stopped
+    message: str = ""                                    # why, when status is not ok
+
+    def record(self, epoch: int, train_loss: float, train_accuracy: float, val_loss: float,
+               val_accuracy: float, seconds: float) -> None:
+        self.epoch.append(int(epoch))
+        self.train_loss.append(float(train_loss))
+        self.train_accuracy.append(float(train_accuracy))
+        self.val_loss.append(float(val_loss))
+        self.val_accuracy.append(float(val_accuracy))
+        self.seconds.append(float(seconds))
+
+    def diverge(self, epoch: int, what: str) -> None:
+        self.status = "diverged"
+        self.message = (f"{what} became NaN or infinite at epoch {epoch}: "
+                        "lower the learning rate, or use a smaller initialisation.")
+
+    @property
+    def epochs_run(self) -> int:
+        return len(self.epoch)
+
+    def last(self, name: str) -> float:
+        values = getattr(self, name)
+        return values[-1] if values else math.nan
+
+    def rows(self) -> list[dict]:
+        """One dict per epoch (for JSON and data frames)."""
+        return [dict(epoch=e, train_loss=tl, train_accuracy=ta, val_loss=vl, val_accuracy=va, seconds=s)
+                for e, tl, ta, vl, va, s in zip(self.epoch, self.train_loss, self.train_accuracy,
+                                                self.val_loss, self.val_accuracy, self.seconds)]

@@ -1,0 +1,188 @@
+"""The from-scratch NumPy network: the seed's ``NeuralNetwork`` grown up.
+
+Forward and backward sit side by side: the forward pass caches exactly what the
+backward pass needs (each layer's input ``A[i]`` and pre-activation ``Z[i]``).
+
+Output and loss: two classes use one sigmoid unit with binary cross-entropy,
+more classes use softmax with cross-entropy. With either pairing the gradient of
+the mean loss with respect to the output logits is ``(p - y) / n``, which is
+why the backward pass starts from there. Losses are computed from logits
+(softplus / log-sum-exp), so large logits never overflow.
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable, Optional
+
+import numpy as np
+
+from .activations import ACTIVATIONS, log_softmax, sigmoid, softmax
+from .config import ScratchConfig
+from .history import History
+
+EpochCallback = Callable[[History], Optional[bool]]   # return True to stop early
+
+
+def _softplus(z: np.ndarray) -> np.ndarray:
+    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+
+
+class ScratchNetwork:
+    """A multilayer perceptron with hand-written backprop. Learned state ends in ``_``."""
+
+    framework = "numpy"
+
+    def __init__(self, config: ScratchConfig, n_features: int, n_classes: int,
+                 dtype: type = np.float64):
+        if n_classes < 2:
+            raise ValueError(f"n_classes must be at least 2, got {n_classes}")
+        self.config = config
+        self.n_classes = n_classes
+        self.dtype = dtype
+        self.binary = n_classes == 2
+        self.sizes = (n_features, *config.hidden, 1 if self.binary else n_classes)
+        self.activation = ACTIVATIONS[config.activation]
+        self.rng = np.random.default_rng(config.seed)
+        self.coefs_: list[np.ndarray] = []
+        self.intercepts_: list[np.ndarray] = []
+        for fan_in, fan_out in zip(self.sizes[:-1], self.sizes[1:]):
+            self.coefs_.append(self._init_weights(fan_in, fan_out).astype(dtype))
+            self.intercepts_.append(np.zeros(fan_out, dtype=dtype))
+        self.history_ = History()
+
+    def _init_weights(self, fan_in: int, fan_out: int) -> np.ndarray:
+        if self.config.init == "seed":       # the seed's 0.01 * N(0, 1): too small to break symmetry well
+            return 0.01 * self.rng.standard_normal((fan_in, fan_out))
+        if self.config.init == "he":         # keeps ReLU activations' variance constant
+            return self.rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)
+        bound = np.sqrt(6.0 / (fan_in + fan_out))   # Glorot / Xavier uniform
+        return self.rng.uniform(-bound, bound, (fan_in, fan_out))
+
+    @property
+    def n_parameters(self) -> int:
+        return sum(w.size + b.size for w, b in zip(self.coefs_, self.intercepts_))
+
+    # --- forward and backward -------------------------------------------------------------------
+
+    def _forward(self, X: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Return (Z, A): Z[i] is layer i's pre-activation, A[i] its input; Z[-1] are the logits."""
+        A, Z = [X], []
+        last = len(self.coefs_) - 1
+        for i, (W, b) in enumerate(zip(self.coefs_, self.intercepts_)):
+            z = A[i] @ W + b                       # (n, sizes[i+1])
+            Z.append(z)
+            if i < last:
+                A.append(self.activation.forward(z))
+        return Z, A
+
+    def _data_loss(self, logits: np.ndarray, y: np.ndarray) -> float:
+        if self.binary:                            # BCE from logits: softplus(z) - y z
+            z = logits[:, 0]
+            return float(np.mean(_softplus(z) - y * z))
+        return float(-np.mean(log_softmax(logits)[np.arange(len(y)), y]))
+
+    def _penalty(self) -> float:
+        l2 = self.config.l2
+        return 0.5 * l2 * sum(float(np.sum(W * W)) for W in self.coefs_) if l2 else 0.0
+
+    def _backward(self, Z: list[np.ndarray], A: list[np.ndarray], y: np.ndarray):
+        """Gradients of the mean loss (plus L2) with respect to every weight and bias."""
+        n = len(y)
+        if self.binary:
+            delta = (sigmoid(Z[-1]) - y[:, None]) / n          # dL/dz_out, (n, 1)
+        else:
+            delta = softmax(Z[-1])
+            delta[np.arange(n), y] -= 1.0
+            delta /= n                                         # (n, k)
+        grads_W, grads_b = [None] * len(self.coefs_), [None] * len(self.coefs_)
+        for i in range(len(self.coefs_) - 1, -1, -1):
+            grads_W[i] = A[i].T @ delta                        # (sizes[i], sizes[i+1])
+            if self.config.l2:
+                grads_W[i] += self.config.l2 * self.coefs_[i]
+            grads_b[i] = delta.sum(axis=0)
+            if i > 0:                                          # through W, then the activation
+                delta = (delta @ self.coefs_[i].T) * self.activation.derivative(Z[i - 1], A[i])
+        return grads_W, grads_b
+
+    def loss_and_gradients(self, X: np.ndarray, y: np.ndarray):
+        """(loss including L2, weight gradients, bias gradients): what the gradient check compares."""
+        Z, A = self._forward(np.asarray(X, dtype=self.dtype))
+        loss = self._data_loss(Z[-1], y) + self._penalty()
+        return loss, *self._backward(Z, A, y)
+
+    # --- training -------------------------------------------------------------------------------
+
+    def _evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        logits = self._forward(X)[0][-1]
+        return self._data_loss(logits, y), float(np.mean(self._labels(logits) == y))
+
+    def _labels(self, logits: np.ndarray) -> np.ndarray:
+        return (logits[:, 0] > 0).astype(np.int64) if self.binary else logits.argmax(axis=1)
+
+    def fit(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None = None,
+            y_val: np.ndarray | None = None, on_epoch: EpochCallback | None = None) -> History:
+        """Gradient descent (full batch when batch_size is 0), with optional momentum and L2.
+
+        ``on_epoch(history)`` runs after every epoch; returning True stops training.
+        A loss or weight that becomes NaN or infinite stops training with status "diverged".
+        """
+        cfg = self.config
+        X = np.asarray(X, dtype=self.dtype)
+        y = np.asarray(y, dtype=np.int64)
+        has_val = X_val is not None and y_val is not None
+        if has_val:
+            X_val, y_val = np.asarray(X_val, dtype=self.dtype), np.asarray(y_val, dtype=np.int64)
+        n = len(y)
+        batch = n if cfg.batch_size in (0, None) or cfg.batch_size >= n else cfg.batch_size
+        velocity_W = [np.zeros_like(W) for W in self.coefs_]
+        velocity_b = [np.zeros_like(b) for b in self.intercepts_]
+        history = self.history_ = History()
+        elapsed = 0.0
+        with np.errstate(over="ignore", invalid="ignore"):
+            for epoch in range(1, cfg.epochs + 1):
+                start = time.perf_counter()
+                order = self.rng.permutation(n) if batch < n else None
+                loss_sum, correct = 0.0, 0
+                for lo in range(0, n, batch):
+                    idx = order[lo:lo + batch] if order is not None else slice(None)
+                    Xb, yb = X[idx], y[idx]
+                    Z, A = self._forward(Xb)
+                    loss_sum += self._data_loss(Z[-1], yb) * len(yb)
+                    correct += int(np.sum(self._labels(Z[-1]) == yb))
+                    grads_W, grads_b = self._backward(Z, A, yb)
+                    for i in range(len(self.coefs_)):
+                        if cfg.momentum:
+                            velocity_W[i] *= cfg.momentum
+                            velocity_W[i] -= cfg.learning_rate * grads_W[i]
+                            velocity_b[i] *= cfg.momentum
+                            velocity_b[i] -= cfg.learning_rate * grads_b[i]
+                            self.coefs_[i] += velocity_W[i]
+                            self.intercepts_[i] += velocity_b[i]
+                        else:
+                            self.coefs_[i] -= cfg.learning_rate * grads_W[i]
+                            self.intercepts_[i] -= cfg.learning_rate * grads_b[i]
+                train_loss = loss_sum / n
+                val_loss, val_acc = self._evaluate(X_val, y_val) if has_val else (np.nan, np.nan)
+                elapsed += time.perf_counter() - start
+                if not np.isfinite(train_loss) or not all(np.isfinite(W).all() for W in self.coefs_):
+                    history.diverge(epoch, "the loss")
+                    break
+                history.record(epoch, train_loss, correct / n, val_loss, val_acc, elapsed)
+                if on_epoch is not None and on_epoch(history):
+                    history.status, history.message = "stopped", f"stopped after epoch {epoch}"
+                    break
+        return history
+
+    # --- prediction -----------------------------------------------------------------------------
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Class probabilities, (n, n_classes)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            logits = self._forward(np.asarray(X, dtype=self.dtype))[0][-1]
+        if self.binary:
+            p = sigmoid(logits[:, 0])
+            return np.column_stack([1.0 - p, p])
+        return softmax(logits)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return self.predict_proba(X).argmax(axis=1)

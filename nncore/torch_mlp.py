@@ -1,0 +1,160 @@
+"""The seed's PyTorch MLP, configurable, with the same history and callbacks as the scratch net.
+
+Per hidden layer: Linear -> activation -> BatchNorm1d -> Dropout (the seed's order).
+The output layer gives logits; the loss is ``BCEWithLogitsLoss`` (two classes) or
+``CrossEntropyLoss`` (more), the numerically stable forms of the seed's
+Sigmoid + BCELoss. All randomness (initial weights, dropout masks, batch order)
+comes from one ``torch.Generator`` seeded from the config, never torch's global
+generator, so concurrent sessions cannot disturb each other's numbers.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from .config import TorchMLPConfig
+from .history import History
+from .scratch import EpochCallback
+
+TORCH_ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
+
+
+class SeededDropout(nn.Module):
+    """``nn.Dropout`` drawing its masks from a given generator instead of the global one."""
+
+    def __init__(self, p: float, generator: torch.Generator):
+        super().__init__()
+        self.p, self.generator = p, generator
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0:
+            return x
+        keep = torch.rand(x.shape, generator=self.generator, dtype=x.dtype) >= self.p
+        return x * keep / (1.0 - self.p)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+def build_mlp(config: TorchMLPConfig, n_features: int, n_outputs: int,
+              generator: torch.Generator) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    width = n_features
+    for h in config.hidden:
+        layers += [nn.Linear(width, h), TORCH_ACTIVATIONS[config.activation]()]
+        if config.batch_norm:
+            layers.append(nn.BatchNorm1d(h))
+        if config.dropout > 0:
+            layers.append(SeededDropout(config.dropout, generator))
+        width = h
+    layers.append(nn.Linear(width, n_outputs))
+    model = nn.Sequential(*layers)
+    with torch.no_grad():                      # PyTorch's default Linear init, from our generator
+        for m in model:
+            if isinstance(m, nn.Linear):
+                bound = 1.0 / math.sqrt(m.in_features)
+                m.weight.copy_(torch.rand(m.weight.shape, generator=generator) * 2 * bound - bound)
+                m.bias.copy_(torch.rand(m.bias.shape, generator=generator) * 2 * bound - bound)
+    return model
+
+
+class TorchMLP:
+    framework = "torch"
+
+    def __init__(self, config: TorchMLPConfig, n_features: int, n_classes: int):
+        if n_classes < 2:
+            raise ValueError(f"n_classes must be at least 2, got {n_classes}")
+        self.config = config
+        self.n_classes = n_classes
+        self.binary = n_classes == 2
+        self.generator = torch.Generator().manual_seed(config.seed)
+        self.model = build_mlp(config, n_features, 1 if self.binary else n_classes, self.generator)
+        self.history_ = History()
+
+    @property
+    def n_parameters(self) -> int:
+        return sum(p.numel() for p in self.model.parameters())
+
+    def _loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        if self.binary:
+            return nn.functional.binary_cross_entropy_with_logits(logits[:, 0], y.float())
+        return nn.functional.cross_entropy(logits, y)
+
+    def _labels(self, logits: torch.Tensor) -> torch.Tensor:
+        return (logits[:, 0] > 0).long() if self.binary else logits.argmax(dim=1)
+
+    def _optimizer(self) -> torch.optim.Optimizer:
+        c = self.config
+        if c.optimizer == "adam":
+            return torch.optim.Adam(self.model.parameters(), lr=c.learning_rate, weight_decay=c.l2)
+        return torch.optim.SGD(self.model.parameters(), lr=c.learning_rate, momentum=c.momentum,
+                               weight_decay=c.l2)
+
+    def fit(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None = None,
+            y_val: np.ndarray | None = None, on_epoch: EpochCallback | None = None) -> History:
+        cfg = self.config
+        Xt = torch.as_tensor(np.asarray(X), dtype=torch.float32)
+        yt = torch.as_tensor(np.asarray(y), dtype=torch.long)
+        has_val = X_val is not None and y_val is not None
+        if has_val:
+            Xv = torch.as_tensor(np.asarray(X_val), dtype=torch.float32)
+            yv = torch.as_tensor(np.asarray(y_val), dtype=torch.long)
+        n = len(yt)
+        batch = n if cfg.batch_size in (0, None) or cfg.batch_size >= n else cfg.batch_size
+        opt = self._optimizer()
+        history = self.history_ = History()
+        elapsed = 0.0
+        for epoch in range(1, cfg.epochs + 1):
+            start = time.perf_counter()
+            self.model.train()
+            order = torch.randperm(n, generator=self.generator) if batch < n else None
+            loss_sum, correct, seen = 0.0, 0, 0
+            for lo in range(0, n, batch):
+                idx = order[lo:lo + batch] if order is not None else slice(None)
+                xb, yb = Xt[idx], yt[idx]
+                if cfg.batch_norm and len(yb) < 2:    # BatchNorm cannot train on one example
+                    continue
+                opt.zero_grad(set_to_none=True)
+                logits = self.model(xb)
+                loss = self._loss(logits, yb)
+                loss.backward()
+                opt.step()
+                loss_sum += loss.item() * len(yb)
+                correct += int((self._labels(logits.detach()) == yb).sum())
+                seen += len(yb)
+            train_loss = loss_sum / seen
+            val_loss, val_acc = math.nan, math.nan
+            if has_val:
+                self.model.eval()
+                with torch.inference_mode():
+                    logits = self.model(Xv)
+                    val_loss = self._loss(logits, yv).item()
+                    val_acc = (self._labels(logits) == yv).float().mean().item()
+            elapsed += time.perf_counter() - start
+            if not math.isfinite(train_loss) or not all(torch.isfinite(p).all() for p in self.model.parameters()):
+                history.diverge(epoch, "the loss")
+                break
+            history.record(epoch, train_loss, correct / seen, val_loss, val_acc, elapsed)
+            if on_epoch is not None and on_epoch(history):
+                history.status, history.message = "stopped", f"stopped after epoch {epoch}"
+                break
+        self.model.eval()
+        return history
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        was_training = self.model.training
+        self.model.eval()
+        with torch.inference_mode():
+            logits = self.model(torch.as_tensor(np.asarray(X), dtype=torch.float32))
+        self.model.train(was_training)
+        if self.binary:
+            p = torch.sigmoid(logits[:, 0]).double().numpy()
+            return np.column_stack([1.0 - p, p])
+        return torch.softmax(logits.double(), dim=1).numpy()
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return self.predict_proba(X).argmax(axis=1)

@@ -1,0 +1,87 @@
+"""Two-dimensional toy data: moons, circles, XOR and a three-class spiral.
+
+Points come from scikit-learn where it has the set; the split is stratified and
+the scaler is fitted on the training part only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.datasets import make_circles, make_moons
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from .config import DataConfig
+
+
+@dataclass
+class ToyData:
+    config: DataConfig
+    X_train: np.ndarray   # (n_train, 2), scaled
+    y_train: np.ndarray   # (n_train,) int labels 0..n_classes-1
+    X_test: np.ndarray    # (n_test, 2), scaled with the training part's scaler
+    y_test: np.ndarray
+    scaler: StandardScaler
+
+    @property
+    def n_classes(self) -> int:
+        return int(max(self.y_train.max(), self.y_test.max())) + 1
+
+    @property
+    def n_features(self) -> int:
+        return self.X_train.shape[1]
+
+    def summary(self) -> dict:
+        c = self.config
+        return {"name": c.name, "n_samples": c.n_samples, "noise": c.noise, "test_fraction": c.test_fraction,
+                "seed": c.seed, "n_train": len(self.y_train), "n_test": len(self.y_test),
+                "n_classes": self.n_classes}
+
+    def mesh(self, resolution: int = 80, margin: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+        """Grid axes covering both splits plus a margin: (xs, ys), each (resolution,)."""
+        X = np.vstack([self.X_train, self.X_test])
+        lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
+        return np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
+
+
+def _xor(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    X = rng.uniform(-1.0, 1.0, size=(n, 2))
+    X += np.sign(X) * 0.05                                 # keep a small gap around the axes
+    y = (X[:, 0] * X[:, 1] < 0).astype(int)
+    return X + rng.normal(0.0, noise, size=X.shape), y
+
+
+def _spiral(n: int, noise: float, rng: np.random.Generator, classes: int = 3):
+    per = np.full(classes, n // classes)
+    per[: n % classes] += 1
+    X, y = [], []
+    for k, m in enumerate(per):
+        r = np.linspace(0.05, 1.0, m)
+        t = np.linspace(k * 2 * np.pi / classes, k * 2 * np.pi / classes + 1.75 * np.pi, m)
+        pts = np.c_[r * np.sin(t), r * np.cos(t)]
+        X.append(pts + rng.normal(0.0, noise * 0.5, size=pts.shape))
+        y.append(np.full(m, k))
+    return np.vstack(X), np.concatenate(y)
+
+
+def generate(config: DataConfig) -> tuple[np.ndarray, np.ndarray]:
+    """All points and labels, before splitting."""
+    n, noise, seed = config.n_samples, config.noise, config.seed
+    if config.name == "moons":
+        return make_moons(n_samples=n, noise=noise, random_state=seed)
+    if config.name == "circles":
+        return make_circles(n_samples=n, noise=noise, factor=0.5, random_state=seed)
+    rng = np.random.default_rng(seed)
+    if config.name == "xor":
+        return _xor(n, noise, rng)
+    return _spiral(n, noise, rng)
+
+
+def load_toy(config: DataConfig) -> ToyData:
+    X, y = generate(config)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=config.test_fraction, stratify=y, random_state=config.seed)
+    scaler = StandardScaler().fit(X_train)
+    return ToyData(config, scaler.transform(X_train), y_train.astype(np.int64),
+                   scaler.transform(X_test), y_test.astype(np.int64), scaler)
