@@ -1,5 +1,14 @@
-"""Entry point: page config and navigation, nothing else."""
+"""Entry point: page config, heavy imports once at start-up, and navigation. Nothing else."""
 import streamlit as st
 
+# Import the heavy libraries once per process, before any session's first rerun: many sessions
+# racing on a lazy first import can see half-initialised modules.
+import nncore.preload  # noqa: F401
+
 st.set_page_config(page_title="Neural network classroom", page_icon="🧠", layout="wide")
-st.title("Neural network classroom")
+st.navigation([
+    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
+    st.Page("pages/moons.py", title="Moons comparison", icon="🌙", url_path="moons"),
+    st.Page("pages/mnist.py", title="MNIST CNN", icon="✍️", url_path="mnist"),
+    st.Page("pages/concepts.py", title="Concepts", icon="📐", url_path="concepts"),
+]).run()

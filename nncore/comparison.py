@@ -6,14 +6,14 @@ boundary) and at a few snapshots during training.
 """
 from __future__ import annotations
 
-import math
+import dataclasses
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence
+from typing import Callable, MutableMapping, Optional, Sequence
 
 import numpy as np
 from sklearn.metrics import log_loss
 
-from .config import DataConfig, ModelSpec, ScratchConfig, SklearnConfig, TorchMLPConfig
+from .config import DataConfig, ModelSpec, config_key, ScratchConfig, SklearnConfig, TorchMLPConfig
 from .history import History
 from .reference import SklearnMLP
 from .scratch import ScratchNetwork
@@ -125,19 +125,41 @@ def train_model(spec: ModelSpec, data: ToyData, mesh: Mesh, *, snapshots: int = 
                        boundary, shots)
 
 
+def result_key(data_config: DataConfig, spec: ModelSpec, snapshots: int, resolution: int) -> str:
+    """What a trained result depends on: data, model config (seed included) and mesh settings."""
+    return config_key(data_config, spec.config, snapshots, resolution)
+
+
 def compare(data_config: DataConfig, lineup: Sequence[ModelSpec], *, snapshots: int = 10,
-            resolution: int = 60, on_progress: ProgressCallback | None = None) -> Comparison:
-    """Train every model in ``lineup`` on the same data; return their results in lineup order."""
+            resolution: int = 60, on_progress: ProgressCallback | None = None,
+            cache: MutableMapping[str, ModelResult] | None = None) -> Comparison:
+    """Train every model in ``lineup`` on the same data; return their results in lineup order.
+
+    With a ``cache`` (key -> result), a model whose data and config were trained before is
+    reused, not retrained; a renamed model keeps its result under its new name.
+    """
     if not lineup:
         raise ValueError("lineup must hold at least one model")
     data = load_toy(data_config)
     mesh = Mesh.for_data(data, resolution)
     results = []
     for i, spec in enumerate(lineup):
+        key = result_key(data_config, spec, snapshots, resolution)
+        if cache is not None and key in cache:
+            results.append(dataclasses.replace(cache[key], spec=spec))
+            continue
         cb = (lambda h, i=i, spec=spec: on_progress(i, spec, h)) if on_progress else None
-        results.append(train_model(spec, data, mesh, snapshots=snapshots, on_epoch=cb))
+        result = train_model(spec, data, mesh, snapshots=snapshots, on_epoch=cb)
+        if cache is not None and result.status != "stopped":
+            cache[key] = result
+        results.append(result)
     return Comparison(data, mesh, results)
 
 
-def finite_or_none(x: float | None) -> float | None:
-    return None if x is None or not math.isfinite(x) else x
+def leaderboard(results: Sequence[ModelResult]) -> list[dict]:
+    """One row per model, best test accuracy first (diverged models last)."""
+    rows = [{"model": r.spec.name, "framework": r.spec.framework,
+             "test accuracy": r.test_accuracy, "train loss": r.train_loss, "test loss": r.test_loss,
+             "epochs": r.history.epochs_run, "train seconds": round(r.train_seconds, 3),
+             "parameters": r.parameters, "status": r.status} for r in results]
+    return sorted(rows, key=lambda row: -(row["test accuracy"] if row["test accuracy"] is not None else -1))

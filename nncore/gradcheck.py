@@ -101,3 +101,12 @@ def gradcheck(hidden: tuple[int, ...] = (5, 4), n: int = 12, l2: float = 1e-3, s
             y = rng.integers(0, n_classes, n)
             rows.append(check_network(net, X, y))
     return rows
+
+
+def check_config(config: ScratchConfig, n_classes: int, n: int = 12, seed: int = 0) -> GradCheckRow:
+    """The check for one scratch network set-up (its layers, activation and L2), on random data."""
+    rng = np.random.default_rng(seed)
+    net = ScratchNetwork(config.replace(init="xavier" if config.init == "seed" else config.init), 2, n_classes)
+    for b in net.intercepts_:
+        b += rng.normal(0, 0.1, b.shape)
+    return check_network(net, rng.normal(size=(n, 2)), rng.integers(0, n_classes, n))

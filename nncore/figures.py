@@ -1,0 +1,149 @@
+"""Pure functions from results to Plotly figures: no Streamlit, no training, no I/O."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .activations import ACTIVATIONS, softmax
+from .history import History
+from .toydata import ToyData
+
+CLASS_COLORS = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e")     # red, blue, green, ...
+MODEL_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
+FONT = dict(size=15)
+
+
+def _layout(fig: go.Figure, title: str = "", height: int = 380) -> go.Figure:
+    fig.update_layout(title=dict(text=title, x=0.02), height=height, margin=dict(l=10, r=10, t=50, b=10),
+                      font=FONT, template="plotly_white", legend=dict(orientation="h", y=-0.12))
+    return fig
+
+
+def _points(fig: go.Figure, data: ToyData, show_legend: bool = True, row=None, col=None) -> None:
+    """Train points as filled circles, test points as white-edged crosses, coloured by class."""
+    for k in range(data.n_classes):
+        for split, X, y, symbol in (("train", data.X_train, data.y_train, "circle"),
+                                    ("test", data.X_test, data.y_test, "x")):
+            pts = X[y == k]
+            fig.add_trace(go.Scatter(
+                x=pts[:, 0].round(3), y=pts[:, 1].round(3), mode="markers", name=f"class {k} ({split})",
+                legendgroup=f"{split}{k}", showlegend=show_legend,
+                marker=dict(color=CLASS_COLORS[k], symbol=symbol, size=6 if split == "train" else 8,
+                            line=dict(width=1, color="white" if split == "train" else "black")),
+                hoverinfo="skip"), row=row, col=col)
+
+
+def data_figure(data: ToyData) -> go.Figure:
+    fig = go.Figure()
+    _points(fig, data)
+    fig.update_xaxes(title="x1 (scaled)")
+    fig.update_yaxes(title="x2 (scaled)", scaleanchor="x")
+    return _layout(fig, f"{data.config.name}: {len(data.y_train)} train (●), {len(data.y_test)} test (✕)")
+
+
+def _boundary_trace(xs: np.ndarray, ys: np.ndarray, proba: np.ndarray, show_scale: bool) -> go.Heatmap:
+    """Two classes: P(class 1) from red through white to blue. More: the winning class, shaded by confidence."""
+    if proba.shape[-1] == 2:
+        return go.Heatmap(x=xs.round(3), y=ys.round(3), z=proba[..., 1].round(3), zmin=0, zmax=1,
+                          colorscale=[[0, CLASS_COLORS[0]], [0.5, "#ffffff"], [1, CLASS_COLORS[1]]],
+                          opacity=0.75, showscale=show_scale, colorbar=dict(title="P(1)", len=0.8),
+                          hovertemplate="x1 %{x}<br>x2 %{y}<br>P(class 1) %{z}<extra></extra>")
+    k = proba.shape[-1]
+    winner, conf = proba.argmax(-1), proba.max(-1)
+    # each class gets a band of the colour scale from white (confidence 1/k) to its colour (confidence 1)
+    z = winner + (conf - 1.0 / k) / (1 - 1.0 / k) * 0.999
+    scale = []
+    for c in range(k):
+        scale += [[c / k, "#ffffff"], [(c + 1) / k - 1e-6, CLASS_COLORS[c]]]
+    scale[-1][0] = 1.0
+    return go.Heatmap(x=xs.round(3), y=ys.round(3), z=z.round(3), zmin=0, zmax=k, colorscale=scale,
+                      opacity=0.75, showscale=False, customdata=conf.round(3),
+                      hovertemplate="x1 %{x}<br>x2 %{y}<br>confidence %{customdata}<extra></extra>")
+
+
+def boundary_figure(xs: np.ndarray, ys: np.ndarray, proba: np.ndarray | None, data: ToyData,
+                    title: str, height: int = 360) -> go.Figure:
+    """A model's decision boundary: probabilities on the mesh (R, R, k), with train and test points."""
+    fig = go.Figure()
+    if proba is None:
+        fig.add_annotation(text="diverged: no boundary", showarrow=False, font=dict(size=20, color="#b00020"),
+                           x=0.5, y=0.5, xref="paper", yref="paper")
+    else:
+        fig.add_trace(_boundary_trace(xs, ys, proba, show_scale=False))
+    _points(fig, data, show_legend=False)
+    fig.update_xaxes(range=[xs[0], xs[-1]], showgrid=False, title=None)
+    fig.update_yaxes(range=[ys[0], ys[-1]], showgrid=False, scaleanchor="x", title=None)
+    return _layout(fig, title, height)
+
+
+def curves_figure(histories: Sequence[tuple[str, History]]) -> go.Figure:
+    """Loss and accuracy per epoch for several models: train solid, validation (test split) dashed."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", "accuracy"), horizontal_spacing=0.08)
+    for i, (name, h) in enumerate(histories):
+        color = MODEL_COLORS[i % len(MODEL_COLORS)]
+        for col, key in ((1, "loss"), (2, "accuracy")):
+            for split, dash in (("train", "solid"), ("val", "dash")):
+                values = np.asarray(getattr(h, f"{split}_{key}"), dtype=float)
+                fig.add_trace(go.Scatter(
+                    x=h.epoch, y=values.round(5), mode="lines", line=dict(color=color, dash=dash, width=2),
+                    name=f"{name} ({'train' if split == 'train' else 'test'})", legendgroup=name,
+                    showlegend=(col == 1)), row=1, col=col)
+    fig.update_xaxes(title="epoch")
+    fig.update_yaxes(type="log", row=1, col=1)
+    fig.update_yaxes(range=[0, 1.02], row=1, col=2)
+    return _layout(fig, "Learning curves (solid: train, dashed: test)", 420)
+
+
+def activation_figure(name: str, z: np.ndarray | None = None) -> go.Figure:
+    """An activation and its derivative over z; ``softmax`` shows one output against its own logit."""
+    z = np.linspace(-5, 5, 201) if z is None else z
+    if name == "softmax":       # logits (z, 0, -1): how p_0 and its derivative move with z
+        logits = np.c_[z, np.zeros_like(z), -np.ones_like(z)]
+        p = softmax(logits)[:, 0]
+        a, da = p, p * (1 - p)
+    else:
+        act = ACTIVATIONS[name]
+        a = act.forward(z)
+        da = act.derivative(z, a)
+    fig = go.Figure([go.Scatter(x=z, y=a, name=name, line=dict(width=3)),
+                     go.Scatter(x=z, y=da, name="derivative", line=dict(width=3, dash="dash"))])
+    fig.update_xaxes(title="z" if name != "softmax" else "z (other logits 0 and -1)", zeroline=True)
+    return _layout(fig, name, 320)
+
+
+def bar_figure(labels: Sequence[str], values: Sequence[float], title: str, highlight: int | None = None,
+               height: int = 320) -> go.Figure:
+    colors = [MODEL_COLORS[1] if i == highlight else MODEL_COLORS[0] for i in range(len(values))]
+    fig = go.Figure(go.Bar(x=list(labels), y=np.round(values, 4), marker_color=colors))
+    fig.update_yaxes(range=[0, 1])
+    fig.update_xaxes(type="category")
+    return _layout(fig, title, height)
+
+
+def confusion_figure(matrix: np.ndarray, classes: Sequence[str]) -> go.Figure:
+    fig = go.Figure(go.Heatmap(z=matrix, x=list(classes), y=list(classes), colorscale="Blues",
+                               text=matrix, texttemplate="%{text}",
+                               hovertemplate="true %{y}<br>predicted %{x}<br>%{z} images<extra></extra>"))
+    fig.update_xaxes(title="predicted", type="category")
+    fig.update_yaxes(title="true", autorange="reversed", type="category")
+    return _layout(fig, "Confusion matrix (test set)", 480)
+
+
+def image_grid_figure(images: np.ndarray, titles: Sequence[str], cols: int = 8, title: str = "",
+                      colorscale: str = "gray_r", cell: int = 95, zrange: tuple | None = None) -> go.Figure:
+    """A grid of 2-D arrays (N, H, W) with a caption each. Each panel scales itself unless zrange."""
+    n = len(images)
+    rows = max(1, int(np.ceil(n / cols)))
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(titles), horizontal_spacing=0.01,
+                        vertical_spacing=0.06 if rows > 1 else 0.02)
+    for i, img in enumerate(images):
+        zmin, zmax = zrange if zrange else (float(img.min()), float(img.max()) or 1.0)
+        fig.add_trace(go.Heatmap(z=np.asarray(img)[::-1].round(3), colorscale=colorscale, showscale=False,
+                                 zmin=zmin, zmax=zmax, hoverinfo="skip"), row=i // cols + 1, col=i % cols + 1)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_annotations(font_size=12)
+    return _layout(fig, title, height=rows * cell + 60)

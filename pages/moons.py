@@ -1,0 +1,164 @@
+"""Moons comparison: several networks trained side by side on the same 2-D data."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from nncore import urlstate
+from nncore.comparison import compare, leaderboard, result_key
+from nncore.config import (CONFIG_BY_FRAMEWORK, PRESET_LABELS, PRESETS, DataConfig, ModelSpec, preset)
+from nncore.figures import boundary_figure, curves_figure, data_figure
+from nncore.gradcheck import check_config
+from nncore.toydata import load_toy
+from pages import common, widgets
+
+SNAPSHOTS, RESOLUTION, COLUMNS = 10, 60, 3
+
+st.title("Moons comparison")
+st.caption("Several networks, the same data, one leaderboard. Change the settings, then press **Train**.")
+advanced = not common.classroom_mode()
+
+
+def share(data_cfg: DataConfig, lineup) -> None:
+    st.query_params.from_dict(urlstate.encode(data_cfg, lineup))
+
+
+# The setup: a link's preset, else this session's, else the link's settings, else the defaults.
+if common.get_setup() is None or "preset" in st.query_params:
+    data_q, lineup_q, notices = urlstate.decode(st.query_params.to_dict())
+    for notice in notices:
+        common.add_notice(notice)
+    common.set_setup(data_q, lineup_q, new_widgets=True)
+    if notices or "preset" in st.query_params:
+        share(data_q, lineup_q)
+data_cfg, lineup = common.get_setup()
+for notice in common.pop_notices():
+    st.warning(notice, icon="🔗")
+
+with st.sidebar:
+    st.subheader("Lineup")
+    chosen = st.selectbox("Preset", list(PRESETS), format_func=PRESET_LABELS.get, key="preset_choice")
+    if st.button("Load preset", width="stretch"):
+        common.set_setup(*preset(chosen), new_widgets=True)
+        share(*preset(chosen))
+        st.rerun()
+    kind = st.selectbox("Model to add", list(widgets.FRAMEWORK_LABELS), format_func=widgets.FRAMEWORK_LABELS.get)
+    if st.button("Add model", width="stretch", disabled=len(lineup) >= urlstate.MAX_MODELS):
+        name = f"{widgets.FRAMEWORK_LABELS[kind]} {len(lineup) + 1}"
+        common.set_setup(data_cfg, (*lineup, ModelSpec(name, CONFIG_BY_FRAMEWORK[kind]())), new_widgets=True)
+        st.rerun()
+    gone = st.selectbox("Model to remove", range(len(lineup)), format_func=lambda i: lineup[i].name)
+    if st.button("Remove model", width="stretch", disabled=len(lineup) <= 1):
+        common.set_setup(data_cfg, lineup[:gone] + lineup[gone + 1:], new_widgets=True)
+        st.rerun()
+
+# Settings live in a form: editing them reruns nothing until Train is pressed.
+gen = common.generation()
+with st.form("setup"):
+    st.subheader("Data")
+    data_values = widgets.data_settings(data_cfg, f"g{gen}-data-", advanced)
+    st.subheader("Models")
+    model_values = []
+    for i, (tab, spec) in enumerate(zip(st.tabs([s.name for s in lineup]), lineup)):
+        with tab:
+            model_values.append(widgets.model_settings(spec, f"g{gen}-m{i}-", advanced))
+    submitted = st.form_submit_button(f"Train {len(lineup)} models", type="primary")
+
+cache = common.results_cache()
+if submitted:
+    try:
+        data_cfg = DataConfig.from_dict({**data_cfg.to_dict(), **data_values})
+        lineup = tuple(ModelSpec.from_dict(v) for v in model_values)
+    except ValueError as exc:
+        common.friendly_error("Check the settings", exc)
+    else:
+        common.set_setup(data_cfg, lineup)
+        share(data_cfg, lineup)
+        keys = [result_key(data_cfg, s, SNAPSHOTS, RESOLUTION) for s in lineup]
+        with st.status(f"Training {len(lineup)} models…", expanded=True) as status:
+            bars = [st.progress(1.0 if k in cache else 0.0,
+                                text=f"{s.name}: {'already trained' if k in cache else 'waiting'}")
+                    for s, k in zip(lineup, keys)]
+
+            def progress(i, spec, h):
+                e, total = h.epoch[-1], spec.config.epochs
+                if e == total or e % max(1, total // 40) == 0:
+                    bars[i].progress(e / total, text=f"{spec.name}: epoch {e}/{total}, "
+                                                     f"test accuracy {h.val_accuracy[-1]:.3f}")
+            before = len(cache)
+            try:
+                with common.trainer_slot():
+                    compare(data_cfg, lineup, snapshots=SNAPSHOTS, resolution=RESOLUTION,
+                            on_progress=progress, cache=cache)
+                status.update(label="Trained", state="complete", expanded=False)
+            except Exception as exc:   # noqa: BLE001 - a student sees a message, the page stays usable
+                status.update(label="Training failed", state="error")
+                common.friendly_error("Training failed", exc)
+            common.count_trainings(len(cache) - before)
+
+keys = [result_key(data_cfg, s, SNAPSHOTS, RESOLUTION) for s in lineup]
+data = load_toy(data_cfg)
+if not all(k in cache for k in keys):
+    st.plotly_chart(data_figure(data), width="stretch", key="data")
+    st.info(f"Press **Train {len(lineup)} models** to train the lineup on this data.")
+    st.stop()
+
+# Results, for the setup on screen. Figures are built once per result set and kept.
+comparison = compare(data_cfg, lineup, snapshots=SNAPSHOTS, resolution=RESOLUTION, cache=cache)
+figures = common.figures_cache()
+fig_key = (tuple(keys), tuple(s.name for s in lineup))
+if fig_key not in figures:
+    xs, ys = comparison.mesh.xs, comparison.mesh.ys
+    figures[fig_key] = {
+        "boundaries": [boundary_figure(xs, ys, r.boundary, data, r.spec.name + (
+            f" — {r.test_accuracy:.1%}" if r.test_accuracy is not None else " — diverged"))
+            for r in comparison.results],
+        "curves": curves_figure([(r.spec.name, r.history) for r in comparison.results]),
+    }
+shown = figures[fig_key]
+
+st.subheader("Leaderboard")
+board = pd.DataFrame(leaderboard(comparison.results))
+st.dataframe(board, hide_index=True, column_config={
+    "test accuracy": st.column_config.ProgressColumn("test accuracy", format="percent", min_value=0, max_value=1),
+    "train loss": st.column_config.NumberColumn(format="%.4f"),
+    "test loss": st.column_config.NumberColumn(format="%.4f")})
+st.download_button("Download leaderboard (CSV)", board.to_csv(index=False), "leaderboard.csv", "text/csv")
+for r in comparison.results:
+    if r.status == "diverged":
+        st.error(f"**{r.spec.name} diverged.** {r.history.message}", icon="💥")
+
+st.subheader("Decision boundaries")
+st.caption("Colour: the model's probability for each class. ● training points, ✕ test points.")
+for row in range(0, len(lineup), COLUMNS):
+    for col, i in zip(st.columns(COLUMNS), range(row, min(row + COLUMNS, len(lineup)))):
+        col.plotly_chart(shown["boundaries"][i], width="stretch", key=f"boundary{i}")
+
+st.subheader("Learning curves")
+st.plotly_chart(shown["curves"], width="stretch", key="curves")
+
+st.subheader("Through training")
+step = st.slider("Snapshot", 1, SNAPSHOTS, SNAPSHOTS, key="snapshot",
+                 help="Each model's boundary at evenly spaced epochs of its own training.")
+for row in range(0, len(lineup), COLUMNS):
+    for col, i in zip(st.columns(COLUMNS), range(row, min(row + COLUMNS, len(lineup)))):
+        r = comparison.results[i]
+        if r.snapshots:
+            epoch, proba = r.snapshots[min(step, len(r.snapshots)) - 1]
+            col.plotly_chart(boundary_figure(comparison.mesh.xs, comparison.mesh.ys, proba, data,
+                                             f"{r.spec.name}: epoch {epoch}", height=300),
+                             width="stretch", key=f"snap{i}")
+
+with st.expander("Backprop check: is the scratch network's maths right?"):
+    st.write("Compares the hand-written gradients with central differences and with PyTorch autograd "
+             "(float64). Relative errors near 1e-8 or below mean the backprop is right.")
+    scratch = [s for s in lineup if s.framework == "numpy"]
+    if not scratch:
+        st.info("Add a scratch NumPy model to check its gradients.")
+    elif st.button("Run the gradient check"):
+        rows = [{"model": s.name, **check_config(s.config, data.n_classes).to_dict()} for s in scratch]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
+            "vs_numerical": st.column_config.NumberColumn("vs central differences", format="%.2e"),
+            "vs_autograd": st.column_config.NumberColumn("vs torch autograd", format="%.2e")})
+        worst = max(max(r["vs_numerical"], r["vs_autograd"]) for r in rows)
+        (st.success if worst < 1e-5 else st.error)(f"Largest relative error: {worst:.2e}")

@@ -1,0 +1,143 @@
+"""Page tests with Streamlit's AppTest: one page at a time, tiny epochs."""
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+APP = str(ROOT / "dashboard.py")
+PAGES = ["pages/home.py", "pages/moons.py", "pages/mnist.py", "pages/concepts.py"]
+TINY = json.dumps([
+    {"name": "Scratch", "framework": "numpy", "config": {"epochs": 8}},
+    {"name": "Torch", "framework": "torch", "config": {"epochs": 8}},
+    {"name": "Sk", "framework": "sklearn", "config": {"epochs": 8}},
+])
+
+
+def app(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at
+
+
+def moons_page(**query) -> AppTest:
+    at = app(**query)
+    at.run()
+    at.switch_page("pages/moons.py").run()
+    assert not at.exception
+    return at
+
+
+def train_button(at):
+    return next(b for b in at.button if b.label.startswith("Train"))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_with_a_title(page):
+    at = app().run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert len(at.title) == 1
+
+
+def test_train_fills_the_leaderboard_and_charts():
+    at = moons_page(models=TINY, samples="200")
+    assert not at.dataframe                              # nothing trained yet
+    train_button(at).click().run()
+    assert not at.exception
+    board = at.dataframe[0].value
+    assert list(board["model"]) and set(board["model"]) == {"Scratch", "Torch", "Sk"}
+    assert set(board["epochs"]) == {8}
+    assert at.session_state["trainings"] == 3
+    charts = at.get("plotly_chart")
+    assert len(charts) >= 3 + 1 + 3                     # boundaries, curves, snapshots
+
+
+def test_unrelated_widget_changes_do_not_retrain():
+    at = moons_page(models=TINY, samples="200")
+    train_button(at).click().run()
+    assert at.session_state["trainings"] == 3
+    at.slider(key="snapshot").set_value(3).run()         # the through-training slider
+    at.toggle(key="classroom_mode").set_value(True).run()
+    at.toggle(key="classroom_mode").set_value(False).run()
+    assert not at.exception and at.dataframe             # results still shown
+    train_button(at).click().run()                       # same settings: reuse, no new training
+    assert at.session_state["trainings"] == 3
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/moons.py").run()
+    assert at.dataframe and at.session_state["trainings"] == 3
+
+
+def test_changing_one_model_retrains_only_that_model():
+    at = moons_page(models=TINY, samples="200")
+    train_button(at).click().run()
+    gen = at.session_state["widget_generation"]
+    at.number_input(key=f"g{gen}-m0-epochs").set_value(9)
+    train_button(at).click().run()
+    assert not at.exception and at.session_state["trainings"] == 4
+
+
+def test_query_params_restore_the_settings():
+    at = moons_page(dataset="circles", noise="0.05", samples="300", models=TINY)
+    data_cfg, lineup = at.session_state["moons_setup"]
+    assert (data_cfg.name, data_cfg.noise, data_cfg.n_samples) == ("circles", 0.05, 300)
+    assert [s.name for s in lineup] == ["Scratch", "Torch", "Sk"]
+    assert not at.warning
+
+
+def test_training_writes_the_settings_into_the_url():
+    at = moons_page(models=TINY, samples="200")
+    train_button(at).click().run()
+    assert at.query_params["samples"] in ("200", ["200"]) and "Scratch" in str(at.query_params["models"])
+
+
+@pytest.mark.parametrize("query", [
+    {"noise": "NaN"}, {"noise": "7"}, {"samples": "-3"}, {"samples": "1e99"}, {"dataset": "<script>"},
+    {"seed": "abc"}, {"models": "not json"}, {"models": "[]"}, {"models": json.dumps([{"framework": "x"}])},
+    {"models": json.dumps([{"name": "a", "framework": "numpy", "config": {"learning_rate": -1}}])},
+    {"preset": "nope"},
+])
+def test_bad_query_values_fall_back_with_a_notice(query):
+    at = moons_page(**query)
+    assert not at.exception
+    assert at.warning and "Ignored" in at.warning[0].value
+    data_cfg, lineup = at.session_state["moons_setup"]
+    assert data_cfg.noise == 0.1 or "noise" not in query
+
+
+def test_preset_link_opens_that_preset():
+    at = moons_page(preset="shallow-vs-deep")
+    data_cfg, lineup = at.session_state["moons_setup"]
+    assert [s.name for s in lineup][0].startswith("Shallow")
+
+
+def test_invalid_setting_shows_a_friendly_message():
+    at = moons_page(models=TINY)
+    gen = at.session_state["widget_generation"]
+    at.text_input(key=f"g{gen}-m0-hidden").input("16, banana")
+    train_button(at).click().run()
+    assert not at.exception
+    assert at.error and "hidden layers must be" in at.error[0].value
+    assert at.session_state["trainings"] == 0
+
+
+def test_load_preset_add_and_remove_models():
+    at = moons_page(models=TINY)
+    at.selectbox(key="preset_choice").set_value("seed")
+    next(b for b in at.button if b.label == "Load preset").click().run()
+    assert [s.name for s in at.session_state["moons_setup"][1]] == ["Scratch (seed)", "PyTorch (seed)"]
+    next(b for b in at.button if b.label == "Add model").click().run()
+    assert len(at.session_state["moons_setup"][1]) == 3
+    next(b for b in at.button if b.label == "Remove model").click().run()
+    assert len(at.session_state["moons_setup"][1]) == 2
+    assert not at.exception
+
+
+def test_gradient_check_panel():
+    at = moons_page(models=TINY, samples="200")
+    train_button(at).click().run()
+    next(b for b in at.button if b.label == "Run the gradient check").click().run()
+    assert not at.exception
+    assert at.success and "Largest relative error" in at.success[0].value
