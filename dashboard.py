@@ -7,8 +7,8 @@ import nncore.preload  # noqa: F401
 
 st.set_page_config(page_title="Neural network classroom", page_icon="🧠", layout="wide")
 st.navigation([
-    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-    st.Page("pages/moons.py", title="Moons comparison", icon="🌙", url_path="moons"),
-    st.Page("pages/mnist.py", title="MNIST CNN", icon="✍️", url_path="mnist"),
-    st.Page("pages/concepts.py", title="Concepts", icon="📐", url_path="concepts"),
+    st.Page("app_pages/home.py", title="Home", icon="🏠", default=True),
+    st.Page("app_pages/moons.py", title="Moons comparison", icon="🌙", url_path="moons"),
+    st.Page("app_pages/mnist.py", title="MNIST CNN", icon="✍️", url_path="mnist"),
+    st.Page("app_pages/concepts.py", title="Concepts", icon="📐", url_path="concepts"),
 ]).run()

@@ -94,7 +94,7 @@ def curves_figure(histories: Sequence[tuple[str, History]]) -> go.Figure:
     fig.update_xaxes(title="epoch")
     fig.update_yaxes(type="log", row=1, col=1)
     fig.update_yaxes(range=[0, 1.02], row=1, col=2)
-    return _layout(fig, "Learning curves (solid: train, dashed: test)", 420)
+    return _layout(fig, "", 420)
 
 
 def activation_figure(name: str, z: np.ndarray | None = None) -> go.Figure:

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import ROOT
 
 APP = str(ROOT / "dashboard.py")
-PAGES = ["pages/home.py", "pages/moons.py", "pages/mnist.py", "pages/concepts.py"]
+PAGES = ["app_pages/home.py", "app_pages/moons.py", "app_pages/mnist.py", "app_pages/concepts.py"]
 TINY = json.dumps([
     {"name": "Scratch", "framework": "numpy", "config": {"epochs": 8}},
     {"name": "Torch", "framework": "torch", "config": {"epochs": 8}},
@@ -25,7 +25,7 @@ def app(**query) -> AppTest:
 def moons_page(**query) -> AppTest:
     at = app(**query)
     at.run()
-    at.switch_page("pages/moons.py").run()
+    at.switch_page("app_pages/moons.py").run()
     assert not at.exception
     return at
 
@@ -65,8 +65,8 @@ def test_unrelated_widget_changes_do_not_retrain():
     assert not at.exception and at.dataframe             # results still shown
     train_button(at).click().run()                       # same settings: reuse, no new training
     assert at.session_state["trainings"] == 3
-    at.switch_page("pages/home.py").run()
-    at.switch_page("pages/moons.py").run()
+    at.switch_page("app_pages/home.py").run()
+    at.switch_page("app_pages/moons.py").run()
     assert at.dataframe and at.session_state["trainings"] == 3
 
 

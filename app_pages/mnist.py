@@ -1,7 +1,7 @@
 """MNIST CNN page (placeholder until its own issue lands)."""
 import streamlit as st
 
-from pages import common
+from app_pages import common
 
 st.title("MNIST CNN")
 common.classroom_mode()

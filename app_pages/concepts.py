@@ -3,7 +3,7 @@ import streamlit as st
 
 from nncore.activations import ACTIVATIONS, SOFTMAX_DERIVATIVE_FORMULA, SOFTMAX_FORMULA, SOFTMAX_USE
 from nncore.figures import activation_figure
-from pages import common
+from app_pages import common
 
 st.title("Concepts")
 common.classroom_mode()
@@ -30,7 +30,7 @@ so they often need fewer parameters for the same boundary, at the price of harde
 gradients must flow back through every layer (vanishing gradients with sigmoid, dead units with ReLU),
 which is why initialisation, batch norm and Adam matter. On moons both work; on the spiral, depth helps.
 """)
-st.page_link("pages/moons.py", label="Open the moons page on the 'Shallow vs deep' preset", icon="🌙",
+st.page_link("app_pages/moons.py", label="Open the moons page on the 'Shallow vs deep' preset", icon="🌙",
              query_params={"preset": "shallow-vs-deep"})
 
 st.header("Deep learning: advantages and disadvantages")

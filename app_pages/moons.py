@@ -10,7 +10,7 @@ from nncore.config import (CONFIG_BY_FRAMEWORK, PRESET_LABELS, PRESETS, DataConf
 from nncore.figures import boundary_figure, curves_figure, data_figure
 from nncore.gradcheck import check_config
 from nncore.toydata import load_toy
-from pages import common, widgets
+from app_pages import common, widgets
 
 SNAPSHOTS, RESOLUTION, COLUMNS = 10, 60, 3
 
@@ -135,6 +135,7 @@ for row in range(0, len(lineup), COLUMNS):
         col.plotly_chart(shown["boundaries"][i], width="stretch", key=f"boundary{i}")
 
 st.subheader("Learning curves")
+st.caption("Solid: training data; dashed: test data. Loss on a log scale.")
 st.plotly_chart(shown["curves"], width="stretch", key="curves")
 
 st.subheader("Through training")

@@ -1,7 +1,7 @@
 """Home: what each page shows, and how to use the dashboard in a lesson."""
 import streamlit as st
 
-from pages import common
+from app_pages import common
 
 st.title("Neural network classroom")
 common.classroom_mode()
