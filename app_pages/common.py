@@ -10,11 +10,14 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+from pathlib import Path
 from typing import Any, Iterator
 
 import streamlit as st
 
 MAX_TRAINERS = int(os.environ.get("NNCORE_MAX_TRAINERS", "2"))
+# Checkpoints a teacher prepared with `python -m nncore mnist --save models/NAME.safetensors`.
+MODELS_DIR = Path(os.environ.get("NNCORE_MODELS", Path(__file__).resolve().parent.parent / "models"))
 
 # session-state keys, all in one place
 _RESULTS = "moons_results"          # result key -> nncore.comparison.ModelResult
@@ -25,6 +28,7 @@ _GENERATION = "widget_generation"   # bumped when a preset or a link replaces th
 _NOTICES = "notices"
 _CNN = "cnn_models"                 # CNN config key -> trained result
 _CNN_ACTIVE = "cnn_active"
+_CNN_PARTIAL = "cnn_partial"        # the CNN being trained, kept if a Stop click interrupts it
 _CLASSROOM = "classroom_mode"
 
 
@@ -87,6 +91,14 @@ def active_cnn_key() -> str | None:
 
 def set_active_cnn(key: str | None) -> None:
     st.session_state[_CNN_ACTIVE] = key
+
+
+def set_partial_cnn(partial: dict) -> None:
+    st.session_state[_CNN_PARTIAL] = partial
+
+
+def take_partial_cnn() -> dict | None:
+    return st.session_state.pop(_CNN_PARTIAL, None)
 
 
 # --- the shared trainer pool ---------------------------------------------------------------------------

@@ -151,9 +151,11 @@ def evaluate(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
 
 
 def train_cnn(data: ImageData, config: CNNConfig, *, model: SeedCNN | None = None,
-              on_batch: BatchCallback | None = None, on_epoch: EpochCallback | None = None) -> CNNResult:
+              history: History | None = None, on_batch: BatchCallback | None = None,
+              on_epoch: EpochCallback | None = None) -> CNNResult:
     """Train (or continue training) the CNN. Either callback returning True stops after that step,
-    keeping the model trained so far (history.status becomes "stopped")."""
+    keeping the model trained so far (history.status becomes "stopped"). A caller that may be
+    interrupted passes its own ``model`` and ``history``, which are updated in place."""
     device = pick_device(config.device)
     fast = config.recipe == "fast"
     x_train, y_train = _subset(data.train_images, data.train_labels, config.limit_train, config.seed)
@@ -165,16 +167,17 @@ def train_cnn(data: ImageData, config: CNNConfig, *, model: SeedCNN | None = Non
     memory_format = torch.channels_last if fast else torch.contiguous_format
     use_bf16 = fast and bf16_supported(device)
     with torch.random.fork_rng(devices=[]):       # dropout masks: seeded, global state restored after
-        torch.manual_seed(config.seed)
         if model is None:
-            model = SeedCNN()
+            model = new_model(config.seed)
+        torch.manual_seed(config.seed)
         model = model.to(device, memory_format=memory_format)
         opt = torch.optim.Adam(model.parameters(), lr=config.effective_learning_rate)
         sched = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=config.effective_learning_rate,
                                                      total_steps=total, pct_start=0.25)
-                 if fast else None)
+                 if fast and total >= 8 else None)   # one-cycle needs a few steps per phase
         x_all = normalize(x_train)                        # (N, 1, 28, 28) float32, once
-        history, elapsed, done, stop = History(), 0.0, 0, False
+        history = history if history is not None else History()
+        elapsed, done, stop = 0.0, 0, False
         for epoch in range(1, config.epochs + 1):
             start = time.perf_counter()
             model.train()
@@ -216,7 +219,54 @@ def train_cnn(data: ImageData, config: CNNConfig, *, model: SeedCNN | None = Non
                      elapsed, images / elapsed if elapsed else 0.0, device.type, n)
 
 
-def confusion_matrix(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> np.ndarray:
-    from sklearn.metrics import confusion_matrix as sk_confusion
-    pred = predict_log_proba(model, images).argmax(1).numpy()
-    return sk_confusion(labels.numpy(), pred, labels=list(range(10)))
+def result_so_far(model: SeedCNN, history: History, data: ImageData, n_train: int) -> CNNResult:
+    """A result for a model whose training was interrupted (a Stop click): it keeps what it learned."""
+    loss, acc = evaluate(model, data.test_images, data.test_labels)
+    if history.status == "ok":
+        history.status, history.message = "stopped", f"stopped after {history.epochs_run} full epochs"
+    seconds = history.last("seconds") if history.epoch else 0.0
+    rate = n_train * history.epochs_run / seconds if history.epoch and seconds else 0.0
+    return CNNResult(model.eval(), history, acc, loss, seconds or 0.0, rate,
+                     next(model.parameters()).device.type, n_train)
+
+
+@dataclass
+class TestReport:
+    """Everything the results panel shows, computed once per trained model."""
+    proba: np.ndarray              # (N, 10) class probabilities on the test set
+    pred: np.ndarray               # (N,)
+    confusion: np.ndarray          # (10, 10), rows: true class
+    per_class_accuracy: np.ndarray  # (10,)
+    confident_wrong: np.ndarray    # indices of the most confidently wrong test images, worst first
+
+    @property
+    def accuracy(self) -> float:
+        return float(np.trace(self.confusion) / self.confusion.sum())
+
+
+def test_report(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, k_wrong: int = 8) -> TestReport:
+    from sklearn.metrics import confusion_matrix
+    proba = predict_log_proba(model, images).exp().numpy()
+    y = labels.numpy()
+    pred = proba.argmax(1)
+    cm = confusion_matrix(y, pred, labels=list(range(10)))
+    per_class = np.divide(np.diag(cm), cm.sum(1), out=np.zeros(10), where=cm.sum(1) > 0)
+    wrong = np.where(pred != y)[0]
+    worst = wrong[np.argsort(-proba[wrong, pred[wrong]])][:k_wrong]
+    return TestReport(proba, pred, cm, per_class, worst)
+
+
+@torch.inference_mode()
+def feature_maps(model: SeedCNN, image: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """conv1's (32, 26, 26) and conv2's (64, 11, 11) activations for one uint8 (28, 28) image."""
+    model.eval()
+    x = normalize(image.reshape(1, 28, 28)).to(next(model.parameters()).device)
+    a1, a2 = model.features(x)
+    return a1[0].float().cpu().numpy(), a2[0].float().cpu().numpy()
+
+
+def new_model(seed: int = 0) -> SeedCNN:
+    """A freshly initialised CNN whose weights depend only on ``seed``."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return SeedCNN()

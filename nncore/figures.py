@@ -133,7 +133,8 @@ def confusion_figure(matrix: np.ndarray, classes: Sequence[str]) -> go.Figure:
 
 
 def image_grid_figure(images: np.ndarray, titles: Sequence[str], cols: int = 8, title: str = "",
-                      colorscale: str = "gray_r", cell: int = 95, zrange: tuple | None = None) -> go.Figure:
+                      colorscale: str = "gray_r", cell: int = 95, zrange: tuple | None = None,
+                      width: int | None = None) -> go.Figure:
     """A grid of 2-D arrays (N, H, W) with a caption each. Each panel scales itself unless zrange."""
     n = len(images)
     rows = max(1, int(np.ceil(n / cols)))
@@ -146,4 +147,33 @@ def image_grid_figure(images: np.ndarray, titles: Sequence[str], cols: int = 8, 
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     fig.update_annotations(font_size=12)
-    return _layout(fig, title, height=rows * cell + 60)
+    fig = _layout(fig, title, height=rows * cell + 60)
+    if width:                                       # a fixed size keeps square pixels square
+        fig.update_layout(width=width)
+    return fig
+
+
+def digits_figure(images: np.ndarray, classes: Sequence[str], true: Sequence[int],
+                  pred: Sequence[int] | None = None, proba: np.ndarray | None = None, cols: int = 8,
+                  title: str = "", width: int | None = None) -> go.Figure:
+    """Test images with their labels: 'true' alone, or 'true → predicted (confidence)'."""
+    if pred is None:
+        titles = [classes[t] for t in true]
+    else:
+        titles = [f"{classes[t]}→{classes[p]}" + (f" {proba[i]:.0%}" if proba is not None else "")
+                  + ("" if t == p else " ✗") for i, (t, p) in enumerate(zip(true, pred))]
+    return image_grid_figure(np.asarray(images, dtype=float) / 255.0, titles, cols=cols, title=title,
+                             zrange=(0, 1), width=width, cell=95 if width is None else width - 20)
+
+
+def filters_figure(weights: np.ndarray, title: str = "conv1's 32 learned 3x3 filters") -> go.Figure:
+    """(32, 1, 3, 3) conv weights, each on a symmetric red-blue scale."""
+    w = np.asarray(weights)[:, 0]
+    return image_grid_figure(w, [f"#{i}" for i in range(len(w))], cols=16, title=title, colorscale="RdBu",
+                             cell=75)
+
+
+def feature_maps_figure(maps: np.ndarray, title: str, cols: int = 16) -> go.Figure:
+    """(C, H, W) activations after ReLU: bright where the filter fired."""
+    return image_grid_figure(maps, [f"#{i}" for i in range(len(maps))], cols=cols, title=title,
+                             colorscale="Viridis", cell=70)
