@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 import streamlit as st
 
-MAX_TRAINERS = int(os.environ.get("NNCORE_MAX_TRAINERS", "2"))
+from nncore.preload import MAX_TRAINERS  # one setting for torch threads and trainer slots
 # Checkpoints a teacher prepared with `python -m nncore mnist --save models/NAME.safetensors`.
 MODELS_DIR = Path(os.environ.get("NNCORE_MODELS", Path(__file__).resolve().parent.parent / "models"))
 

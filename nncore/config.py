@@ -28,12 +28,17 @@ DEVICES = ("auto", "cpu", "cuda")
 
 def check_int(name: str, value: Any, lo: int, hi: int) -> int:
     """Return ``value`` as an int in [lo, hi], or raise a ValueError naming the field."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or int(value) != value:
-        raise ValueError(f"{name} must be a whole number between {lo} and {hi}, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or (isinstance(value, float) and (not math.isfinite(value) or int(value) != value)):
+        raise ValueError(f"{name} must be a whole number between {lo} and {hi}, got {_short(value)}")
     if not lo <= value <= hi:
-        raise ValueError(f"{name} must be between {lo} and {hi}, got {value!r}")
+        raise ValueError(f"{name} must be between {lo} and {hi}, got {_short(value)}")
     return int(value)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def check_float(name: str, value: Any, lo: float, hi: float, *, lo_open: bool = False,
@@ -41,12 +46,13 @@ def check_float(name: str, value: Any, lo: float, hi: float, *, lo_open: bool = 
     """Return ``value`` as a float in the interval, or raise a ValueError naming the field."""
     left, right = ("(" if lo_open else "["), (")" if hi_open else "]")
     interval = f"{left}{lo:g}, {hi:g}{right}"
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number in {interval}, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or (isinstance(value, float) and not math.isfinite(value)):
+        raise ValueError(f"{name} must be a finite number in {interval}, got {_short(value)}")
     too_low = value <= lo if lo_open else value < lo
     too_high = value >= hi if hi_open else value > hi
     if too_low or too_high:
-        raise ValueError(f"{name} must be in {interval}, got {value!r}")
+        raise ValueError(f"{name} must be in {interval}, got {_short(value)}")
     return float(value)
 
 
