@@ -41,12 +41,32 @@ def state_default(key: str, factory) -> Any:
 # --- moons results ---------------------------------------------------------------------------------
 
 def results_cache() -> dict:
+    """Trained models by result key. Bounded: a session keeps its last ``MAX_RESULTS`` models."""
     state_default(_TRAININGS, int)
-    return state_default(_RESULTS, dict)
+    return state_default(_RESULTS, BoundedDict)
+
+
+MAX_RESULTS = 24
+
+
+class BoundedDict(dict):
+    """A dict that forgets its oldest entries past MAX_RESULTS (bounds a session's memory)."""
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        while len(self) > MAX_RESULTS:
+            self.pop(next(iter(self)))
 
 
 def figures_cache() -> dict:
     return state_default(_FIGURES, dict)
+
+
+def remember(store: dict, key, value, limit: int = 4) -> None:
+    """Put ``key`` in a per-session store, dropping the oldest entries past ``limit``."""
+    store[key] = value
+    while len(store) > limit:
+        store.pop(next(iter(store)))
 
 
 def count_trainings(n: int = 1) -> None:

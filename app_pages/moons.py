@@ -6,8 +6,9 @@ import streamlit as st
 
 from nncore import urlstate
 from nncore.comparison import compare, leaderboard, result_key
-from nncore.config import (CONFIG_BY_FRAMEWORK, PRESET_LABELS, PRESETS, DataConfig, ModelSpec, preset)
-from nncore.figures import boundary_figure, curves_figure, data_figure
+from nncore.config import (CONFIG_BY_FRAMEWORK, PRESET_LABELS, PRESETS, DataConfig, ModelSpec, config_key,
+                           preset)
+from nncore.figures import comparison_figures, data_figure, snapshot_figures
 from nncore.gradcheck import check_config
 from nncore.toydata import load_toy
 from app_pages import common, widgets
@@ -97,28 +98,23 @@ if submitted:
             common.count_trainings(len(cache) - before)
 
 keys = [result_key(data_cfg, s, SNAPSHOTS, RESOLUTION) for s in lineup]
-data = load_toy(data_cfg)
-if not all(k in cache for k in keys):
-    st.plotly_chart(data_figure(data), width="stretch", key="data")
-    st.info(f"Press **Train {len(lineup)} models** to train the lineup on this data.")
-    st.stop()
-
-# Results, for the setup on screen. Figures are built once per result set and kept.
-comparison = compare(data_cfg, lineup, snapshots=SNAPSHOTS, resolution=RESOLUTION, cache=cache)
-figures = common.figures_cache()
-fig_key = (tuple(keys), tuple(s.name for s in lineup))
-if fig_key not in figures:
-    xs, ys = comparison.mesh.xs, comparison.mesh.ys
-    figures[fig_key] = {
-        "boundaries": [boundary_figure(xs, ys, r.boundary, data, r.spec.name + (
-            f" — {r.test_accuracy:.1%}" if r.test_accuracy is not None else " — diverged"))
-            for r in comparison.results],
-        "curves": curves_figure([(r.spec.name, r.history) for r in comparison.results]),
-    }
-shown = figures[fig_key]
+views = common.figures_cache()          # everything drawn is built once per result set, then reused
+view_key = (tuple(keys), tuple(s.name for s in lineup))
+if view_key not in views:
+    if not all(k in cache for k in keys):
+        data_key = ("data", config_key(data_cfg))
+        if data_key not in views:
+            common.remember(views, data_key, data_figure(load_toy(data_cfg)))
+        st.plotly_chart(views[data_key], width="stretch", key="data")
+        st.info(f"Press **Train {len(lineup)} models** to train the lineup on this data.")
+        st.stop()
+    comparison = compare(data_cfg, lineup, snapshots=SNAPSHOTS, resolution=RESOLUTION, cache=cache)
+    common.remember(views, view_key, {"comparison": comparison, "board": pd.DataFrame(leaderboard(comparison.results)),
+                                      **comparison_figures(comparison), "snapshots": {}})
+view = views[view_key]
+comparison, board = view["comparison"], view["board"]
 
 st.subheader("Leaderboard")
-board = pd.DataFrame(leaderboard(comparison.results))
 st.dataframe(board, hide_index=True, column_config={
     "test accuracy": st.column_config.ProgressColumn("test accuracy", format="percent", min_value=0, max_value=1),
     "train loss": st.column_config.NumberColumn(format="%.4f"),
@@ -132,23 +128,31 @@ st.subheader("Decision boundaries")
 st.caption("Colour: the model's probability for each class. ● training points, ✕ test points.")
 for row in range(0, len(lineup), COLUMNS):
     for col, i in zip(st.columns(COLUMNS), range(row, min(row + COLUMNS, len(lineup)))):
-        col.plotly_chart(shown["boundaries"][i], width="stretch", key=f"boundary{i}")
+        col.plotly_chart(view["boundaries"][i], width="stretch", key=f"boundary{i}")
 
 st.subheader("Learning curves")
 st.caption("Solid: training data; dashed: test data. Loss on a log scale.")
-st.plotly_chart(shown["curves"], width="stretch", key="curves")
+st.plotly_chart(view["curves"], width="stretch", key="curves")
 
 st.subheader("Through training")
-step = st.slider("Snapshot", 1, SNAPSHOTS, SNAPSHOTS, key="snapshot",
-                 help="Each model's boundary at evenly spaced epochs of its own training.")
-for row in range(0, len(lineup), COLUMNS):
-    for col, i in zip(st.columns(COLUMNS), range(row, min(row + COLUMNS, len(lineup)))):
-        r = comparison.results[i]
-        if r.snapshots:
-            epoch, proba = r.snapshots[min(step, len(r.snapshots)) - 1]
-            col.plotly_chart(boundary_figure(comparison.mesh.xs, comparison.mesh.ys, proba, data,
-                                             f"{r.spec.name}: epoch {epoch}", height=300),
-                             width="stretch", key=f"snap{i}")
+
+
+@st.fragment
+def through_training(view: dict, n_models: int) -> None:
+    """Each model's boundary at evenly spaced epochs. A fragment: moving the slider reruns only this."""
+    if not st.toggle("Show the boundaries through training", key="show_snapshots"):
+        return
+    step = st.slider("Snapshot", 1, SNAPSHOTS, SNAPSHOTS, key="snapshot",
+                     help="Each model's boundary at evenly spaced epochs of its own training.")
+    if step not in view["snapshots"]:
+        view["snapshots"][step] = snapshot_figures(view["comparison"], step)
+    for row in range(0, n_models, COLUMNS):
+        for col, i in zip(st.columns(COLUMNS), range(row, min(row + COLUMNS, n_models))):
+            if view["snapshots"][step][i] is not None:
+                col.plotly_chart(view["snapshots"][step][i], width="stretch", key=f"snap{i}")
+
+
+through_training(view, len(lineup))
 
 with st.expander("Backprop check: is the scratch network's maths right?"):
     st.write("Compares the hand-written gradients with central differences and with PyTorch autograd "
@@ -157,7 +161,7 @@ with st.expander("Backprop check: is the scratch network's maths right?"):
     if not scratch:
         st.info("Add a scratch NumPy model to check its gradients.")
     elif st.button("Run the gradient check"):
-        rows = [{"model": s.name, **check_config(s.config, data.n_classes).to_dict()} for s in scratch]
+        rows = [{"model": s.name, **check_config(s.config, comparison.data.n_classes).to_dict()} for s in scratch]
         st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
             "vs_numerical": st.column_config.NumberColumn("vs central differences", format="%.2e"),
             "vs_autograd": st.column_config.NumberColumn("vs torch autograd", format="%.2e")})

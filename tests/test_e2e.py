@@ -118,8 +118,7 @@ def test_moons_train_then_results(server, browser):
     print(f"moons: default lineup trained and shown in {time.time() - start:.1f} s")
     no_exception(page)
     assert page.locator('[data-testid="stDataFrame"]').count() >= 1
-    assert page.locator(".js-plotly-plot").count() >= 7
-    assert "samples" not in page.url or "models" not in page.url or True
+    assert page.locator(".js-plotly-plot").count() >= 4         # three boundaries and the curves
     screenshot(page, "moons-trained")
     page.close()
 

@@ -115,3 +115,12 @@ def test_wrong_shapes_keys_and_garbage_are_refused():
     with pytest.raises(ValueError, match="NaN"):
         load_checkpoint_bytes(save(nan))
     assert load_checkpoint_bytes(checkpoint_bytes(SeedCNN()))[0] is not None
+
+
+def test_relu_after_pooling_computes_the_seeds_function():
+    import torch.nn.functional as F
+    m = SeedCNN().eval()
+    x = torch.randn(8, 1, 28, 28)
+    seed_order = F.max_pool2d(F.relu(m.conv2(F.max_pool2d(F.relu(m.conv1(x)), 2))), 2)
+    seed_out = F.log_softmax(m.fc2(F.relu(m.fc1(torch.flatten(seed_order, 1)))), dim=1)
+    torch.testing.assert_close(m(x), seed_out)

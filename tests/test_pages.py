@@ -51,14 +51,18 @@ def test_train_fills_the_leaderboard_and_charts():
     assert list(board["model"]) and set(board["model"]) == {"Scratch", "Torch", "Sk"}
     assert set(board["epochs"]) == {8}
     assert at.session_state["trainings"] == 3
-    charts = at.get("plotly_chart")
-    assert len(charts) >= 3 + 1 + 3                     # boundaries, curves, snapshots
+    assert len(at.get("plotly_chart")) == 3 + 1          # boundaries and curves
+    at.toggle(key="show_snapshots").set_value(True).run()
+    assert len(at.get("plotly_chart")) == 3 + 1 + 3      # and each model's snapshot
+    at.slider(key="snapshot").set_value(1).run()
+    assert not at.exception and at.session_state["trainings"] == 3
 
 
 def test_unrelated_widget_changes_do_not_retrain():
     at = moons_page(models=TINY, samples="200")
     train_button(at).click().run()
     assert at.session_state["trainings"] == 3
+    at.toggle(key="show_snapshots").set_value(True).run()
     at.slider(key="snapshot").set_value(3).run()         # the through-training slider
     at.toggle(key="classroom_mode").set_value(True).run()
     at.toggle(key="classroom_mode").set_value(False).run()
