@@ -206,11 +206,10 @@ def train_cnn(data: ImageData, config: CNNConfig, *, model: SeedCNN | None = Non
             seen = min(n, lo + batch)
             elapsed += time.perf_counter() - start
             val_loss, val_acc = evaluate(model, data.test_images, data.test_labels, device)
-            if not math.isfinite(loss_sum):
-                history.diverge(epoch, "the loss")
+            if history.close_epoch(epoch, True, loss_sum / seen, correct / seen, val_loss, val_acc, elapsed,
+                                   on_epoch):
                 break
-            history.record(epoch, loss_sum / seen, correct / seen, val_loss, val_acc, elapsed)
-            if stop or (on_epoch is not None and on_epoch(history)):
+            if stop:
                 history.status, history.message = "stopped", f"stopped during epoch {epoch}"
                 break
     model.eval()

@@ -26,6 +26,19 @@ class History:
         self.val_accuracy.append(float(val_accuracy))
         self.seconds.append(float(seconds))
 
+    def close_epoch(self, epoch: int, finite: bool, train_loss: float, train_accuracy: float,
+                    val_loss: float, val_accuracy: float, seconds: float, on_epoch=None) -> bool:
+        """End an epoch: mark divergence when the loss or weights are not finite, else record the
+        epoch and run ``on_epoch(self)``. Returns True when training must stop."""
+        if not finite or not math.isfinite(train_loss):
+            self.diverge(epoch, "the loss")
+            return True
+        self.record(epoch, train_loss, train_accuracy, val_loss, val_accuracy, seconds)
+        if on_epoch is not None and on_epoch(self):
+            self.status, self.message = "stopped", f"stopped after epoch {epoch}"
+            return True
+        return False
+
     def diverge(self, epoch: int, what: str) -> None:
         self.status = "diverged"
         self.message = (f"{what} became NaN or infinite at epoch {epoch}: "

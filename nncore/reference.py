@@ -65,12 +65,8 @@ class SklearnMLP:
                     val_loss = float(log_loss(y_val, pv, labels=labels)) if np.isfinite(pv).all() else math.nan
                     val_acc = float(np.mean(pv.argmax(1) == y_val))
                 elapsed += time.perf_counter() - start
-                if not math.isfinite(train_loss) or not np.isfinite(p).all():
-                    history.diverge(epoch, "the loss")
-                    break
-                history.record(epoch, train_loss, train_acc, val_loss, val_acc, elapsed)
-                if on_epoch is not None and on_epoch(history):
-                    history.status, history.message = "stopped", f"stopped after epoch {epoch}"
+                if history.close_epoch(epoch, bool(np.isfinite(p).all()), train_loss, train_acc, val_loss,
+                                       val_acc, elapsed, on_epoch):
                     break
         return history
 

@@ -164,12 +164,9 @@ class ScratchNetwork:
                 train_loss = loss_sum / n
                 val_loss, val_acc = self._evaluate(X_val, y_val) if has_val else (np.nan, np.nan)
                 elapsed += time.perf_counter() - start
-                if not np.isfinite(train_loss) or not all(np.isfinite(W).all() for W in self.coefs_):
-                    history.diverge(epoch, "the loss")
-                    break
-                history.record(epoch, train_loss, correct / n, val_loss, val_acc, elapsed)
-                if on_epoch is not None and on_epoch(history):
-                    history.status, history.message = "stopped", f"stopped after epoch {epoch}"
+                finite = all(np.isfinite(W).all() for W in self.coefs_)
+                if history.close_epoch(epoch, finite, train_loss, correct / n, val_loss, val_acc, elapsed,
+                                       on_epoch):
                     break
         return history
 

@@ -135,12 +135,9 @@ class TorchMLP:
                     val_loss = self._loss(logits, yv).item()
                     val_acc = (self._labels(logits) == yv).float().mean().item()
             elapsed += time.perf_counter() - start
-            if not math.isfinite(train_loss) or not all(torch.isfinite(p).all() for p in self.model.parameters()):
-                history.diverge(epoch, "the loss")
-                break
-            history.record(epoch, train_loss, correct / seen, val_loss, val_acc, elapsed)
-            if on_epoch is not None and on_epoch(history):
-                history.status, history.message = "stopped", f"stopped after epoch {epoch}"
+            finite = all(bool(torch.isfinite(p).all()) for p in self.model.parameters())
+            if history.close_epoch(epoch, finite, train_loss, correct / seen, val_loss, val_acc, elapsed,
+                                   on_epoch):
                 break
         self.model.eval()
         return history

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 import nncore.comparison
 from nncore.checkpoints import load_checkpoint_bytes
-from nncore.cnn import pick_device, train_cnn
+from nncore.cnn import pick_device
 from nncore.comparison import compare
 from nncore.config import CNNConfig, DataConfig, ModelSpec, ScratchConfig, preset
 from nncore.digits import mnist_style, read_upload

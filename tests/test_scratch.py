@@ -52,7 +52,7 @@ def test_seed_setup_stays_at_chance_loss(moons):
 
 def test_same_seed_same_numbers_other_seed_other_numbers(moons):
     cfg = ScratchConfig(epochs=5)
-    (a, ha), (b, hb), (c, hc) = fit(cfg, moons), fit(cfg, moons), fit(cfg.replace(seed=1), moons)
+    (a, ha), (b, hb), (_, hc) = fit(cfg, moons), fit(cfg, moons), fit(cfg.replace(seed=1), moons)
     assert ha.train_loss == hb.train_loss
     np.testing.assert_array_equal(a.coefs_[0], b.coefs_[0])
     assert ha.train_loss != hc.train_loss
