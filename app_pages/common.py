@@ -30,6 +30,8 @@ _CNN = "cnn_models"                 # CNN config key -> trained result
 _CNN_ACTIVE = "cnn_active"
 _CNN_PARTIAL = "cnn_partial"        # the CNN being trained, kept if a Stop click interrupts it
 _CLASSROOM = "classroom_mode"
+_CANVAS = "canvas_ink"              # the digit drawn so far, as an ink map
+_CANVAS_GEN = "canvas_generation"   # bumped by Clear, to remount the canvas empty
 
 
 def state_default(key: str, factory) -> Any:
@@ -111,6 +113,24 @@ def active_cnn_key() -> str | None:
 
 def set_active_cnn(key: str | None) -> None:
     st.session_state[_CNN_ACTIVE] = key
+
+
+def canvas_generation() -> int:
+    return st.session_state.get(_CANVAS_GEN, 0)
+
+
+def clear_canvas() -> None:
+    """Forget the ink and give the canvas a new key, so it starts empty."""
+    st.session_state.pop(_CANVAS, None)
+    st.session_state[_CANVAS_GEN] = canvas_generation() + 1
+
+
+def add_ink(ink):
+    """Combine the canvas's latest image (an ink map, or None when it was emptied) with the strokes
+    seen before; returns the combined ink map."""
+    from nncore.digits import combine_ink
+    st.session_state[_CANVAS] = combine_ink(st.session_state.get(_CANVAS), ink)
+    return st.session_state[_CANVAS]
 
 
 def set_partial_cnn(partial: dict) -> None:

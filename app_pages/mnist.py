@@ -11,7 +11,7 @@ import torch
 from nncore import cnn
 from nncore.checkpoints import checkpoint_bytes, list_checkpoints, load_checkpoint, load_checkpoint_bytes
 from nncore.config import DEVICES, IMAGE_DATASETS, RECIPES, CNNConfig, config_key
-from nncore.digits import mnist_style, read_upload
+from nncore.digits import mnist_style, read_upload, to_gray
 from nncore.figures import (bar_figure, confusion_figure, curves_figure, digits_figure, feature_maps_figure,
                             filters_figure, image_grid_figure)
 from nncore.history import History
@@ -188,7 +188,10 @@ draw, seen = st.columns(2)
 with draw:
     from streamlit_drawable_canvas import st_canvas   # needs a running Streamlit; imported here
     canvas = st_canvas(stroke_width=18, stroke_color="#ffffff", background_color="#000000", height=280, width=280,
-                       drawing_mode="freedraw", key="canvas", return_image_data=True)
+                       drawing_mode="freedraw", key=f"canvas{common.canvas_generation()}", return_image_data=True)
+    if st.button("Clear the drawing"):
+        common.clear_canvas()
+        st.rerun()
     photo = st.file_uploader("…or upload an image", type=["png", "jpg", "jpeg"], key="digit_upload")
 drawing = None
 if photo is not None:
@@ -197,7 +200,9 @@ if photo is not None:
     except ValueError as exc:
         common.friendly_error("That image was refused", exc)
 elif canvas is not None and canvas.image_data is not None:
-    drawing = canvas.image_data
+    # Strokes are kept here, not only on the canvas: the canvas may redraw itself empty after a rerun.
+    objects = (canvas.json_data or {}).get("objects")
+    drawing = common.add_ink(None if objects == [] else to_gray(canvas.image_data))
 if drawing is not None:
     x = mnist_style(drawing)
     if x.max() == 0:

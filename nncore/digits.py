@@ -38,6 +38,13 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     return np.clip(gray, 0.0, 1.0)
 
 
+def combine_ink(previous: np.ndarray | None, ink: np.ndarray | None) -> np.ndarray | None:
+    """Strokes drawn so far: the pixel-wise maximum of two ink maps (None: nothing, or a reset)."""
+    if ink is None or previous is None or previous.shape != ink.shape:
+        return ink
+    return np.maximum(previous, ink)
+
+
 def mnist_style(image: np.ndarray, threshold: float = 0.1) -> np.ndarray:
     """Any drawing -> (28, 28) float32 in [0, 1], MNIST-style. All zeros when there is no ink."""
     gray = to_gray(image)

@@ -123,16 +123,22 @@ def test_moons_train_then_results(server, browser):
     page.close()
 
 
-def draw_seven(page, canvas) -> None:
+def stroke(page, canvas, pts) -> None:
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
-    pts = [(0.25, 0.2), (0.5, 0.2), (0.75, 0.2), (0.65, 0.45), (0.55, 0.65), (0.45, 0.85)]
     page.mouse.move(x0 + pts[0][0] * w, y0 + pts[0][1] * h)
     page.mouse.down()
     for px, py in pts[1:]:
         page.mouse.move(x0 + px * w, y0 + py * h, steps=8)
     page.mouse.up()
+
+
+def draw_seven(page, canvas) -> None:
+    """A 7 in two strokes, as a student draws it: the bar, then (after the page reran) the stem."""
+    stroke(page, canvas, [(0.25, 0.2), (0.5, 0.2), (0.75, 0.2)])
+    settle(page)
+    stroke(page, canvas, [(0.75, 0.2), (0.65, 0.45), (0.55, 0.65), (0.45, 0.85)])
 
 
 def test_mnist_train_results_and_canvas(server, browser):

@@ -1,5 +1,7 @@
 import pickle
 
+import numpy as np
+
 import pytest
 import torch
 
@@ -123,3 +125,21 @@ def test_relu_after_pooling_computes_the_seeds_function():
     seed_order = F.max_pool2d(F.relu(m.conv2(F.max_pool2d(F.relu(m.conv1(x)), 2))), 2)
     seed_out = F.log_softmax(m.fc2(F.relu(m.fc1(torch.flatten(seed_order, 1)))), dim=1)
     torch.testing.assert_close(m(x), seed_out)
+
+
+def test_strokes_combine_and_a_drawing_becomes_mnist_style():
+    from nncore.digits import combine_ink, mnist_style
+    bar = np.zeros((280, 280))
+    bar[50:70, 60:220] = 1.0
+    stem = np.zeros((280, 280))
+    stem[60:240, 200:220] = 1.0
+    ink = combine_ink(combine_ink(None, bar), stem)
+    assert ink[55, 100] == 1.0 and ink[200, 210] == 1.0          # both strokes kept
+    assert combine_ink(ink, None) is None                          # an emptied canvas resets
+    x = mnist_style(ink)
+    assert x.shape == (28, 28) and x.dtype == np.float32
+    rows, cols = np.nonzero(x > 0.2)
+    assert rows.max() - rows.min() <= 21 and cols.max() - cols.min() <= 21   # fits the 20x20 box
+    cy, cx = np.average(np.indices(x.shape), axis=(1, 2), weights=x)
+    assert abs(cy - 14) < 1.0 and abs(cx - 14) < 1.0                # centred by mass
+    assert mnist_style(np.zeros((50, 50))).max() == 0.0

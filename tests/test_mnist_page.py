@@ -93,3 +93,17 @@ def test_bad_images_are_refused(trained, name, raw, message):
     assert not at.exception
     assert any(message in e.value for e in at.error)
     uploader(at, "digit_upload").set_value(None).run()
+
+
+@pytest.mark.skipif(not __import__("nncore.imagedata").imagedata.SYSTEM_FASHION_DIR.is_dir(),
+                    reason="needs Debian's dataset-fashion-mnist")
+def test_fashion_mnist_trains_on_all_60000_images():
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300).run()
+    at.switch_page("app_pages/mnist.py").run()
+    at.radio(key="cnn_dataset").set_value("fashion-mnist").run()
+    assert any("60,000 training" in c.value for c in at.caption)
+    next(b for b in at.button if b.label.startswith("Train")).click().run()
+    assert not at.exception
+    result = active(at)["result"]
+    assert result.n_train == 60000 and active(at)["dataset"] == "fashion-mnist"
+    assert active(at)["report"].accuracy > 0.8
