@@ -236,3 +236,19 @@ def test_a_classroom_of_ten_trains_at_once(browser):
         for ctx in contexts:
             ctx.close()
         srv.stop()
+
+
+def test_mnist_stop_keeps_the_model_trained_so_far(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(f"{server.url}/mnist")
+    settle(page)
+    page.get_by_label("Epochs").fill("20")
+    page.get_by_role("button", name="Train").click()
+    page.get_by_role("button", name="Stop training").wait_for(timeout=60_000)
+    page.wait_for_timeout(3000)
+    page.get_by_role("button", name="Stop training").click()
+    page.get_by_text("Test accuracy").wait_for(timeout=60_000)
+    settle(page)
+    no_exception(page)
+    assert "(stopped)" in page.get_by_text("Model:").first.inner_text()
+    page.close()
