@@ -17,8 +17,10 @@ convolutional network on handwritten digits.
 | 📐 **Concepts** | Activation functions and their derivatives, shallow vs deep, and what deep learning is good and bad at. |
 
 ### Using it in a lesson
-1. Open **Moons comparison**, load the **Seed** preset and train: the scratch network stays at chance
-   (its initial weights are too small) while PyTorch learns. Ask *why*, then switch to **Defaults**.
+1. Open **Moons comparison**, load the **Seed** preset and train: the scratch network barely learns.
+   Its loss stays at chance level (ln 2 ≈ 0.693) and its boundary is washed out, every probability
+   within a few percent of 0.5, because its initial weights are too small. PyTorch learns. Ask *why*,
+   then switch to **Defaults**.
 2. Turn up the noise, or try **XOR** and **Spiral**: which models still cope? Watch the
    **Through training** slider to see a boundary form.
 3. Copy the page's URL to share exactly that setup with the class.
