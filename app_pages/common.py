@@ -30,6 +30,7 @@ _CNN = "cnn_models"                 # CNN config key -> trained result
 _CNN_ACTIVE = "cnn_active"
 _CNN_PARTIAL = "cnn_partial"        # the CNN being trained, kept if a Stop click interrupts it
 _CLASSROOM = "classroom_mode"
+_ADVANCED = "advanced_settings"
 _CANVAS = "canvas_ink"              # the digit drawn so far, as an ink map
 _CANVAS_GEN = "canvas_generation"   # bumped by Clear, to remount the canvas empty
 
@@ -179,6 +180,14 @@ def classroom_mode() -> bool:
     if on:
         st.markdown(_CLASSROOM_CSS, unsafe_allow_html=True)
     return on
+
+
+def advanced_settings(classroom: bool) -> bool:
+    """Sidebar toggle for the less-used settings (init, optimizer, momentum, L2, batch norm, dropout,
+    seeds, test fraction); off by default and in classroom mode, so the page stays short and fast."""
+    return st.sidebar.toggle("Advanced settings", key=_ADVANCED, disabled=classroom,
+                             help="Initialisation, optimizer, momentum, L2, batch norm, dropout, seeds.") \
+        and not classroom
 
 
 def friendly_error(what: str, exc: Exception) -> None:

@@ -19,7 +19,7 @@ from nncore.imagedata import load_images, normalize
 from app_pages import common
 
 st.title("MNIST CNN")
-advanced = not common.classroom_mode()
+advanced = common.advanced_settings(common.classroom_mode())
 
 
 @st.cache_resource(show_spinner="Loading images…")

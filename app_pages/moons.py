@@ -17,7 +17,7 @@ SNAPSHOTS, RESOLUTION, COLUMNS = 10, 60, 3
 
 st.title("Moons comparison")
 st.caption("Several networks, the same data, one leaderboard. Change the settings, then press **Train**.")
-advanced = not common.classroom_mode()
+advanced = common.advanced_settings(common.classroom_mode())
 
 
 def share(data_cfg: DataConfig, lineup) -> None:

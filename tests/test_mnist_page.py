@@ -16,6 +16,7 @@ def trained():
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300).run()
     at.switch_page("app_pages/mnist.py").run()
     assert not at.exception
+    at.toggle(key="advanced_settings").set_value(True).run()      # batch size, learning rate, image count
     at.number_input(key="cnn_limit").set_value(600)
     at.number_input(key="cnn_epochs").set_value(1)
     next(b for b in at.button if b.label.startswith("Train")).click().run()

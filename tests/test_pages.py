@@ -145,3 +145,15 @@ def test_gradient_check_panel():
     next(b for b in at.button if b.label == "Run the gradient check").click().run()
     assert not at.exception
     assert at.success and "Largest relative error" in at.success[0].value
+
+
+def test_advanced_settings_toggle_shows_the_rest():
+    at = moons_page(models=TINY)
+    gen = at.session_state["widget_generation"]
+    keys = lambda: {w.key for w in at.number_input}  # noqa: E731
+    assert f"g{gen}-m0-l2" not in keys()
+    at.toggle(key="advanced_settings").set_value(True).run()
+    assert f"g{gen}-m0-l2" in keys() and f"g{gen}-data-seed" in keys()
+    at.toggle(key="classroom_mode").set_value(True).run()   # classroom mode hides them again
+    assert f"g{gen}-m0-l2" not in keys()
+    assert not at.exception
