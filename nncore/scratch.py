@@ -24,7 +24,8 @@ EpochCallback = Callable[[History], Optional[bool]]   # return True to stop earl
 
 
 def _softplus(z: np.ndarray) -> np.ndarray:
-    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+    """log(1 + e^z) without overflow."""
+    return np.logaddexp(0.0, z)
 
 
 class ScratchNetwork:
@@ -43,12 +44,26 @@ class ScratchNetwork:
         self.sizes = (n_features, *config.hidden, 1 if self.binary else n_classes)
         self.activation = ACTIVATIONS[config.activation]
         self.rng = np.random.default_rng(config.seed)
-        self.coefs_: list[np.ndarray] = []
-        self.intercepts_: list[np.ndarray] = []
-        for fan_in, fan_out in zip(self.sizes[:-1], self.sizes[1:]):
-            self.coefs_.append(self._init_weights(fan_in, fan_out).astype(dtype))
-            self.intercepts_.append(np.zeros(fan_out, dtype=dtype))
+        # Every weight and bias is a view into one flat vector (and every gradient into another),
+        # so an optimizer step is a few whole-vector operations instead of a few per layer.
+        shapes = [s for fi, fo in zip(self.sizes[:-1], self.sizes[1:]) for s in ((fi, fo), (fo,))]
+        self.theta_ = np.zeros(sum(int(np.prod(s)) for s in shapes), dtype=dtype)
+        self._grad = np.zeros_like(self.theta_)
+        params, grads = self._views(self.theta_, shapes), self._views(self._grad, shapes)
+        self.coefs_, self.intercepts_ = params[0::2], params[1::2]
+        self._grad_W, self._grad_b = grads[0::2], grads[1::2]
+        for W in self.coefs_:
+            W[...] = self._init_weights(*W.shape)
         self.history_ = History()
+
+    @staticmethod
+    def _views(flat: np.ndarray, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
+        out, offset = [], 0
+        for shape in shapes:
+            size = int(np.prod(shape))
+            out.append(flat[offset:offset + size].reshape(shape))
+            offset += size
+        return out
 
     def _init_weights(self, fan_in: int, fan_out: int) -> np.ndarray:
         if self.config.init == "seed":       # the seed's 0.01 * N(0, 1): too small to break symmetry well
@@ -60,7 +75,7 @@ class ScratchNetwork:
 
     @property
     def n_parameters(self) -> int:
-        return sum(w.size + b.size for w, b in zip(self.coefs_, self.intercepts_))
+        return self.theta_.size
 
     # --- forward and backward -------------------------------------------------------------------
 
@@ -85,8 +100,9 @@ class ScratchNetwork:
         l2 = self.config.l2
         return 0.5 * l2 * sum(float(np.sum(W * W)) for W in self.coefs_) if l2 else 0.0
 
-    def _backward(self, Z: list[np.ndarray], A: list[np.ndarray], y: np.ndarray):
-        """Gradients of the mean loss (plus L2) with respect to every weight and bias."""
+    def _backward(self, Z: list[np.ndarray], A: list[np.ndarray], y: np.ndarray) -> None:
+        """Gradients of the mean loss (plus L2) with respect to every weight and bias, written
+        into the flat gradient vector (``self._grad_W`` and ``self._grad_b`` are views of it)."""
         n = len(y)
         if self.binary:
             delta = (sigmoid(Z[-1]) - y[:, None]) / n          # dL/dz_out, (n, 1)
@@ -94,21 +110,20 @@ class ScratchNetwork:
             delta = softmax(Z[-1])
             delta[np.arange(n), y] -= 1.0
             delta /= n                                         # (n, k)
-        grads_W, grads_b = [None] * len(self.coefs_), [None] * len(self.coefs_)
         for i in range(len(self.coefs_) - 1, -1, -1):
-            grads_W[i] = A[i].T @ delta                        # (sizes[i], sizes[i+1])
+            np.matmul(A[i].T, delta, out=self._grad_W[i])     # (sizes[i], sizes[i+1])
             if self.config.l2:
-                grads_W[i] += self.config.l2 * self.coefs_[i]
-            grads_b[i] = delta.sum(axis=0)
+                self._grad_W[i] += self.config.l2 * self.coefs_[i]
+            delta.sum(axis=0, out=self._grad_b[i])
             if i > 0:                                          # through W, then the activation
                 delta = (delta @ self.coefs_[i].T) * self.activation.derivative(Z[i - 1], A[i])
-        return grads_W, grads_b
 
     def loss_and_gradients(self, X: np.ndarray, y: np.ndarray):
         """(loss including L2, weight gradients, bias gradients): what the gradient check compares."""
         Z, A = self._forward(np.asarray(X, dtype=self.dtype))
         loss = self._data_loss(Z[-1], y) + self._penalty()
-        return loss, *self._backward(Z, A, y)
+        self._backward(Z, A, y)
+        return loss, [g.copy() for g in self._grad_W], [g.copy() for g in self._grad_b]
 
     # --- training -------------------------------------------------------------------------------
 
@@ -134,8 +149,7 @@ class ScratchNetwork:
             X_val, y_val = np.asarray(X_val, dtype=self.dtype), np.asarray(y_val, dtype=np.int64)
         n = len(y)
         batch = n if cfg.batch_size in (0, None) or cfg.batch_size >= n else cfg.batch_size
-        velocity_W = [np.zeros_like(W) for W in self.coefs_]
-        velocity_b = [np.zeros_like(b) for b in self.intercepts_]
+        velocity = np.zeros_like(self.theta_)
         history = self.history_ = History()
         elapsed = 0.0
         with np.errstate(over="ignore", invalid="ignore"):
@@ -148,23 +162,18 @@ class ScratchNetwork:
                     Xb, yb = X[idx], y[idx]
                     Z, A = self._forward(Xb)
                     loss_sum += self._data_loss(Z[-1], yb) * len(yb)
-                    correct += int(np.sum(self._labels(Z[-1]) == yb))
-                    grads_W, grads_b = self._backward(Z, A, yb)
-                    for i in range(len(self.coefs_)):
-                        if cfg.momentum:
-                            velocity_W[i] *= cfg.momentum
-                            velocity_W[i] -= cfg.learning_rate * grads_W[i]
-                            velocity_b[i] *= cfg.momentum
-                            velocity_b[i] -= cfg.learning_rate * grads_b[i]
-                            self.coefs_[i] += velocity_W[i]
-                            self.intercepts_[i] += velocity_b[i]
-                        else:
-                            self.coefs_[i] -= cfg.learning_rate * grads_W[i]
-                            self.intercepts_[i] -= cfg.learning_rate * grads_b[i]
+                    correct += int(np.count_nonzero(self._labels(Z[-1]) == yb))
+                    self._backward(Z, A, yb)
+                    if cfg.momentum:                           # v <- m v - lr g;  theta <- theta + v
+                        velocity *= cfg.momentum
+                        velocity -= cfg.learning_rate * self._grad
+                        self.theta_ += velocity
+                    else:                                      # theta <- theta - lr g
+                        self.theta_ -= cfg.learning_rate * self._grad
                 train_loss = loss_sum / n
                 val_loss, val_acc = self._evaluate(X_val, y_val) if has_val else (np.nan, np.nan)
                 elapsed += time.perf_counter() - start
-                finite = all(np.isfinite(W).all() for W in self.coefs_)
+                finite = bool(np.isfinite(self.theta_).all())
                 if history.close_epoch(epoch, finite, train_loss, correct / n, val_loss, val_acc, elapsed,
                                        on_epoch):
                     break
