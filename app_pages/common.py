@@ -76,10 +76,6 @@ def count_trainings(n: int = 1) -> None:
     st.session_state[_TRAININGS] = st.session_state.get(_TRAININGS, 0) + n
 
 
-def trainings() -> int:
-    return st.session_state.get(_TRAININGS, 0)
-
-
 def get_setup():
     return st.session_state.get(_SETUP)
 
