@@ -11,7 +11,6 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -194,43 +193,13 @@ def bench_cnn(quick: bool, progress: bool = False) -> list[dict]:
 
 # --- 4. Streamlit reruns -----------------------------------------------------------------------------
 
-_RERUN_SCRIPT = r"""
-import json, statistics, sys, tempfile, time
-from pathlib import Path
-from streamlit.testing.v1 import AppTest
-n = int(sys.argv[2])
-blank = Path(tempfile.mkdtemp()) / "blank.py"
-blank.write_text("import streamlit as st\nst.title('blank')\n")
-
-def median_rerun(at):
-    times = []
-    for _ in range(n):
-        t = time.perf_counter(); at.run(); times.append(time.perf_counter() - t)
-        assert not at.exception, at.exception
-    return statistics.median(times)
-
-b = AppTest.from_file(str(blank), default_timeout=120).run()
-blank_s = median_rerun(b)
-at = AppTest.from_file(sys.argv[1], default_timeout=300).run()
-at.switch_page("app_pages/moons.py").run()
-next(x for x in at.button if x.label.startswith("Train")).click().run()
-assert len(at.get("plotly_chart")) >= 4 and at.dataframe, "moons page did not show results"
-moons_s = median_rerun(at)
-at.switch_page("app_pages/mnist.py").run()
-import resource
-print(json.dumps({"blank": blank_s, "moons": moons_s,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""
 
 
 def bench_rerun(quick: bool, progress: bool = False) -> tuple[dict, float]:
     """Both pages through AppTest in a fresh process (which also gives the dashboard's peak memory)."""
     n = 10 if quick else 40
-    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
-        f.write(_RERUN_SCRIPT)
-    out = subprocess.run([sys.executable, f.name, str(ROOT / "dashboard.py"), str(n)], cwd=ROOT,
-                         capture_output=True, text=True, timeout=600)
-    os.unlink(f.name)
+    out = subprocess.run([sys.executable, str(ROOT / "tools" / "rerun_probe.py"), str(ROOT / "dashboard.py"), str(n)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
     if out.returncode != 0:
         raise RuntimeError(f"rerun benchmark failed: {out.stderr[-2000:]}")
     m = json.loads(out.stdout.strip().splitlines()[-1])
