@@ -8,12 +8,12 @@ from nncore import urlstate
 from nncore.comparison import compare, leaderboard, result_key
 from nncore.config import (CONFIG_BY_FRAMEWORK, PRESET_LABELS, PRESETS, DataConfig, ModelSpec, config_key,
                            preset)
-from nncore.figures import comparison_figures, data_figure, snapshot_figures
+from nncore.figures import comparison_figures, data_figure, snapshot_figure
 from nncore.gradcheck import check_config
 from nncore.toydata import load_toy
 from app_pages import common, widgets
 
-SNAPSHOTS, RESOLUTION, COLUMNS = 10, 60, 3
+SNAPSHOTS, RESOLUTION = 10, 60
 
 st.title("Moons comparison")
 st.caption("Several networks, the same data, one leaderboard. Change the settings, then press **Train**.")
@@ -126,9 +126,7 @@ for r in comparison.results:
 
 st.subheader("Decision boundaries")
 st.caption("Colour: the model's probability for each class. ● training points, ✕ test points.")
-for row in range(0, len(lineup), COLUMNS):
-    for col, i in zip(st.columns(COLUMNS), range(row, min(row + COLUMNS, len(lineup)))):
-        col.plotly_chart(view["boundaries"][i], width="stretch", key=f"boundary{i}")
+st.plotly_chart(view["boundaries"], width="stretch", key="boundaries")
 
 st.subheader("Learning curves")
 st.caption("Solid: training data; dashed: test data. Loss on a log scale.")
@@ -138,21 +136,18 @@ st.subheader("Through training")
 
 
 @st.fragment
-def through_training(view: dict, n_models: int) -> None:
+def through_training(view: dict) -> None:
     """Each model's boundary at evenly spaced epochs. A fragment: moving the slider reruns only this."""
     if not st.toggle("Show the boundaries through training", key="show_snapshots"):
         return
     step = st.slider("Snapshot", 1, SNAPSHOTS, SNAPSHOTS, key="snapshot",
                      help="Each model's boundary at evenly spaced epochs of its own training.")
     if step not in view["snapshots"]:
-        view["snapshots"][step] = snapshot_figures(view["comparison"], step)
-    for row in range(0, n_models, COLUMNS):
-        for col, i in zip(st.columns(COLUMNS), range(row, min(row + COLUMNS, n_models))):
-            if view["snapshots"][step][i] is not None:
-                col.plotly_chart(view["snapshots"][step][i], width="stretch", key=f"snap{i}")
+        view["snapshots"][step] = snapshot_figure(view["comparison"], step)
+    st.plotly_chart(view["snapshots"][step], width="stretch", key="snapshots")
 
 
-through_training(view, len(lineup))
+through_training(view)
 
 with st.expander("Backprop check: is the scratch network's maths right?"):
     st.write("Compares the hand-written gradients with central differences and with PyTorch autograd "

@@ -213,14 +213,14 @@ def bench_rerun(quick: bool, progress: bool = False) -> tuple[dict, float]:
 
 def extras(peak_rss_mb: float) -> dict:
     from .comparison import compare
-    from .figures import boundary_figure
+    from .figures import boundaries_figure
     data_cfg, lineup = preset("default")
     t = time.perf_counter()
     result = compare(data_cfg, lineup)
     wall = time.perf_counter() - t
     per_epoch = {r.spec.framework: r.train_seconds / r.history.epochs_run for r in result.results}
     first = result.results[0]
-    fig = boundary_figure(result.mesh.xs, result.mesh.ys, first.boundary, result.data, first.spec.name)
+    fig = boundaries_figure(result.mesh.xs, result.mesh.ys, result.data, [(first.spec.name, first.boundary)])
     return {"default_lineup_seconds": round(wall, 3),
             "default_lineup_train_seconds": {r.spec.name: round(r.train_seconds, 3) for r in result.results},
             "torch_mlp_ms_per_epoch": round(per_epoch["torch"] * 1000, 3),

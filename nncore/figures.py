@@ -41,16 +41,6 @@ def _points(fig: go.Figure, data: ToyData, show_legend: bool = True, row=None, c
                 hoverinfo="skip"), row=row, col=col)
 
 
-def _points_compact(fig: go.Figure, data: ToyData) -> None:
-    """Train and test points as two traces, coloured per point: fewer traces serialise faster."""
-    for split, X, y, symbol, size, edge in (("train", data.X_train, data.y_train, "circle", 6, "white"),
-                                            ("test", data.X_test, data.y_test, "x", 8, "black")):
-        fig.add_trace(go.Scatter(x=X[:, 0].round(3), y=X[:, 1].round(3), mode="markers", name=split,
-                                 showlegend=False, hoverinfo="skip",
-                                 marker=dict(color=np.asarray(CLASS_COLORS)[y], symbol=symbol, size=size,
-                                             line=dict(width=1, color=edge))))
-
-
 def frozen(fig: go.Figure) -> go.Figure:
     """Encode the figure's arrays once (as Plotly's base64 typed arrays), so that rendering the
     same figure on every rerun does not convert them again."""
@@ -88,41 +78,55 @@ def _boundary_trace(xs: np.ndarray, ys: np.ndarray, proba: np.ndarray, show_scal
                       hovertemplate="x1 %{x}<br>x2 %{y}<br>confidence %{customdata}<extra></extra>")
 
 
-def boundary_figure(xs: np.ndarray, ys: np.ndarray, proba: np.ndarray | None, data: ToyData,
-                    title: str, height: int = 360) -> go.Figure:
-    """A model's decision boundary: probabilities on the mesh (R, R, k), with train and test points."""
-    fig = go.Figure()
-    if proba is None:
-        fig.add_annotation(text="diverged: no boundary", showarrow=False, font=dict(size=20, color="#b00020"),
-                           x=0.5, y=0.5, xref="paper", yref="paper")
-    else:
-        fig.add_trace(_boundary_trace(xs, ys, proba, show_scale=False))
-    _points_compact(fig, data)
-    fig.update_xaxes(range=[xs[0], xs[-1]], showgrid=False, title=None)
-    fig.update_yaxes(range=[ys[0], ys[-1]], showgrid=False, scaleanchor="x", title=None)
-    return frozen(_layout(fig, title, height))
+def boundaries_figure(xs: np.ndarray, ys: np.ndarray, data: ToyData,
+                      panels: Sequence[tuple[str, np.ndarray | None]], cols: int = 3,
+                      row_height: int = 360) -> go.Figure:
+    """Decision boundaries side by side in one figure: per panel a title and the probabilities on the
+    mesh (R, R, k), or None for a model that diverged; train and test points on each. One figure
+    rather than one per model: a page rerun then serialises one chart, not several."""
+    cols = max(1, min(cols, len(panels)))
+    rows = -(-len(panels) // cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[t for t, _ in panels],
+                        horizontal_spacing=0.04, vertical_spacing=0.12 / rows)
+    for i, (_, proba) in enumerate(panels):
+        row, col = i // cols + 1, i % cols + 1
+        axis = "" if i == 0 else str(i + 1)
+        if proba is None:
+            fig.add_annotation(text="diverged: no boundary", showarrow=False, font=dict(size=18, color="#b00020"),
+                               x=float(xs.mean()), y=float(ys.mean()), xref=f"x{axis}", yref=f"y{axis}")
+        else:
+            fig.add_trace(_boundary_trace(xs, ys, proba, show_scale=False), row=row, col=col)
+        for split, X, y, symbol, size, edge in (("train", data.X_train, data.y_train, "circle", 6, "white"),
+                                                ("test", data.X_test, data.y_test, "x", 8, "black")):
+            fig.add_trace(go.Scatter(x=X[:, 0].round(3), y=X[:, 1].round(3), mode="markers", name=split,
+                                     showlegend=False, hoverinfo="skip",
+                                     marker=dict(color=np.asarray(CLASS_COLORS)[y], symbol=symbol, size=size,
+                                                 line=dict(width=1, color=edge))), row=row, col=col)
+        fig.update_xaxes(range=[xs[0], xs[-1]], showgrid=False, row=row, col=col)
+        fig.update_yaxes(range=[ys[0], ys[-1]], showgrid=False, scaleanchor=f"x{axis}", row=row, col=col)
+    fig = _layout(fig, "", rows * row_height)
+    fig.update_annotations(font_size=16)
+    return frozen(fig)
 
 
 def comparison_figures(comparison) -> dict:
-    """The figures of a trained comparison: each model's boundary and the shared learning curves."""
-    xs, ys, data = comparison.mesh.xs, comparison.mesh.ys, comparison.data
-    return {"boundaries": [boundary_figure(xs, ys, r.boundary, data, r.spec.name + (
-                f" — {r.test_accuracy:.1%}" if r.test_accuracy is not None else " — diverged"))
-                for r in comparison.results],
+    """The figures of a trained comparison: every model's boundary, and the shared learning curves."""
+    panels = [(r.spec.name + (f" — {r.test_accuracy:.1%}" if r.test_accuracy is not None else " — diverged"),
+               r.boundary) for r in comparison.results]
+    return {"boundaries": boundaries_figure(comparison.mesh.xs, comparison.mesh.ys, comparison.data, panels),
             "curves": curves_figure([(r.spec.name, r.history) for r in comparison.results])}
 
 
-def snapshot_figures(comparison, step: int, height: int = 300) -> list:
-    """Each model's boundary at its ``step``-th snapshot (1-based; None for a model without snapshots)."""
-    out = []
+def snapshot_figure(comparison, step: int) -> go.Figure:
+    """Every model's boundary at its ``step``-th snapshot (1-based), taken at evenly spaced epochs."""
+    panels = []
     for r in comparison.results:
-        if not r.snapshots:
-            out.append(None)
-            continue
-        epoch, proba = r.snapshots[min(step, len(r.snapshots)) - 1]
-        out.append(boundary_figure(comparison.mesh.xs, comparison.mesh.ys, proba, comparison.data,
-                                   f"{r.spec.name}: epoch {epoch}", height=height))
-    return out
+        if r.snapshots:
+            epoch, proba = r.snapshots[min(step, len(r.snapshots)) - 1]
+            panels.append((f"{r.spec.name}: epoch {epoch}", proba))
+        else:
+            panels.append((f"{r.spec.name}: diverged", None))
+    return boundaries_figure(comparison.mesh.xs, comparison.mesh.ys, comparison.data, panels, row_height=320)
 
 
 def curves_figure(histories: Sequence[tuple[str, History]]) -> go.Figure:

@@ -51,9 +51,9 @@ def test_train_fills_the_leaderboard_and_charts():
     assert list(board["model"]) and set(board["model"]) == {"Scratch", "Torch", "Sk"}
     assert set(board["epochs"]) == {8}
     assert at.session_state["trainings"] == 3
-    assert len(at.get("plotly_chart")) == 3 + 1          # boundaries and curves
+    assert len(at.get("plotly_chart")) == 2              # the boundaries (one panel per model) and curves
     at.toggle(key="show_snapshots").set_value(True).run()
-    assert len(at.get("plotly_chart")) == 3 + 1 + 3      # and each model's snapshot
+    assert len(at.get("plotly_chart")) == 3              # and the snapshots
     at.slider(key="snapshot").set_value(1).run()
     assert not at.exception and at.session_state["trainings"] == 3
 

@@ -31,7 +31,7 @@ def main(dashboard: str, n: int) -> None:
     at = AppTest.from_file(dashboard, default_timeout=300).run()
     at.switch_page("app_pages/moons.py").run()
     next(b for b in at.button if b.label.startswith("Train")).click().run()
-    assert len(at.get("plotly_chart")) >= 4 and at.dataframe, "the moons page did not show results"
+    assert len(at.get("plotly_chart")) >= 2 and at.dataframe, "the moons page did not show results"
     moons_s = median_rerun(at, n)
     at.switch_page("app_pages/mnist.py").run()          # the image data too, for the peak memory
     print(json.dumps({"blank": blank_s, "moons": moons_s,
