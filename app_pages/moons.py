@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from nncore import urlstate
@@ -109,7 +110,9 @@ if view_key not in views:
         st.info(f"Press **Train {len(lineup)} models** to train the lineup on this data.")
         st.stop()
     comparison = compare(data_cfg, lineup, snapshots=SNAPSHOTS, resolution=RESOLUTION, cache=cache)
-    common.remember(views, view_key, {"comparison": comparison, "board": pd.DataFrame(leaderboard(comparison.results)),
+    board = pd.DataFrame(leaderboard(comparison.results))
+    common.remember(views, view_key, {"comparison": comparison, "board": pa.Table.from_pandas(board, preserve_index=False),
+                                      "csv": board.to_csv(index=False),
                                       **comparison_figures(comparison), "snapshots": {}})
 view = views[view_key]
 comparison, board = view["comparison"], view["board"]
@@ -119,7 +122,7 @@ st.dataframe(board, hide_index=True, column_config={
     "test accuracy": st.column_config.ProgressColumn("test accuracy", format="percent", min_value=0, max_value=1),
     "train loss": st.column_config.NumberColumn(format="%.4f"),
     "test loss": st.column_config.NumberColumn(format="%.4f")})
-st.download_button("Download leaderboard (CSV)", board.to_csv(index=False), "leaderboard.csv", "text/csv")
+st.download_button("Download leaderboard (CSV)", view["csv"], "leaderboard.csv", "text/csv")
 for r in comparison.results:
     if r.status == "diverged":
         st.error(f"**{r.spec.name} diverged.** {r.history.message}", icon="💥")

@@ -96,11 +96,14 @@ def boundaries_figure(xs: np.ndarray, ys: np.ndarray, data: ToyData,
                                x=float(xs.mean()), y=float(ys.mean()), xref=f"x{axis}", yref=f"y{axis}")
         else:
             fig.add_trace(_boundary_trace(xs, ys, proba, show_scale=False), row=row, col=col)
+        k = data.n_classes
         for split, X, y, symbol, size, edge in (("train", data.X_train, data.y_train, "circle", 6, "white"),
                                                 ("test", data.X_test, data.y_test, "x", 8, "black")):
-            fig.add_trace(go.Scatter(x=X[:, 0].round(3), y=X[:, 1].round(3), mode="markers", name=split,
-                                     showlegend=False, hoverinfo="skip",
-                                     marker=dict(color=np.asarray(CLASS_COLORS)[y], symbol=symbol, size=size,
+            # colour by class number through a stepped scale: compact typed arrays, not one string per point
+            fig.add_trace(go.Scatter(x=X[:, 0].astype(np.float32), y=X[:, 1].astype(np.float32), mode="markers",
+                                     name=split, showlegend=False, hoverinfo="skip",
+                                     marker=dict(color=y.astype(np.int8), cmin=0, cmax=k - 1, symbol=symbol, size=size,
+                                                 colorscale=[[i / (k - 1), CLASS_COLORS[i]] for i in range(k)],
                                                  line=dict(width=1, color=edge))), row=row, col=col)
         fig.update_xaxes(range=[xs[0], xs[-1]], showgrid=False, row=row, col=col)
         fig.update_yaxes(range=[ys[0], ys[-1]], showgrid=False, scaleanchor=f"x{axis}", row=row, col=col)
@@ -136,9 +139,9 @@ def curves_figure(histories: Sequence[tuple[str, History]]) -> go.Figure:
         color = MODEL_COLORS[i % len(MODEL_COLORS)]
         for col, key in ((1, "loss"), (2, "accuracy")):
             for split, dash in (("train", "solid"), ("val", "dash")):
-                values = np.asarray(getattr(h, f"{split}_{key}"), dtype=float)
+                values = np.asarray(getattr(h, f"{split}_{key}"), dtype=np.float32)   # typed arrays, not lists
                 fig.add_trace(go.Scatter(
-                    x=h.epoch, y=values.round(5), mode="lines", line=dict(color=color, dash=dash, width=2),
+                    x=np.asarray(h.epoch, dtype=np.int32), y=values, mode="lines", line=dict(color=color, dash=dash, width=2),
                     name=f"{name} ({'train' if split == 'train' else 'test'})", legendgroup=name,
                     showlegend=(col == 1)), row=1, col=col)
     fig.update_xaxes(title="epoch")
