@@ -118,7 +118,7 @@ view = views[view_key]
 comparison, board = view["comparison"], view["board"]
 
 st.subheader("Leaderboard")
-st.dataframe(board, hide_index=True, column_config={
+st.dataframe(board, hide_index=True, lazy=False, column_config={
     "test accuracy": st.column_config.ProgressColumn("test accuracy", format="percent", min_value=0, max_value=1),
     "train loss": st.column_config.NumberColumn(format="%.4f"),
     "test loss": st.column_config.NumberColumn(format="%.4f")})

@@ -117,8 +117,9 @@ def test_moons_train_then_results(server, browser):
     settle(page)
     print(f"moons: default lineup trained and shown in {time.time() - start:.1f} s")
     no_exception(page)
-    assert page.locator('[data-testid="stDataFrame"]').count() >= 1
-    assert page.locator(".js-plotly-plot").count() >= 2         # the boundaries and the curves
+    page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=30_000)      # the leaderboard
+    page.locator(".js-plotly-plot").nth(1).wait_for(timeout=30_000)                # the boundaries and the curves
+    page.locator(".annotation-text").first.wait_for(timeout=30_000)
     titles = " ".join(page.locator(".annotation-text").evaluate_all("els => els.map(e => e.textContent)"))
     assert "Scratch NumPy —" in titles and "PyTorch MLP —" in titles and "scikit-learn MLP —" in titles
     screenshot(page, "moons-trained")
