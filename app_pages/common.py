@@ -46,30 +46,28 @@ def state_default(key: str, factory) -> Any:
 def results_cache() -> dict:
     """Trained models by result key. Bounded: a session keeps its last ``MAX_RESULTS`` models."""
     state_default(_TRAININGS, int)
-    return state_default(_RESULTS, BoundedDict)
+    return state_default(_RESULTS, lambda: BoundedDict(MAX_RESULTS))
 
 
 MAX_RESULTS = 24
 
 
 class BoundedDict(dict):
-    """A dict that forgets its oldest entries past MAX_RESULTS (bounds a session's memory)."""
+    """A dict that forgets its oldest entries past ``limit`` (bounds a session's memory)."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
 
     def __setitem__(self, key, value):
         super().__setitem__(key, value)
-        while len(self) > MAX_RESULTS:
+        while len(self) > self.limit:
             self.pop(next(iter(self)))
 
 
 def figures_cache() -> dict:
-    return state_default(_FIGURES, dict)
-
-
-def remember(store: dict, key, value, limit: int = 4) -> None:
-    """Put ``key`` in a per-session store, dropping the oldest entries past ``limit``."""
-    store[key] = value
-    while len(store) > limit:
-        store.pop(next(iter(store)))
+    """What the moons page draws, per result set: a session keeps its last 4."""
+    return state_default(_FIGURES, lambda: BoundedDict(4))
 
 
 def count_trainings(n: int = 1) -> None:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 import torch
@@ -12,8 +11,8 @@ from nncore import cnn
 from nncore.checkpoints import checkpoint_bytes, list_checkpoints, load_checkpoint, load_checkpoint_bytes
 from nncore.config import DEVICES, IMAGE_DATASETS, RECIPES, CNNConfig, config_key
 from nncore.digits import mnist_style, read_upload, to_gray
-from nncore.figures import (bar_figure, confusion_figure, curves_figure, digits_figure, feature_maps_figure,
-                            filters_figure, image_grid_figure)
+from nncore.figures import (bar_figure, cnn_result_figures, curves_figure, digits_figure, feature_maps_figure,
+                            image_grid_figure)
 from nncore.history import History
 from nncore.imagedata import load_images, normalize
 from app_pages import common
@@ -36,17 +35,31 @@ except RuntimeError as exc:
     common.friendly_error("No data could be loaded", exc)
     st.stop()
 st.caption(f"**Source:** {data.source_label} · {data.n_train:,} training and {data.n_test:,} test images")
+
+
+@st.cache_resource
+def samples_figure(name: str):
+    """The same 16 training images for everyone: built once per process, only read."""
+    d = dataset(name)
+    return digits_figure(d.train_images[:16].numpy(), d.classes, d.train_labels[:16].tolist())
+
+
 with st.expander("Sample images"):
-    st.plotly_chart(digits_figure(data.train_images[:16].numpy(), data.classes, data.train_labels[:16].tolist()),
-                    width="stretch", key="samples")
+    st.plotly_chart(samples_figure(name), width="stretch", key="samples")
 
 models = common.cnn_models()
 
 
 def keep(key: str, result: cnn.CNNResult, label: str) -> None:
-    """Store a model with its test report (computed once) and make it the active one."""
+    """Store a model with everything shown about it (its test report, figures and checkpoint bytes,
+    computed once here rather than on every rerun) and make it the active one."""
     report = cnn.test_report(result.model, data.test_images, data.test_labels)
-    models[key] = {"result": result, "report": report, "label": label, "dataset": data.name}
+    figures = cnn_result_figures(result.history, report, data.test_images.numpy(), data.test_labels.numpy(),
+                                 data.classes, result.model.conv1.weight.detach().cpu().numpy())
+    checkpoint = checkpoint_bytes(result.model, {"dataset": data.name, "classes": list(data.classes),
+                                                 "test_accuracy": report.accuracy})
+    models[key] = {"result": result, "report": report, "label": label, "dataset": data.name,
+                   "figures": figures, "checkpoint": checkpoint, "feature_maps": {}}
     common.set_active_cnn(key)
 
 
@@ -146,9 +159,8 @@ if active is None:
 if active["dataset"] != data.name:
     st.warning(f"The active model was trained on {active['dataset']}; its results below are on {data.name}.")
 result, report = active["result"], active["report"]
-st.download_button("Download this model (.safetensors)", key="cnn_download", file_name=f"{data.name}-cnn.safetensors",
-                   data=checkpoint_bytes(result.model, {"dataset": active["dataset"], "classes": list(data.classes),
-                                                        "test_accuracy": report.accuracy}))
+st.download_button("Download this model (.safetensors)", active["checkpoint"], key="cnn_download",
+                   file_name=f"{active['dataset']}-cnn.safetensors")
 
 st.header("Results")
 st.caption(f"Model: {active['label']}")
@@ -156,31 +168,30 @@ m1, m2, m3 = st.columns(3)
 m1.metric("Test accuracy", f"{report.accuracy:.2%}")
 m2.metric("Test loss", f"{result.test_loss:.4f}")
 m3.metric("Training", f"{result.train_seconds:.1f} s", f"{result.images_per_second:,.0f} images/s")
-if result.history.epoch:
-    st.plotly_chart(curves_figure([("CNN", result.history)]), width="stretch", key="cnn_curves")
+figs = active["figures"]
+if figs["curves"] is not None:
+    st.plotly_chart(figs["curves"], width="stretch", key="cnn_curves")
 left, right = st.columns(2)
-left.plotly_chart(confusion_figure(report.confusion, data.classes), width="stretch", key="confusion")
-right.plotly_chart(bar_figure(data.classes, report.per_class_accuracy, "Accuracy per class"), width="stretch",
-                   key="per_class")
-first = np.arange(16)
-st.plotly_chart(digits_figure(data.test_images[:16].numpy(), data.classes, data.test_labels[:16].tolist(),
-                              report.pred[first], report.proba[first, report.pred[first]],
-                              title="Test predictions (true → predicted)"), width="stretch", key="preds")
-worst = report.confident_wrong
-if len(worst):
-    st.plotly_chart(digits_figure(data.test_images[worst].numpy(), data.classes, data.test_labels[worst].tolist(),
-                                  report.pred[worst], report.proba[worst, report.pred[worst]],
-                                  title="Most confidently wrong"), width="stretch", key="wrong")
+left.plotly_chart(figs["confusion"], width="stretch", key="confusion")
+right.plotly_chart(figs["per_class"], width="stretch", key="per_class")
+st.plotly_chart(figs["predictions"], width="stretch", key="preds")
+if figs["wrong"] is not None:
+    st.plotly_chart(figs["wrong"], width="stretch", key="wrong")
 
 st.header("Inside the network")
-st.plotly_chart(filters_figure(result.model.conv1.weight.detach().cpu().numpy()), width="stretch", key="filters")
+st.plotly_chart(figs["filters"], width="stretch", key="filters")
 index = st.number_input("Test image", 0, data.n_test - 1, 0, key="cnn_index")
-a1, a2 = cnn.feature_maps(result.model, data.test_images[index])
-st.plotly_chart(digits_figure(data.test_images[index:index + 1].numpy(), data.classes,
-                              [int(data.test_labels[index])], cols=1, title="input", width=240),
-                width="content", key="fm_input")
-st.plotly_chart(feature_maps_figure(a1, "conv1 feature maps (32, 26x26)"), width="stretch", key="fm1")
-st.plotly_chart(feature_maps_figure(a2, "conv2 feature maps (64, 11x11)"), width="stretch", key="fm2")
+if index not in active["feature_maps"]:                     # built once per image looked at
+    a1, a2 = cnn.feature_maps(result.model, data.test_images[index])
+    active["feature_maps"][index] = (
+        digits_figure(data.test_images[index:index + 1].numpy(), data.classes, [int(data.test_labels[index])],
+                      cols=1, title="input", width=240),
+        feature_maps_figure(a1, "conv1 feature maps (32, 26x26)"),
+        feature_maps_figure(a2, "conv2 feature maps (64, 11x11)"))
+fm_input, fm1, fm2 = active["feature_maps"][index]
+st.plotly_chart(fm_input, width="content", key="fm_input")
+st.plotly_chart(fm1, width="stretch", key="fm1")
+st.plotly_chart(fm2, width="stretch", key="fm2")
 
 st.header("Try it")
 st.caption("Draw a digit (white on black), or upload a PNG or JPEG photo of one.")

@@ -67,6 +67,7 @@ with st.form("setup"):
     submitted = st.form_submit_button(f"Train {len(lineup)} models", type="primary")
 
 cache = common.results_cache()
+trained = None                          # this run's comparison, when Train was pressed
 if submitted:
     try:
         data_cfg = DataConfig.from_dict({**data_cfg.to_dict(), **data_values})
@@ -87,16 +88,16 @@ if submitted:
                 if e == total or e % max(1, total // 40) == 0:
                     bars[i].progress(e / total, text=f"{spec.name}: epoch {e}/{total}, "
                                                      f"test accuracy {h.val_accuracy[-1]:.3f}")
-            before = len(cache)
+            missing = [k for k in keys if k not in cache]
             try:
                 with common.trainer_slot():
-                    compare(data_cfg, lineup, snapshots=SNAPSHOTS, resolution=RESOLUTION,
-                            on_progress=progress, cache=cache)
+                    trained = compare(data_cfg, lineup, snapshots=SNAPSHOTS, resolution=RESOLUTION,
+                                      on_progress=progress, cache=cache)
                 status.update(label="Trained", state="complete", expanded=False)
             except Exception as exc:   # noqa: BLE001 - a student sees a message, the page stays usable
                 status.update(label="Training failed", state="error")
                 common.friendly_error("Training failed", exc)
-            common.count_trainings(len(cache) - before)
+            common.count_trainings(sum(k in cache for k in missing))
 
 keys = [result_key(data_cfg, s, SNAPSHOTS, RESOLUTION) for s in lineup]
 views = common.figures_cache()          # everything drawn is built once per result set, then reused
@@ -105,15 +106,15 @@ if view_key not in views:
     if not all(k in cache for k in keys):
         data_key = ("data", config_key(data_cfg))
         if data_key not in views:
-            common.remember(views, data_key, data_figure(load_toy(data_cfg)))
+            views[data_key] = data_figure(load_toy(data_cfg))
         st.plotly_chart(views[data_key], width="stretch", key="data")
         st.info(f"Press **Train {len(lineup)} models** to train the lineup on this data.")
         st.stop()
-    comparison = compare(data_cfg, lineup, snapshots=SNAPSHOTS, resolution=RESOLUTION, cache=cache)
+    # just trained: reuse that comparison; else every model is cached and compare() only assembles them
+    comparison = trained or compare(data_cfg, lineup, snapshots=SNAPSHOTS, resolution=RESOLUTION, cache=cache)
     board = pd.DataFrame(leaderboard(comparison.results))
-    common.remember(views, view_key, {"comparison": comparison, "board": pa.Table.from_pandas(board, preserve_index=False),
-                                      "csv": board.to_csv(index=False),
-                                      **comparison_figures(comparison), "snapshots": {}})
+    views[view_key] = {"comparison": comparison, "board": pa.Table.from_pandas(board, preserve_index=False),
+                       "csv": board.to_csv(index=False), **comparison_figures(comparison), "snapshots": {}}
 view = views[view_key]
 comparison, board = view["comparison"], view["board"]
 

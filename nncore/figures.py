@@ -27,7 +27,7 @@ def _layout(fig: go.Figure, title: str = "", height: int = 380) -> go.Figure:
     return fig
 
 
-def _points(fig: go.Figure, data: ToyData, show_legend: bool = True, row=None, col=None) -> None:
+def _points(fig: go.Figure, data: ToyData) -> None:
     """Train points as filled circles, test points as white-edged crosses, coloured by class."""
     for k in range(data.n_classes):
         for split, X, y, symbol in (("train", data.X_train, data.y_train, "circle"),
@@ -35,10 +35,10 @@ def _points(fig: go.Figure, data: ToyData, show_legend: bool = True, row=None, c
             pts = X[y == k]
             fig.add_trace(go.Scatter(
                 x=pts[:, 0].round(3), y=pts[:, 1].round(3), mode="markers", name=f"class {k} ({split})",
-                legendgroup=f"{split}{k}", showlegend=show_legend,
+                legendgroup=f"{split}{k}",
                 marker=dict(color=CLASS_COLORS[k], symbol=symbol, size=6 if split == "train" else 8,
                             line=dict(width=1, color="white" if split == "train" else "black")),
-                hoverinfo="skip"), row=row, col=col)
+                hoverinfo="skip"))
 
 
 def frozen(fig: go.Figure) -> go.Figure:
@@ -230,3 +230,21 @@ def feature_maps_figure(maps: np.ndarray, title: str, cols: int = 16) -> go.Figu
     """(C, H, W) activations after ReLU: bright where the filter fired."""
     return image_grid_figure(maps, [f"#{i}" for i in range(len(maps))], cols=cols, title=title,
                              colorscale="Viridis", cell=70)
+
+
+def cnn_result_figures(history: History, report, test_images: np.ndarray, test_labels: np.ndarray,
+                       classes: Sequence[str], conv1_weights: np.ndarray) -> dict:
+    """Every figure of the MNIST page's results panel, built once per trained model.
+
+    ``report`` is an ``nncore.cnn.TestReport``; images are uint8 (N, 28, 28), labels (N,)."""
+    first, worst = np.arange(min(16, len(test_labels))), report.confident_wrong
+
+    def grid(idx, title):
+        return digits_figure(test_images[idx], classes, test_labels[idx].tolist(), report.pred[idx],
+                             report.proba[idx, report.pred[idx]], title=title)
+    return {"curves": curves_figure([("CNN", history)]) if history.epoch else None,
+            "confusion": confusion_figure(report.confusion, classes),
+            "per_class": bar_figure(classes, report.per_class_accuracy, "Accuracy per class"),
+            "predictions": grid(first, "Test predictions (true → predicted)"),
+            "wrong": grid(worst, "Most confidently wrong") if len(worst) else None,
+            "filters": filters_figure(conv1_weights)}
