@@ -1,12 +1,12 @@
 """Concepts: the seed's interview questions, made interactive."""
 import streamlit as st
 
-from nncore.activations import ACTIVATIONS, SOFTMAX_DERIVATIVE_FORMULA, SOFTMAX_FORMULA, SOFTMAX_USE
-from nncore.figures import activation_figure
-from app_pages import common
+from nncore.core.activations import ACTIVATIONS, SOFTMAX_DERIVATIVE_FORMULA, SOFTMAX_FORMULA, SOFTMAX_USE
+from nncore.figures.toy import activation_figure
+from app_pages import chrome
 
 st.title("Concepts")
-common.classroom_mode()
+chrome.classroom_mode()
 
 st.header("Activation functions")
 st.write("Without a non-linear activation, a stack of layers is just one linear map. Each activation "

@@ -1,10 +1,10 @@
 """Home: what each page shows, and how to use the dashboard in a lesson."""
 import streamlit as st
 
-from app_pages import common
+from app_pages import chrome
 
 st.title("Neural network classroom")
-common.classroom_mode()
+chrome.classroom_mode()
 st.markdown("""
 Train neural networks **side by side on the same data** and compare them on one leaderboard:
 a network written from scratch in NumPy, PyTorch networks and scikit-learn's reference, plus a

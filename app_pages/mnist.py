@@ -7,18 +7,22 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from nncore import cnn
-from nncore.checkpoints import checkpoint_bytes, list_checkpoints, load_checkpoint, load_checkpoint_bytes
-from nncore.config import DEVICES, IMAGE_DATASETS, RECIPES, CNNConfig, config_key
-from nncore.digits import mnist_style, read_upload, to_gray
-from nncore.figures import (bar_figure, cnn_result_figures, curves_figure, digits_figure, feature_maps_figure,
-                            image_grid_figure)
-from nncore.history import History
-from nncore.imagedata import load_images, normalize
-from app_pages import common
+from nncore.core.settings import config_key, settings_of
+from nncore.data.digits import mnist_style, read_upload, to_gray
+from nncore.models import cnn
+from nncore.models.checkpoints import checkpoint_bytes, list_checkpoints, load_checkpoint, load_checkpoint_bytes
+from nncore.models.cnn import CNNConfig
+from nncore.figures.base import bar_figure, curves_figure
+from nncore.figures.images import cnn_result_figures, digits_figure, feature_maps_figure, image_grid_figure
+from nncore.core.history import History
+from nncore.data.images import IMAGE_DATASETS, load_images, normalize
+from app_pages import chrome, session
+
+_CNN_SETTINGS = settings_of(CNNConfig)
+RECIPES, DEVICES = _CNN_SETTINGS["recipe"].choices, _CNN_SETTINGS["device"].choices
 
 st.title("MNIST CNN")
-advanced = common.advanced_settings(common.classroom_mode())
+advanced = chrome.advanced_settings(chrome.classroom_mode())
 
 
 @st.cache_resource(show_spinner="Loading images…")
@@ -27,12 +31,12 @@ def dataset(name: str):
     return load_images(name)
 
 
-name = st.radio("Dataset", IMAGE_DATASETS, horizontal=True, key="cnn_dataset",
-                format_func={"mnist": "MNIST digits", "fashion-mnist": "Fashion-MNIST"}.get)
+name = st.radio("Dataset", tuple(IMAGE_DATASETS), horizontal=True, key="cnn_dataset",
+                format_func=IMAGE_DATASETS.get)
 try:
     data = dataset(name)
 except RuntimeError as exc:
-    common.friendly_error("No data could be loaded", exc)
+    chrome.friendly_error("No data could be loaded", exc)
     st.stop()
 st.caption(f"**Source:** {data.source_label} · {data.n_train:,} training and {data.n_test:,} test images")
 
@@ -47,7 +51,7 @@ def samples_figure(name: str):
 with st.expander("Sample images"):
     st.plotly_chart(samples_figure(name), width="stretch", key="samples")
 
-models = common.cnn_models()
+models = session.cnn_models()
 
 
 def keep(key: str, result: cnn.CNNResult, label: str) -> None:
@@ -60,11 +64,11 @@ def keep(key: str, result: cnn.CNNResult, label: str) -> None:
                                                  "test_accuracy": report.accuracy})
     models[key] = {"result": result, "report": report, "label": label, "dataset": data.name,
                    "figures": figures, "checkpoint": checkpoint, "feature_maps": {}}
-    common.set_active_cnn(key)
+    session.set_active_cnn(key)
 
 
 # A Stop click (or any widget change) interrupts a running training: keep what it learned.
-partial = common.take_partial_cnn()
+partial = session.take_partial_cnn()
 if partial is not None:
     keep(partial["key"], cnn.result_so_far(partial["model"], partial["history"], data, partial["n_train"]),
          partial["label"] + " (stopped)")
@@ -91,11 +95,11 @@ if submitted:
         config = CNNConfig(**values)
         cnn.pick_device(config.device)
     except ValueError as exc:
-        common.friendly_error("Check the settings", exc)
+        chrome.friendly_error("Check the settings", exc)
     else:
         key = config_key(config, data.source)
         if key in models:
-            common.set_active_cnn(key)
+            session.set_active_cnn(key)
         else:
             stop = st.empty()
             stop.button("Stop training", key="cnn_stop", help="Keeps the model trained so far.")
@@ -103,7 +107,7 @@ if submitted:
             model, history = cnn.new_model(config.seed), History()
             n_train = min(config.limit_train or data.n_train, data.n_train)
             label = f"{name} · {config.recipe} · {config.epochs} epochs"
-            common.set_partial_cnn(dict(key=key, model=model, history=history, n_train=n_train, label=label))
+            session.set_partial_cnn(dict(key=key, model=model, history=history, n_train=n_train, label=label))
 
             def on_batch(done, total, loss):
                 if done % 10 == 0 or done == total:
@@ -113,20 +117,20 @@ if submitted:
                 chart.plotly_chart(curves_figure([("CNN", h)]), width="stretch", key=f"live{h.epoch[-1]}")
 
             try:
-                with common.trainer_slot():
+                with chrome.trainer_slot():
                     result = cnn.train_cnn(data, config, model=model, history=history, on_batch=on_batch,
                                            on_epoch=on_epoch)
-                common.take_partial_cnn()
+                session.take_partial_cnn()
                 keep(key, result, label)
                 stop.empty()
                 bar.empty()
             except Exception as exc:  # noqa: BLE001 - a message, never a traceback
-                common.take_partial_cnn()
-                common.friendly_error("Training failed", exc)
+                session.take_partial_cnn()
+                chrome.friendly_error("Training failed", exc)
 
-prepared = list_checkpoints(common.MODELS_DIR)
+prepared = list_checkpoints(chrome.MODELS_DIR)
 with st.expander("Models prepared before class, and checkpoints",
-                 expanded=bool(prepared) and common.active_cnn_key() is None):
+                 expanded=bool(prepared) and session.active_cnn_key() is None):
     if prepared:
         pick = st.selectbox("Prepared models", prepared, format_func=lambda p: p.name, key="cnn_prepared")
         if st.button("Load prepared model"):
@@ -134,7 +138,7 @@ with st.expander("Models prepared before class, and checkpoints",
                 model, meta = load_checkpoint(pick)
                 keep(f"file:{pick.name}", cnn.result_so_far(model, History(), data, 0), f"prepared: {pick.name}")
             except ValueError as exc:
-                common.friendly_error("That checkpoint was refused", exc)
+                chrome.friendly_error("That checkpoint was refused", exc)
     else:
         st.caption("None yet: `python -m nncore mnist --save models/mnist.safetensors` prepares one.")
     upload = st.file_uploader("Upload a checkpoint (.safetensors only)", key="cnn_upload")
@@ -146,13 +150,13 @@ with st.expander("Models prepared before class, and checkpoints",
                 model, meta = load_checkpoint_bytes(raw)
                 keep(key, cnn.result_so_far(model, History(), data, 0), f"uploaded: {upload.name}")
             except ValueError as exc:
-                common.friendly_error("That checkpoint was refused", exc)
+                chrome.friendly_error("That checkpoint was refused", exc)
 
 st.header("Architecture")
 st.graphviz_chart(cnn.architecture_dot())
 st.dataframe(pd.DataFrame(cnn.layer_table()), hide_index=True, width="content")
 
-active = models.get(common.active_cnn_key())
+active = models.get(session.active_cnn_key())
 if active is None:
     st.info("Train the CNN (or load a prepared model) to see results, look inside it and draw digits.")
     st.stop()
@@ -199,9 +203,9 @@ draw, seen = st.columns(2)
 with draw:
     from streamlit_drawable_canvas import st_canvas   # needs a running Streamlit; imported here
     canvas = st_canvas(stroke_width=18, stroke_color="#ffffff", background_color="#000000", height=280, width=280,
-                       drawing_mode="freedraw", key=f"canvas{common.canvas_generation()}", return_image_data=True)
+                       drawing_mode="freedraw", key=f"canvas{session.canvas_generation()}", return_image_data=True)
     if st.button("Clear the drawing"):
-        common.clear_canvas()
+        session.clear_canvas()
         st.rerun()
     photo = st.file_uploader("…or upload an image", type=["png", "jpg", "jpeg"], key="digit_upload")
 drawing = None
@@ -209,11 +213,11 @@ if photo is not None:
     try:
         drawing = read_upload(photo.getvalue())
     except ValueError as exc:
-        common.friendly_error("That image was refused", exc)
+        chrome.friendly_error("That image was refused", exc)
 elif canvas is not None and canvas.image_data is not None:
     # Strokes are kept here, not only on the canvas: the canvas may redraw itself empty after a rerun.
     objects = (canvas.json_data or {}).get("objects")
-    drawing = common.add_ink(None if objects == [] else to_gray(canvas.image_data))
+    drawing = session.add_ink(None if objects == [] else to_gray(canvas.image_data))
 if drawing is not None:
     x = mnist_style(drawing)
     if x.max() == 0:

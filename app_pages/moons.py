@@ -6,19 +6,19 @@ import pyarrow as pa
 import streamlit as st
 
 from nncore import urlstate
-from nncore.comparison import compare, leaderboard, result_key
-from nncore.config import (CONFIG_BY_FRAMEWORK, PRESET_LABELS, PRESETS, DataConfig, ModelSpec, config_key,
-                           preset)
-from nncore.figures import comparison_figures, data_figure, snapshot_figure
-from nncore.gradcheck import check_config
-from nncore.toydata import load_toy
-from app_pages import common, widgets
+from nncore.core.settings import config_key
+from nncore.data.toy import DataConfig, load_toy
+from nncore.figures.toy import comparison_figures, data_figure, snapshot_figure
+from nncore.models.registry import MAX_MODELS, PRESET_LABELS, PRESETS, TOY_FAMILIES, ModelSpec, preset
+from nncore.training.comparison import compare, leaderboard, result_key
+from nncore.training.gradcheck import check_config
+from app_pages import chrome, session, widgets
 
 SNAPSHOTS, RESOLUTION = 10, 60
 
 st.title("Moons comparison")
 st.caption("Several networks, the same data, one leaderboard. Change the settings, then press **Train**.")
-advanced = common.advanced_settings(common.classroom_mode())
+advanced = chrome.advanced_settings(chrome.classroom_mode())
 
 
 def share(data_cfg: DataConfig, lineup) -> None:
@@ -26,56 +26,59 @@ def share(data_cfg: DataConfig, lineup) -> None:
 
 
 # The setup: a link's preset, else this session's, else the link's settings, else the defaults.
-if common.get_setup() is None or "preset" in st.query_params:
+if session.get_setup() is None or "preset" in st.query_params:
     data_q, lineup_q, notices = urlstate.decode(st.query_params.to_dict())
     for notice in notices:
-        common.add_notice(notice)
-    common.set_setup(data_q, lineup_q, new_widgets=True)
+        session.add_notice(notice)
+    session.set_setup(data_q, lineup_q, new_widgets=True)
     if notices or "preset" in st.query_params:
         share(data_q, lineup_q)
-data_cfg, lineup = common.get_setup()
-for notice in common.pop_notices():
+data_cfg, lineup = session.get_setup()
+for notice in session.pop_notices():
     st.warning(notice, icon="🔗")
 
 with st.sidebar:
     st.subheader("Lineup")
     chosen = st.selectbox("Preset", list(PRESETS), format_func=PRESET_LABELS.get, key="preset_choice")
     if st.button("Load preset", width="stretch"):
-        common.set_setup(*preset(chosen), new_widgets=True)
+        session.set_setup(*preset(chosen), new_widgets=True)
         share(*preset(chosen))
         st.rerun()
-    kind = st.selectbox("Model to add", list(widgets.FRAMEWORK_LABELS), format_func=widgets.FRAMEWORK_LABELS.get)
-    if st.button("Add model", width="stretch", disabled=len(lineup) >= urlstate.MAX_MODELS):
-        name = f"{widgets.FRAMEWORK_LABELS[kind]} {len(lineup) + 1}"
-        common.set_setup(data_cfg, (*lineup, ModelSpec(name, CONFIG_BY_FRAMEWORK[kind]())), new_widgets=True)
+    kind = st.selectbox("Model to add", list(TOY_FAMILIES), format_func=lambda k: TOY_FAMILIES[k].label)
+    if st.button("Add model", width="stretch", disabled=len(lineup) >= MAX_MODELS):
+        name = f"{TOY_FAMILIES[kind].label} {len(lineup) + 1}"
+        session.set_setup(data_cfg, (*lineup, ModelSpec(name, TOY_FAMILIES[kind].config())), new_widgets=True)
         st.rerun()
     gone = st.selectbox("Model to remove", range(len(lineup)), format_func=lambda i: lineup[i].name)
     if st.button("Remove model", width="stretch", disabled=len(lineup) <= 1):
-        common.set_setup(data_cfg, lineup[:gone] + lineup[gone + 1:], new_widgets=True)
+        session.set_setup(data_cfg, lineup[:gone] + lineup[gone + 1:], new_widgets=True)
         st.rerun()
 
 # Settings live in a form: editing them reruns nothing until Train is pressed.
-gen = common.generation()
+gen = session.generation()
 with st.form("setup"):
     st.subheader("Data")
-    data_values = widgets.data_settings(data_cfg, f"g{gen}-data-", advanced)
+    data_values = widgets.config_inputs(data_cfg, f"g{gen}-data-", advanced)
     st.subheader("Models")
     model_values = []
     for i, (tab, spec) in enumerate(zip(st.tabs([s.name for s in lineup]), lineup)):
         with tab:
-            model_values.append(widgets.model_settings(spec, f"g{gen}-m{i}-", advanced))
+            name = st.text_input("Name", spec.name, max_chars=60, key=f"g{gen}-m{i}-label")
+            config = widgets.config_inputs(spec.config, f"g{gen}-m{i}-", advanced)
+            model_values.append({"name": name, "framework": spec.framework,
+                                 "config": {**spec.config.to_dict(), **config}})
     submitted = st.form_submit_button(f"Train {len(lineup)} models", type="primary")
 
-cache = common.results_cache()
+cache = session.results_cache()
 trained = None                          # this run's comparison, when Train was pressed
 if submitted:
     try:
         data_cfg = DataConfig.from_dict({**data_cfg.to_dict(), **data_values})
         lineup = tuple(ModelSpec.from_dict(v) for v in model_values)
     except ValueError as exc:
-        common.friendly_error("Check the settings", exc)
+        chrome.friendly_error("Check the settings", exc)
     else:
-        common.set_setup(data_cfg, lineup)
+        session.set_setup(data_cfg, lineup)
         share(data_cfg, lineup)
         keys = [result_key(data_cfg, s, SNAPSHOTS, RESOLUTION) for s in lineup]
         with st.status(f"Training {len(lineup)} models…", expanded=True) as status:
@@ -90,17 +93,17 @@ if submitted:
                                                      f"test accuracy {h.val_accuracy[-1]:.3f}")
             missing = [k for k in keys if k not in cache]
             try:
-                with common.trainer_slot():
+                with chrome.trainer_slot():
                     trained = compare(data_cfg, lineup, snapshots=SNAPSHOTS, resolution=RESOLUTION,
                                       on_progress=progress, cache=cache)
                 status.update(label="Trained", state="complete", expanded=False)
             except Exception as exc:   # noqa: BLE001 - a student sees a message, the page stays usable
                 status.update(label="Training failed", state="error")
-                common.friendly_error("Training failed", exc)
-            common.count_trainings(sum(k in cache for k in missing))
+                chrome.friendly_error("Training failed", exc)
+            session.count_trainings(sum(k in cache for k in missing))
 
 keys = [result_key(data_cfg, s, SNAPSHOTS, RESOLUTION) for s in lineup]
-views = common.figures_cache()          # everything drawn is built once per result set, then reused
+views = session.figures_cache()          # everything drawn is built once per result set, then reused
 view_key = (tuple(keys), tuple(s.name for s in lineup))
 if view_key not in views:
     if not all(k in cache for k in keys):

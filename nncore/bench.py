@@ -17,7 +17,10 @@ from pathlib import Path
 
 import torch
 
-from .config import CNNConfig, DataConfig, ScratchConfig, preset
+from .data.toy import DataConfig
+from .models.cnn import CNNConfig
+from .models.registry import preset
+from .models.scratch import ScratchConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"scratch_vs_sklearn": 2.0, "cnn_time_to_seed_accuracy": 4.0, "cnn_throughput_vs_matmul": 0.25,
@@ -59,8 +62,8 @@ def bench_scratch_vs_sklearn(quick: bool, progress: bool = False) -> dict:
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
-    from .scratch import ScratchNetwork
-    from .toydata import load_toy
+    from .data.toy import load_toy
+    from .models.scratch import ScratchNetwork
     data = load_toy(DataConfig())
     epochs = 40 if quick else 200
     cfg = ScratchConfig(epochs=epochs)                  # (16, 16) tanh, batch 32, lr 0.1, momentum 0.9
@@ -114,8 +117,8 @@ def seed_recipe(data, epochs: int, limit: int = 0) -> tuple[float, float]:
     Returns (training seconds, test accuracy)."""
     from torchvision import datasets, transforms
 
-    from .cnn import evaluate, new_model
-    from .imagedata import MEAN, STD
+    from .data.images import MEAN, STD
+    from .models.cnn import evaluate, new_model
     tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((MEAN,), (STD,))])
     if data.root is not None:
         cls = datasets.MNIST if data.name == "mnist" else datasets.FashionMNIST
@@ -155,8 +158,8 @@ def matmul_rate(dtype: torch.dtype, n: int = 2048, reps: int = 5) -> float:
 
 
 def bench_cnn(quick: bool, progress: bool = False) -> list[dict]:
-    from .cnn import bf16_supported, flops_per_image, train_cnn
-    from .imagedata import load_images
+    from .data.images import load_images
+    from .models.cnn import bf16_supported, flops_per_image, train_cnn
     data = load_images("fashion-mnist", download=False)
     limit = 6000 if quick else 0
     peer_epochs = 2 if quick else 10
@@ -212,8 +215,8 @@ def bench_rerun(quick: bool, progress: bool = False) -> tuple[dict, float]:
 # --- extras -------------------------------------------------------------------------------------------
 
 def extras(peak_rss_mb: float) -> dict:
-    from .comparison import compare
-    from .figures import boundaries_figure
+    from .figures.toy import boundaries_figure
+    from .training.comparison import compare
     data_cfg, lineup = preset("default")
     t = time.perf_counter()
     result = compare(data_cfg, lineup)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from typing import Mapping
 
-from .config import DataConfig, ModelSpec, PRESETS
+from .data.toy import DataConfig
+from .models.registry import MAX_MODELS, PRESETS, ModelSpec
 
 DATA_KEYS = {"dataset": "name", "samples": "n_samples", "noise": "noise", "test": "test_fraction",
              "seed": "seed"}
-MAX_MODELS = 6
 
 
 def encode(data: DataConfig, lineup: tuple[ModelSpec, ...]) -> dict[str, str]:

@@ -7,9 +7,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nncore.config import DataConfig  # noqa: E402
-from nncore.imagedata import write_idx  # noqa: E402
-from nncore.toydata import load_toy  # noqa: E402
+from nncore.data.toy import DataConfig  # noqa: E402
+from nncore.data.images import write_idx  # noqa: E402
+from nncore.data.toy import load_toy  # noqa: E402
 
 
 @pytest.fixture(scope="session")

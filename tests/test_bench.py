@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from nncore.imagedata import SYSTEM_FASHION_DIR
+from nncore.data.images import SYSTEM_FASHION_DIR
 from tests.conftest import ROOT
 
 

@@ -2,8 +2,13 @@ import math
 
 import pytest
 
-from nncore.config import (CNNConfig, DataConfig, ModelSpec, ScratchConfig, SklearnConfig, TorchMLPConfig,
-                           check_layers, config_key, preset)
+from nncore.core.settings import check_layers, config_key
+from nncore.data.toy import DataConfig
+from nncore.models.cnn import CNNConfig
+from nncore.models.registry import ModelSpec, preset
+from nncore.models.scratch import ScratchConfig
+from nncore.models.sklearn_mlp import SklearnConfig
+from nncore.models.torch_mlp import TorchMLPConfig
 
 BAD = [
     (DataConfig, "name", "banana"), (DataConfig, "n_samples", 5), (DataConfig, "n_samples", 10**7),

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from nncore.config import ScratchConfig
-from nncore.gradcheck import check_network, gradcheck, relative_error
-from nncore.scratch import ScratchNetwork
+from nncore.models.scratch import ScratchConfig
+from nncore.training.gradcheck import check_network, gradcheck, relative_error
+from nncore.models.scratch import ScratchNetwork
 
 
 def test_backprop_matches_central_differences_and_autograd():

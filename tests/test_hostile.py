@@ -5,15 +5,18 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-import nncore.comparison
-from nncore.checkpoints import load_checkpoint_bytes
-from nncore.cnn import pick_device
-from nncore.comparison import compare
-from nncore.config import CNNConfig, DataConfig, ModelSpec, ScratchConfig, preset
-from nncore.digits import mnist_style, read_upload
-from nncore.imagedata import load_images
-from nncore.scratch import ScratchNetwork
-from nncore.toydata import load_toy
+import nncore.training.comparison
+from nncore.models.checkpoints import load_checkpoint_bytes
+from nncore.models.cnn import pick_device
+from nncore.training.comparison import compare
+from nncore.data.toy import DataConfig
+from nncore.models.cnn import CNNConfig
+from nncore.models.registry import ModelSpec, preset
+from nncore.models.scratch import ScratchConfig
+from nncore.data.digits import mnist_style, read_upload
+from nncore.data.images import load_images
+from nncore.models.scratch import ScratchNetwork
+from nncore.data.toy import load_toy
 from nncore.urlstate import decode
 from tests.conftest import ROOT
 
@@ -62,7 +65,7 @@ def test_url_decoding_never_raises_on_garbage():
 def test_an_error_inside_training_shows_a_message_and_the_page_stays_usable(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("the trainer caught fire")
-    monkeypatch.setattr(nncore.comparison, "train_model", broken)
+    monkeypatch.setattr(nncore.training.comparison, "train_model", broken)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120).run()
     at.switch_page("app_pages/moons.py").run()
     next(b for b in at.button if b.label.startswith("Train")).click().run()

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 import torch
 
-from nncore import imagedata
-from nncore.checkpoints import checkpoint_bytes, load_checkpoint, load_checkpoint_bytes, save_checkpoint
-from nncore.cnn import SeedCNN, evaluate, layer_table, predict_log_proba, train_cnn
-from nncore.config import CNNConfig
-from nncore.imagedata import load_images
+from nncore.data import images as imagedata
+from nncore.models.checkpoints import checkpoint_bytes, load_checkpoint, load_checkpoint_bytes, save_checkpoint
+from nncore.models.cnn import SeedCNN, evaluate, layer_table, predict_log_proba, train_cnn
+from nncore.models.cnn import CNNConfig
+from nncore.data.images import load_images
 
 
 def test_loads_an_idx_set_from_the_local_folder(idx_root):
@@ -128,7 +128,7 @@ def test_relu_after_pooling_computes_the_seeds_function():
 
 
 def test_strokes_combine_and_a_drawing_becomes_mnist_style():
-    from nncore.digits import combine_ink, mnist_style
+    from nncore.data.digits import combine_ink, mnist_style
     bar = np.zeros((280, 280))
     bar[50:70, 60:220] = 1.0
     stem = np.zeros((280, 280))

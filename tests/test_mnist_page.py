@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from nncore.checkpoints import checkpoint_bytes
+from nncore.models.checkpoints import checkpoint_bytes
 from tests.conftest import ROOT
 
 
@@ -96,7 +96,7 @@ def test_bad_images_are_refused(trained, name, raw, message):
     uploader(at, "digit_upload").set_value(None).run()
 
 
-@pytest.mark.skipif(not __import__("nncore.imagedata").imagedata.SYSTEM_FASHION_DIR.is_dir(),
+@pytest.mark.skipif(not __import__("nncore.data.images").data.images.SYSTEM_FASHION_DIR.is_dir(),
                     reason="needs Debian's dataset-fashion-mnist")
 def test_fashion_mnist_trains_on_all_60000_images():
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300).run()

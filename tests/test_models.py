@@ -1,10 +1,14 @@
 import numpy as np
 
-from nncore.comparison import compare, snapshot_epochs
-from nncore.config import DataConfig, ModelSpec, ScratchConfig, SklearnConfig, TorchMLPConfig, preset
-from nncore.reference import SklearnMLP
-from nncore.toydata import load_toy
-from nncore.torch_mlp import TorchMLP
+from nncore.training.comparison import compare, snapshot_epochs
+from nncore.data.toy import DataConfig
+from nncore.models.registry import ModelSpec, preset
+from nncore.models.scratch import ScratchConfig
+from nncore.models.sklearn_mlp import SklearnConfig
+from nncore.models.torch_mlp import TorchMLPConfig
+from nncore.models.sklearn_mlp import SklearnMLP
+from nncore.data.toy import load_toy
+from nncore.models.torch_mlp import TorchMLP
 
 
 def test_seed_pytorch_net_reaches_97(moons):

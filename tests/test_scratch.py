@@ -3,9 +3,10 @@ import warnings
 import numpy as np
 import pytest
 
-from nncore.config import DataConfig, ScratchConfig
-from nncore.scratch import ScratchNetwork
-from nncore.toydata import load_toy
+from nncore.data.toy import DataConfig
+from nncore.models.scratch import ScratchConfig
+from nncore.models.scratch import ScratchNetwork
+from nncore.data.toy import load_toy
 
 
 def fit(cfg, data):

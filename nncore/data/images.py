@@ -23,7 +23,9 @@ import numpy as np
 import torch
 from torchvision import datasets
 
-from .config import IMAGE_DATASETS, check_choice
+from ..core.settings import check_choice
+
+IMAGE_DATASETS = {"mnist": "MNIST digits", "fashion-mnist": "Fashion-MNIST"}
 
 MNIST_CLASSES = tuple(str(d) for d in range(10))
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",

@@ -13,40 +13,14 @@ from typing import Callable, MutableMapping, Optional, Sequence
 import numpy as np
 from sklearn.metrics import log_loss
 
-from .config import DataConfig, ModelSpec, config_key, ScratchConfig, SklearnConfig, TorchMLPConfig
-from .history import History
-from .reference import SklearnMLP
-from .scratch import ScratchNetwork
-from .toydata import ToyData, load_toy
-from .torch_mlp import TorchMLP
-
-MODEL_CLASSES = {ScratchConfig: ScratchNetwork, TorchMLPConfig: TorchMLP, SklearnConfig: SklearnMLP}
+from ..core.history import History
+from ..core.settings import config_key
+from ..data.toy import DataConfig, Mesh, ToyData, load_toy
+from ..models.registry import ModelSpec, check_lineup
+from .engine import Training
 
 # progress(model_index, spec, history) after each epoch of each model
 ProgressCallback = Callable[[int, ModelSpec, History], Optional[bool]]
-
-
-def build_model(spec: ModelSpec, data: ToyData):
-    return MODEL_CLASSES[type(spec.config)](spec.config, data.n_features, data.n_classes)
-
-
-@dataclass
-class Mesh:
-    xs: np.ndarray     # (R,) grid x coordinates, in scaled units
-    ys: np.ndarray     # (R,)
-
-    @classmethod
-    def for_data(cls, data: ToyData, resolution: int) -> "Mesh":
-        return cls(*data.mesh(resolution))
-
-    @property
-    def points(self) -> np.ndarray:
-        gx, gy = np.meshgrid(self.xs, self.ys)
-        return np.c_[gx.ravel(), gy.ravel()]            # (R*R, 2), row-major over ys
-
-    def grid(self, proba: np.ndarray) -> np.ndarray:
-        """(R*R, k) probabilities -> (R, R, k) float32, rows along ys."""
-        return proba.reshape(len(self.ys), len(self.xs), -1).astype(np.float32)
 
 
 @dataclass
@@ -71,7 +45,7 @@ class ModelResult:
                 "test_accuracy": self.test_accuracy, "train_loss": self.train_loss,
                 "test_loss": self.test_loss, "epochs": self.history.epochs_run,
                 "train_seconds": round(self.train_seconds, 4), "parameters": self.parameters,
-                "status": "diverged" if self.status == "diverged" else "ok"}
+                "status": self.status}
 
 
 @dataclass
@@ -103,26 +77,30 @@ def snapshot_epochs(epochs: int, snapshots: int) -> set[int]:
 
 def train_model(spec: ModelSpec, data: ToyData, mesh: Mesh, *, snapshots: int = 10,
                 on_epoch: Callable[[History], Optional[bool]] | None = None) -> ModelResult:
-    """Train one model and measure it."""
-    model = build_model(spec, data)
-    wanted = snapshot_epochs(spec.config.epochs, snapshots)
+    """Train one model through the engine, taking a frame at each snapshot epoch, and measure it."""
+    run = Training(spec, data, mesh, on_epoch=on_epoch)
     shots: list[tuple[int, np.ndarray]] = []
-    points = mesh.points
+    for epoch in sorted(snapshot_epochs(spec.config.epochs, snapshots)):
+        frame = run.advance(epoch - run.epoch)
+        if run.epoch == epoch and frame.proba is not None:
+            shots.append((epoch, frame.proba))
+        if run.done:
+            break
+    if not run.done:
+        run.run()
+    return finish(run, shots)
 
-    def callback(history: History):
-        epoch = history.epoch[-1]
-        if epoch in wanted:
-            shots.append((epoch, mesh.grid(model.predict_proba(points))))
-        return on_epoch(history) if on_epoch is not None else None
 
-    history = model.fit(data.X_train, data.y_train, data.X_test, data.y_test, on_epoch=callback)
+def finish(run: Training, shots: list[tuple[int, np.ndarray]] | None = None) -> ModelResult:
+    """A trained (or stopped) run's result: metrics on both splits and the boundary on the mesh."""
+    model, data, history = run.model, run.data, run.model.history_
     acc, train_loss, test_loss = (None, None, None) if history.status == "diverged" else _metrics(model, data)
     if acc is None and history.status != "diverged":
         history.diverge(history.epochs_run, "a prediction")
-    boundary = mesh.grid(model.predict_proba(points)) if acc is not None else None
+    boundary = run.mesh.grid(model.predict_proba(run.mesh.points)) if acc is not None else None
     seconds = history.seconds[-1] if history.seconds else 0.0
-    return ModelResult(spec, history, model.n_parameters, seconds, acc, train_loss, test_loss,
-                       boundary, shots)
+    return ModelResult(run.spec, history, model.n_parameters, seconds, acc, train_loss, test_loss,
+                       boundary, shots or [])
 
 
 def result_key(data_config: DataConfig, spec: ModelSpec, snapshots: int, resolution: int) -> str:
@@ -138,8 +116,7 @@ def compare(data_config: DataConfig, lineup: Sequence[ModelSpec], *, snapshots: 
     With a ``cache`` (key -> result), a model whose data and config were trained before is
     reused, not retrained; a renamed model keeps its result under its new name.
     """
-    if not lineup:
-        raise ValueError("lineup must hold at least one model")
+    lineup = check_lineup(lineup)
     data = load_toy(data_config)
     mesh = Mesh.for_data(data, resolution)
     results = []
@@ -150,7 +127,7 @@ def compare(data_config: DataConfig, lineup: Sequence[ModelSpec], *, snapshots: 
             continue
         cb = (lambda h, i=i, spec=spec: on_progress(i, spec, h)) if on_progress else None
         result = train_model(spec, data, mesh, snapshots=snapshots, on_epoch=cb)
-        if cache is not None and result.status != "stopped":
+        if cache is not None and result.status != "stopped":        # a stopped run is not passed off as done
             cache[key] = result
         results.append(result)
     return Comparison(data, mesh, results)

@@ -34,6 +34,8 @@ class Activation(NamedTuple):
     formula: str                                          # LaTeX, for the Concepts page
     derivative_formula: str
     use: str                                              # when to reach for it
+    torch: str                                            # the same function in torch.nn
+    sklearn: str                                          # ... and in scikit-learn's MLPClassifier
 
 
 ACTIVATIONS: dict[str, Activation] = {
@@ -44,6 +46,7 @@ ACTIVATIONS: dict[str, Activation] = {
         r"\mathrm{ReLU}'(z) = \begin{cases}1 & z > 0\\ 0 & z \le 0\end{cases}",
         "The default for hidden layers: cheap, and its gradient does not fade for positive z. "
         "Units whose input stays negative stop learning ('dead ReLUs').",
+        "ReLU", "relu",
     ),
     "tanh": Activation(
         np.tanh,
@@ -52,6 +55,7 @@ ACTIVATIONS: dict[str, Activation] = {
         r"\tanh'(z) = 1 - \tanh^2(z)",
         "Zero-centred, so a good hidden activation for small networks; saturates (gradient near 0) "
         "for large |z|.",
+        "Tanh", "tanh",
     ),
     "sigmoid": Activation(
         sigmoid,
@@ -60,8 +64,11 @@ ACTIVATIONS: dict[str, Activation] = {
         r"\sigma'(z) = \sigma(z)\,(1 - \sigma(z))",
         "The output of a binary classifier (a probability). As a hidden activation its gradient is at "
         "most 1/4, so deep sigmoid stacks learn slowly (vanishing gradients).",
+        "Sigmoid", "logistic",
     ),
 }
+
+HIDDEN_ACTIVATIONS = tuple(ACTIVATIONS)
 
 SOFTMAX_FORMULA = r"\mathrm{softmax}(z)_k = \frac{e^{z_k}}{\sum_j e^{z_j}}"
 SOFTMAX_DERIVATIVE_FORMULA = (r"\frac{\partial\,\mathrm{softmax}_k}{\partial z_j} = "

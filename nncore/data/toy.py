@@ -12,7 +12,24 @@ from sklearn.datasets import make_circles, make_moons
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from .config import DataConfig
+from ..core.settings import SEED_MAX, Config, setting
+
+TOY_DATASETS = {"moons": "Moons", "circles": "Circles", "xor": "XOR", "spiral": "Spiral (3 classes)"}
+
+
+@dataclass(frozen=True)
+class DataConfig(Config):
+    """Which toy set, how many points, how noisy, and how they are split."""
+    name: str = setting("moons", "choice", "Dataset", "Two classes: moons, circles, XOR. Three: the spiral.",
+                        choices=TOY_DATASETS)
+    n_samples: int = setting(1000, "int", "Samples", "Points in all, before the train/test split.",
+                             range=(40, 20000), step=50, widget="slider")
+    noise: float = setting(0.1, "float", "Noise", "Standard deviation of the Gaussian noise added to the points.",
+                           range=(0.0, 1.0), step=0.01, widget="slider")
+    test_fraction: float = setting(0.2, "float", "Test fraction", "Share of points held out for testing "
+                                   "(stratified).", range=(0.05, 0.5), step=0.05, widget="slider", advanced=True)
+    seed: int = setting(42, "int", "Data seed", "One seed for the points and the split.", range=(0, SEED_MAX),
+                        advanced=True)
 
 
 @dataclass
@@ -43,6 +60,26 @@ class ToyData:
         X = np.vstack([self.X_train, self.X_test])
         lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
         return np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
+
+
+@dataclass
+class Mesh:
+    """A grid over the data's range: where boundaries and neuron maps are drawn."""
+    xs: np.ndarray     # (R,) grid x coordinates, in scaled units
+    ys: np.ndarray     # (R,)
+
+    @classmethod
+    def for_data(cls, data: ToyData, resolution: int) -> "Mesh":
+        return cls(*data.mesh(resolution))
+
+    @property
+    def points(self) -> np.ndarray:
+        gx, gy = np.meshgrid(self.xs, self.ys)
+        return np.c_[gx.ravel(), gy.ravel()]            # (R*R, 2), row-major over ys
+
+    def grid(self, values: np.ndarray) -> np.ndarray:
+        """(R*R, k) values on the points -> (R, R, k) float32, rows along ys."""
+        return values.reshape(len(self.ys), len(self.xs), -1).astype(np.float32)
 
 
 def _xor(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -20,13 +20,41 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .config import CNNConfig
-from .history import History
-from .imagedata import ImageData, normalize
+from ..core.history import History
+from ..core.settings import Config, seed_setting, setting
+from ..data.images import IMAGE_DATASETS, ImageData, normalize
 
 BatchCallback = Callable[[int, int, float], Optional[bool]]   # (batches done, total, loss) -> stop?
 EpochCallback = Callable[[History], Optional[bool]]
 EVAL_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class CNNConfig(Config):
+    """Training the seed's CNN on MNIST or Fashion-MNIST."""
+    dataset: str = setting("mnist", "choice", "Dataset", "Handwritten digits, or photos of clothes.",
+                           choices=IMAGE_DATASETS)
+    recipe: str = setting("fast", "choice", "Recipe", "seed: Adam, batch 64, constant rate. fast: batch 256, "
+                          "one-cycle, bf16 where native.", choices=("seed", "fast"))
+    epochs: int = setting(3, "int", "Epochs", "Passes over the training images.", range=(1, 100))
+    batch_size: int = setting(0, "int", "Batch size (0 = recipe's)", "0: the recipe's own (seed 64, fast 256).",
+                              range=(0, 4096), advanced=True)
+    learning_rate: float = setting(0.0, "float", "Learning rate (0 = recipe's)", "0: the recipe's own (seed "
+                                   "1e-3, fast one-cycle peak 4e-3).", range=(0.0, 1.0), step=0.0005,
+                                   advanced=True)
+    device: str = setting("auto", "choice", "Device", "auto uses CUDA when present, else the CPU.",
+                          choices=("auto", "cpu", "cuda"))
+    limit_train: int = setting(0, "int", "Training images (0 = all)", "Train on the first N images only.",
+                               range=(0, 10**6), step=1000, advanced=True)
+    seed: int = seed_setting()
+
+    @property
+    def effective_batch_size(self) -> int:
+        return self.batch_size or (64 if self.recipe == "seed" else 256)
+
+    @property
+    def effective_learning_rate(self) -> float:
+        return self.learning_rate or (1e-3 if self.recipe == "seed" else 4e-3)
 
 
 class SeedCNN(nn.Module):

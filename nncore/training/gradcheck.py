@@ -16,8 +16,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .config import HIDDEN_ACTIVATIONS, ScratchConfig
-from .scratch import ScratchNetwork
+from ..core.activations import HIDDEN_ACTIVATIONS
+from ..models.scratch import ScratchConfig, ScratchNetwork
 
 TORCH_FN = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
 

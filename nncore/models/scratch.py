@@ -12,15 +12,34 @@ why the backward pass starts from there. Losses are computed from logits
 from __future__ import annotations
 
 import time
-from typing import Callable, Optional
+from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import ACTIVATIONS, log_softmax, sigmoid, softmax
-from .config import ScratchConfig
-from .history import History
+from ..core.activations import ACTIVATIONS, log_softmax, sigmoid, softmax
+from ..core.history import History
+from ..core.optimizers import make_optimizer
+from ..core.settings import Config, setting
+from .base import (EpochCallback, Stepping, Steps, activation_setting, batch_size_for, batch_size_setting,
+                   epochs_setting, hidden_setting, l2_setting, learning_rate_setting, model_seed_setting,
+                   momentum_setting, optimizer_setting)
 
-EpochCallback = Callable[[History], Optional[bool]]   # return True to stop early
+
+@dataclass(frozen=True)
+class ScratchConfig(Config):
+    """The from-scratch NumPy network. Defaults learn moons (the seed's did not)."""
+    hidden: tuple[int, ...] = hidden_setting((16, 16))   # input and output widths come from the data
+    activation: str = activation_setting("tanh")
+    init: str = setting("xavier", "choice", "Weight init", "seed: 0.01·N(0,1), as in the seed (too small to "
+                        "learn); he: for ReLU; xavier: for tanh and sigmoid.",
+                        choices=("seed", "he", "xavier"), advanced=True)
+    optimizer: str = optimizer_setting("sgd")
+    learning_rate: float = learning_rate_setting(0.1)
+    epochs: int = epochs_setting(150)
+    batch_size: int = batch_size_setting(32)            # 0: full batch
+    momentum: float = momentum_setting(0.9)             # sgd only; 0: plain gradient descent
+    l2: float = l2_setting(0.0)                         # adds l2/2 * sum(W**2) to the loss
+    seed: int = model_seed_setting()                    # weights and batch order
 
 
 def _softplus(z: np.ndarray) -> np.ndarray:
@@ -28,13 +47,12 @@ def _softplus(z: np.ndarray) -> np.ndarray:
     return np.logaddexp(0.0, z)
 
 
-class ScratchNetwork:
+class ScratchNetwork(Stepping):
     """A multilayer perceptron with hand-written backprop. Learned state ends in ``_``."""
 
     framework = "numpy"
 
-    def __init__(self, config: ScratchConfig, n_features: int, n_classes: int,
-                 dtype: type = np.float64):
+    def __init__(self, config: ScratchConfig, n_features: int, n_classes: int, dtype: type = np.float64):
         if n_classes < 2:
             raise ValueError(f"n_classes must be at least 2, got {n_classes}")
         self.config = config
@@ -76,6 +94,10 @@ class ScratchNetwork:
     @property
     def n_parameters(self) -> int:
         return self.theta_.size
+
+    @property
+    def layer_weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        return list(zip(self.coefs_, self.intercepts_))
 
     # --- forward and backward -------------------------------------------------------------------
 
@@ -134,9 +156,10 @@ class ScratchNetwork:
     def _labels(self, logits: np.ndarray) -> np.ndarray:
         return (logits[:, 0] > 0).astype(np.int64) if self.binary else logits.argmax(axis=1)
 
-    def fit(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None = None,
-            y_val: np.ndarray | None = None, on_epoch: EpochCallback | None = None) -> History:
-        """Gradient descent (full batch when batch_size is 0), with optional momentum and L2.
+    def steps(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None = None,
+              y_val: np.ndarray | None = None, on_epoch: EpochCallback | None = None) -> Steps:
+        """Gradient descent (full batch when batch_size is 0) with the config's optimizer and L2;
+        yields "batch" after every step and "epoch" after every epoch.
 
         ``on_epoch(history)`` runs after every epoch; returning True stops training.
         A loss or weight that becomes NaN or infinite stops training with status "diverged".
@@ -148,36 +171,40 @@ class ScratchNetwork:
         if has_val:
             X_val, y_val = np.asarray(X_val, dtype=self.dtype), np.asarray(y_val, dtype=np.int64)
         n = len(y)
-        batch = n if cfg.batch_size in (0, None) or cfg.batch_size >= n else cfg.batch_size
-        velocity = np.zeros_like(self.theta_)
+        batch = batch_size_for(cfg.batch_size, n)
+        optimizer = make_optimizer(cfg.optimizer, self.theta_.size, cfg.learning_rate, cfg.momentum, self.dtype)
         history = self.history_ = History()
         elapsed = 0.0
-        with np.errstate(over="ignore", invalid="ignore"):
-            for epoch in range(1, cfg.epochs + 1):
-                start = time.perf_counter()
-                order = self.rng.permutation(n) if batch < n else None
-                loss_sum, correct = 0.0, 0
-                for lo in range(0, n, batch):
-                    idx = order[lo:lo + batch] if order is not None else slice(None)
-                    Xb, yb = X[idx], y[idx]
+        for epoch in range(1, cfg.epochs + 1):
+            start = time.perf_counter()
+            order = self.rng.permutation(n) if batch < n else None
+            loss_sum, correct = 0.0, 0
+            for lo in range(0, n, batch):
+                idx = order[lo:lo + batch] if order is not None else slice(None)
+                Xb, yb = X[idx], y[idx]
+                with np.errstate(over="ignore", invalid="ignore"):
                     Z, A = self._forward(Xb)
                     loss_sum += self._data_loss(Z[-1], yb) * len(yb)
                     correct += int(np.count_nonzero(self._labels(Z[-1]) == yb))
                     self._backward(Z, A, yb)
-                    if cfg.momentum:                           # v <- m v - lr g;  theta <- theta + v
-                        velocity *= cfg.momentum
-                        velocity -= cfg.learning_rate * self._grad
-                        self.theta_ += velocity
-                    else:                                      # theta <- theta - lr g
-                        self.theta_ -= cfg.learning_rate * self._grad
-                train_loss = loss_sum / n
-                val_loss, val_acc = self._evaluate(X_val, y_val) if has_val else (np.nan, np.nan)
+                    optimizer.step(self.theta_, self._grad)
                 elapsed += time.perf_counter() - start
-                finite = bool(np.isfinite(self.theta_).all())
-                if history.close_epoch(epoch, finite, train_loss, correct / n, val_loss, val_acc, elapsed,
-                                       on_epoch):
-                    break
-        return history
+                yield "batch"
+                start = time.perf_counter()
+            train_loss = loss_sum / n
+            with np.errstate(over="ignore", invalid="ignore"):
+                val_loss, val_acc = self._evaluate(X_val, y_val) if has_val else (np.nan, np.nan)
+            elapsed += time.perf_counter() - start
+            finite = bool(np.isfinite(self.theta_).all())
+            stop = history.close_epoch(epoch, finite, train_loss, correct / n, val_loss, val_acc, elapsed, on_epoch)
+            yield "epoch"
+            if stop:
+                return
+
+    def hidden_activations(self, X: np.ndarray) -> list[np.ndarray]:
+        """Each hidden layer's output (after its activation), (n, width) per layer."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._forward(np.asarray(X, dtype=self.dtype))[1][1:]
 
     # --- prediction -----------------------------------------------------------------------------
 
@@ -189,6 +216,3 @@ class ScratchNetwork:
             p = sigmoid(logits[:, 0])
             return np.column_stack([1.0 - p, p])
         return softmax(logits)
-
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        return self.predict_proba(X).argmax(axis=1)

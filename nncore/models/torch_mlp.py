@@ -11,16 +11,36 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
-from .config import TorchMLPConfig
-from .history import History
-from .scratch import EpochCallback
+from ..core.activations import ACTIVATIONS
+from ..core.history import History
+from ..core.settings import Config, setting
+from .base import (EpochCallback, Stepping, Steps, activation_setting, batch_size_for, batch_size_setting,
+                   epochs_setting, hidden_setting, l2_setting, learning_rate_setting, model_seed_setting,
+                   momentum_setting, optimizer_setting)
 
-TORCH_ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
+
+@dataclass(frozen=True)
+class TorchMLPConfig(Config):
+    """The seed's PyTorch MLP: per hidden layer Linear -> activation -> BatchNorm1d -> Dropout."""
+    hidden: tuple[int, ...] = hidden_setting((16, 8, 4))
+    activation: str = activation_setting("relu")
+    batch_norm: bool = setting(True, "bool", "Batch norm", "BatchNorm1d after each hidden activation.",
+                               advanced=True)
+    dropout: float = setting(0.2, "float", "Dropout", "Share of hidden units dropped at each step; 0 turns "
+                             "it off.", range=(0.0, 0.9), step=0.05, widget="slider", advanced=True)
+    optimizer: str = optimizer_setting("adam")
+    learning_rate: float = learning_rate_setting(0.01)
+    momentum: float = momentum_setting(0.9)             # sgd only
+    epochs: int = epochs_setting(300)
+    batch_size: int = batch_size_setting(0)             # 0: full batch, as in the seed
+    l2: float = l2_setting(0.0)                         # weight decay
+    seed: int = model_seed_setting()
 
 
 class SeededDropout(nn.Module):
@@ -45,7 +65,7 @@ def build_mlp(config: TorchMLPConfig, n_features: int, n_outputs: int,
     layers: list[nn.Module] = []
     width = n_features
     for h in config.hidden:
-        layers += [nn.Linear(width, h), TORCH_ACTIVATIONS[config.activation]()]
+        layers += [nn.Linear(width, h), getattr(nn, ACTIVATIONS[config.activation].torch)()]
         if config.batch_norm:
             layers.append(nn.BatchNorm1d(h))
         if config.dropout > 0:
@@ -62,7 +82,7 @@ def build_mlp(config: TorchMLPConfig, n_features: int, n_outputs: int,
     return model
 
 
-class TorchMLP:
+class TorchMLP(Stepping):
     framework = "torch"
 
     def __init__(self, config: TorchMLPConfig, n_features: int, n_classes: int):
@@ -79,6 +99,12 @@ class TorchMLP:
     def n_parameters(self) -> int:
         return sum(p.numel() for p in self.model.parameters())
 
+    @property
+    def layer_weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each Linear's (W (in, out), b) as float64 NumPy arrays."""
+        return [(m.weight.detach().double().numpy().T, m.bias.detach().double().numpy())
+                for m in self.model if isinstance(m, nn.Linear)]
+
     def _loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         if self.binary:
             return nn.functional.binary_cross_entropy_with_logits(logits[:, 0], y.float())
@@ -94,8 +120,8 @@ class TorchMLP:
         return torch.optim.SGD(self.model.parameters(), lr=c.learning_rate, momentum=c.momentum,
                                weight_decay=c.l2)
 
-    def fit(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None = None,
-            y_val: np.ndarray | None = None, on_epoch: EpochCallback | None = None) -> History:
+    def steps(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None = None,
+              y_val: np.ndarray | None = None, on_epoch: EpochCallback | None = None) -> Steps:
         cfg = self.config
         Xt = torch.as_tensor(np.asarray(X), dtype=torch.float32)
         yt = torch.as_tensor(np.asarray(y), dtype=torch.long)
@@ -104,7 +130,7 @@ class TorchMLP:
             Xv = torch.as_tensor(np.asarray(X_val), dtype=torch.float32)
             yv = torch.as_tensor(np.asarray(y_val), dtype=torch.long)
         n = len(yt)
-        batch = n if cfg.batch_size in (0, None) or cfg.batch_size >= n else cfg.batch_size
+        batch = batch_size_for(cfg.batch_size, n)
         opt = self._optimizer()
         history = self.history_ = History()
         elapsed = 0.0
@@ -126,6 +152,10 @@ class TorchMLP:
                 loss_sum += loss.item() * len(yb)
                 correct += int((self._labels(logits.detach()) == yb).sum())
                 seen += len(yb)
+                elapsed += time.perf_counter() - start
+                yield "batch"
+                self.model.train()          # a frame drawn between batches may have switched to eval
+                start = time.perf_counter()
             train_loss = loss_sum / seen
             val_loss, val_acc = math.nan, math.nan
             if has_val:
@@ -136,11 +166,12 @@ class TorchMLP:
                     val_acc = (self._labels(logits) == yv).float().mean().item()
             elapsed += time.perf_counter() - start
             finite = all(bool(torch.isfinite(p).all()) for p in self.model.parameters())
-            if history.close_epoch(epoch, finite, train_loss, correct / seen, val_loss, val_acc, elapsed,
-                                   on_epoch):
-                break
-        self.model.eval()
-        return history
+            stop = history.close_epoch(epoch, finite, train_loss, correct / seen, val_loss, val_acc, elapsed,
+                                       on_epoch)
+            self.model.eval()
+            yield "epoch"
+            if stop:
+                return
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         was_training = self.model.training
@@ -153,5 +184,17 @@ class TorchMLP:
             return np.column_stack([1.0 - p, p])
         return torch.softmax(logits.double(), dim=1).numpy()
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        return self.predict_proba(X).argmax(axis=1)
+    def hidden_activations(self, X: np.ndarray) -> list[np.ndarray]:
+        """Each hidden block's output (after activation, batch norm and dropout, in eval mode): what the
+        next Linear layer reads. (n, width) per hidden layer, float64."""
+        was_training = self.model.training
+        self.model.eval()
+        out, h = [], torch.as_tensor(np.asarray(X), dtype=torch.float32)
+        linears = [i for i, m in enumerate(self.model) if isinstance(m, nn.Linear)]
+        with torch.inference_mode():
+            for i, m in enumerate(self.model):
+                if i in linears[1:]:
+                    out.append(h.double().numpy().copy())
+                h = m(h)
+        self.model.train(was_training)
+        return out

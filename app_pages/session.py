@@ -1,0 +1,126 @@
+"""The only module that names ``st.session_state`` keys: everything one student's session keeps.
+
+Per-user state (the setup on screen, trained results, the drawing) lives here, never in
+``st.cache_resource``, so one student's action never shows up in another's session.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+# session-state keys, all in one place
+_RESULTS = "moons_results"          # result key -> nncore.training.comparison.ModelResult
+_SETUP = "moons_setup"              # (DataConfig, lineup) the page currently shows
+_FIGURES = "moons_figures"          # comparison key -> built figures, so reruns do not rebuild them
+_TRAININGS = "trainings"            # how many models this session has trained (tests count it)
+_GENERATION = "widget_generation"   # bumped when a preset or a link replaces the lineup's widgets
+_NOTICES = "notices"
+_CNN = "cnn_models"                 # CNN config key -> trained result
+_CNN_ACTIVE = "cnn_active"
+_CNN_PARTIAL = "cnn_partial"        # the CNN being trained, kept if a Stop click interrupts it
+_CANVAS = "canvas_ink"              # the digit drawn so far, as an ink map
+_CANVAS_GEN = "canvas_generation"   # bumped by Clear, to remount the canvas empty
+CLASSROOM = "classroom_mode"        # widget keys (the toggles write these themselves)
+ADVANCED = "advanced_settings"
+MAX_RESULTS = 24                    # trained moons models a session keeps
+
+
+def state_default(key: str, factory) -> Any:
+    if key not in st.session_state:
+        st.session_state[key] = factory()
+    return st.session_state[key]
+
+
+class BoundedDict(dict):
+    """A dict that forgets its oldest entries past ``limit`` (bounds a session's memory)."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        while len(self) > self.limit:
+            self.pop(next(iter(self)))
+
+
+# --- moons results ---------------------------------------------------------------------------------
+
+def results_cache() -> dict:
+    """Trained models by result key. Bounded: a session keeps its last ``MAX_RESULTS`` models."""
+    state_default(_TRAININGS, int)
+    return state_default(_RESULTS, lambda: BoundedDict(MAX_RESULTS))
+
+
+def figures_cache() -> dict:
+    """What the moons page draws, per result set: a session keeps its last 4."""
+    return state_default(_FIGURES, lambda: BoundedDict(4))
+
+
+def count_trainings(n: int = 1) -> None:
+    st.session_state[_TRAININGS] = st.session_state.get(_TRAININGS, 0) + n
+
+
+def get_setup():
+    return st.session_state.get(_SETUP)
+
+
+def set_setup(data_config, lineup, *, new_widgets: bool = False) -> None:
+    st.session_state[_SETUP] = (data_config, tuple(lineup))
+    if new_widgets:
+        st.session_state[_GENERATION] = st.session_state.get(_GENERATION, 0) + 1
+
+
+def generation() -> int:
+    return st.session_state.get(_GENERATION, 0)
+
+
+def add_notice(text: str) -> None:
+    state_default(_NOTICES, list).append(text)
+
+
+def pop_notices() -> list[str]:
+    return st.session_state.pop(_NOTICES, [])
+
+
+# --- CNN models --------------------------------------------------------------------------------------
+
+def cnn_models() -> dict:
+    return state_default(_CNN, dict)
+
+
+def active_cnn_key() -> str | None:
+    return st.session_state.get(_CNN_ACTIVE)
+
+
+def set_active_cnn(key: str | None) -> None:
+    st.session_state[_CNN_ACTIVE] = key
+
+
+def set_partial_cnn(partial) -> None:
+    st.session_state[_CNN_PARTIAL] = partial
+
+
+def take_partial_cnn():
+    return st.session_state.pop(_CNN_PARTIAL, None)
+
+
+# --- the drawing -----------------------------------------------------------------------------------
+
+def canvas_generation() -> int:
+    return st.session_state.get(_CANVAS_GEN, 0)
+
+
+def clear_canvas() -> None:
+    """Forget the ink and give the canvas a new key, so it starts empty."""
+    st.session_state.pop(_CANVAS, None)
+    st.session_state[_CANVAS_GEN] = canvas_generation() + 1
+
+
+def add_ink(ink):
+    """Combine the canvas's latest image (an ink map, or None when it was emptied) with the strokes
+    seen before; returns the combined ink map."""
+    from nncore.data.digits import combine_ink
+    st.session_state[_CANVAS] = combine_ink(st.session_state.get(_CANVAS), ink)
+    return st.session_state[_CANVAS]

@@ -1,0 +1,174 @@
+"""The command line: ``python -m nncore <command> [--json]``.
+
+With ``--json`` one JSON object goes to stdout; progress bars always go to stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+from .models.cnn import CNNConfig
+from .models.registry import PRESETS, ModelSpec
+
+
+def _clean(obj):
+    """JSON has no NaN: turn non-finite floats into null."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def _emit(payload: dict, as_json: bool, table: list[str]) -> None:
+    if as_json:
+        json.dump(_clean(payload), sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        print("\n".join(table))
+
+
+def _fmt(x, spec=".4f") -> str:
+    return "-" if x is None or (isinstance(x, float) and not math.isfinite(x)) else format(x, spec)
+
+
+def cmd_moons(args) -> int:
+    from .training.comparison import compare
+    data_cfg, lineup = PRESETS[args.preset]
+    data_cfg = data_cfg.replace(seed=args.seed) if args.seed is not None else data_cfg
+    lineup = tuple(ModelSpec(s.name, s.config.replace(
+        **({"epochs": args.epochs} if args.epochs else {}),
+        **({"seed": args.seed} if args.seed is not None else {}))) for s in lineup)
+    total = sum(s.config.epochs for s in lineup)
+    with tqdm(total=total, desc="training", unit="epoch", file=sys.stderr, disable=args.quiet) as bar:
+        def progress(i, spec, history):
+            bar.set_postfix_str(spec.name)
+            bar.update(1)
+        result = compare(data_cfg, lineup, snapshots=0, on_progress=progress)
+    summary = result.summary()
+    rows = [f"{'model':<22} {'framework':<9} {'test acc':>9} {'train loss':>11} {'epochs':>7} "
+            f"{'seconds':>8} {'params':>7} status"]
+    for m in summary["models"]:
+        rows.append(f"{m['name']:<22} {m['framework']:<9} {_fmt(m['test_accuracy'], '9.3f')} "
+                    f"{_fmt(m['train_loss'], '11.4f')} {m['epochs']:>7} {m['train_seconds']:>8.2f} "
+                    f"{m['parameters']:>7} {m['status']}")
+    _emit(summary, args.json, rows)
+    return 0
+
+
+def cmd_mnist(args) -> int:
+    from .data.images import load_images
+    from .models.checkpoints import save_checkpoint
+    from .models.cnn import train_cnn
+    cfg = CNNConfig(dataset=args.dataset, epochs=args.epochs, recipe=args.recipe,
+                    limit_train=args.limit_train, batch_size=args.batch_size, seed=args.seed,
+                    device=args.device)
+    data = load_images(cfg.dataset, args.data_dir, download=not args.no_download)
+    n = min(cfg.limit_train or data.n_train, data.n_train)
+    total = math.ceil(n / cfg.effective_batch_size) * cfg.epochs
+    print(f"{cfg.dataset}: {data.n_train} train / {data.n_test} test images from {data.source_label}",
+          file=sys.stderr)
+    with tqdm(total=total, desc=f"{cfg.dataset} ({cfg.recipe})", unit="batch", file=sys.stderr,
+              disable=args.quiet) as bar:
+        def on_batch(done, total_, loss):
+            bar.update(1)
+            if done % 20 == 0:
+                bar.set_postfix(loss=f"{loss:.3f}")
+        def on_epoch(h):
+            bar.write(f"epoch {h.epoch[-1]}: train loss {h.train_loss[-1]:.4f}, "
+                      f"test loss {h.val_loss[-1]:.4f}, test accuracy {h.val_accuracy[-1]:.4f}",
+                      file=sys.stderr)
+        result = train_cnn(data, cfg, on_batch=on_batch, on_epoch=on_epoch)
+    payload = {"dataset": cfg.dataset, "source": data.source, "n_train": result.n_train,
+               "n_test": data.n_test, "epochs": result.history.epochs_run, "recipe": cfg.recipe,
+               **result.summary(), "history": result.history.rows()}
+    if args.save:
+        path = save_checkpoint(args.save, result.model, {
+            "dataset": cfg.dataset, "classes": list(data.classes), "test_accuracy": result.test_accuracy,
+            "epochs": result.history.epochs_run, "recipe": cfg.recipe, "source": data.source,
+            "n_train": result.n_train, "saved": time.strftime("%Y-%m-%d %H:%M")})
+        payload["saved"] = str(path)
+    _emit(payload, args.json, [f"{k}: {v}" for k, v in payload.items() if k != "history"])
+    return 0
+
+
+def cmd_gradcheck(args) -> int:
+    from .training.gradcheck import gradcheck
+    rows = gradcheck()
+    payload = {"rows": [r.to_dict() for r in rows],
+               "max_vs_numerical": max(r.vs_numerical for r in rows),
+               "max_vs_autograd": max(r.vs_autograd for r in rows)}
+    table = [f"{'activation':<10} {'output':<8} {'vs numerical':>13} {'vs autograd':>12}"]
+    table += [f"{r.activation:<10} {r.output:<8} {r.vs_numerical:>13.2e} {r.vs_autograd:>12.2e}" for r in rows]
+    _emit(payload, args.json, table)
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from .bench import run_benchmarks
+    payload = run_benchmarks(quick=args.quick, progress=not args.quiet)
+    table = [f"{'name':<28} {'ours':>12} {'peer':>12} {'ratio':>7}  unit"]
+    table += [f"{b['name']:<28} {_fmt(b['ours'], '12.4g')} {_fmt(b['peer'], '12.4g')} "
+              f"{_fmt(b['ratio'], '7.2f')}  {b['unit']}" for b in payload["benchmarks"]]
+    table += [f"{k}: {v}" for k, v in payload.get("extra", {}).items()]
+    table.append(f"machine: {payload['machine']}")
+    _emit(payload, args.json, table)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m nncore", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp):
+        sp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+        sp.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
+
+    m = sub.add_parser("moons", help="train the lineup on moons")
+    m.add_argument("--preset", choices=sorted(PRESETS), default="default")
+    m.add_argument("--seed", type=int, default=None, help="seed for data and every model")
+    m.add_argument("--epochs", type=int, default=None, help="override every model's epochs")
+    common(m)
+    m.set_defaults(fn=cmd_moons)
+
+    c = sub.add_parser("mnist", help="train the CNN on MNIST or Fashion-MNIST")
+    c.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist")
+    c.add_argument("--epochs", type=int, default=3)
+    c.add_argument("--recipe", choices=["seed", "fast"], default="fast")
+    c.add_argument("--limit-train", type=int, default=0, help="train on the first N images only")
+    c.add_argument("--batch-size", type=int, default=0, help="0: the recipe's own")
+    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    c.add_argument("--data-dir", type=Path, default=None, help="data folder (default: data/)")
+    c.add_argument("--no-download", action="store_true", help="do not try torchvision's download")
+    c.add_argument("--save", type=Path, default=None, help="write a safetensors checkpoint here")
+    common(c)
+    c.set_defaults(fn=cmd_mnist)
+
+    g = sub.add_parser("gradcheck", help="check backprop against central differences and autograd")
+    common(g)
+    g.set_defaults(fn=cmd_gradcheck)
+
+    b = sub.add_parser("bench", help="benchmarks against peers measured in the same run")
+    b.add_argument("--quick", action="store_true", help="a shortened run of under a minute")
+    common(b)
+    b.set_defaults(fn=cmd_bench)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except (ValueError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+

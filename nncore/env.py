@@ -1,0 +1,34 @@
+"""Every setting read from the environment, in one place (a host's operator sets these).
+
+- ``NNCORE_MAX_TRAINERS``: trainings that may run at once on the host (default 2).
+- ``NNCORE_TORCH_THREADS``: torch threads per training (default: cores / trainers).
+- ``NNCORE_MODELS``: the folder of models prepared before class (default ``models/``).
+- ``NNCORE_BUDGET_SECONDS``: the most host time one training may cost (default 30).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def _int(name: str, default: int, lo: int = 1) -> int:
+    raw = os.environ.get(name, "")
+    try:
+        return max(lo, int(raw)) if raw.strip() else default
+    except ValueError:
+        return default
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "")
+    try:
+        value = float(raw) if raw.strip() else default
+    except ValueError:
+        return default
+    return value if value > 0 and value == value else default
+
+
+MAX_TRAINERS = _int("NNCORE_MAX_TRAINERS", 2)
+TORCH_THREADS = _int("NNCORE_TORCH_THREADS", max(1, (os.cpu_count() or 2) // MAX_TRAINERS))
+MODELS_DIR = Path(os.environ.get("NNCORE_MODELS") or Path(__file__).resolve().parent.parent / "models")
+BUDGET_SECONDS = _float("NNCORE_BUDGET_SECONDS", 30.0)

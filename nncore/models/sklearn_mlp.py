@@ -1,0 +1,119 @@
+"""scikit-learn's MLPClassifier behind the same interface, so every comparison has a known peer.
+
+Training calls ``partial_fit`` once per mini-batch, in an order drawn from the config's seed,
+so it steps (and can be cancelled) between any two batches as our own networks do. Each
+call is one optimizer step of scikit-learn's own solver (its Adam or SGD, its loss and
+penalty); an epoch's loss is the mean of its batches' losses, weighted by their sizes, as
+scikit-learn's ``fit`` reports it.
+"""
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import log_loss
+from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network._base import ACTIVATIONS as SKLEARN_FUNCTIONS
+
+from ..core.activations import ACTIVATIONS
+from ..core.history import History
+from ..core.settings import Config
+from .base import (EpochCallback, Stepping, Steps, activation_setting, batch_size_for, batch_size_setting,
+                   epochs_setting, hidden_setting, l2_setting, learning_rate_setting, model_seed_setting,
+                   optimizer_setting)
+
+
+@dataclass(frozen=True)
+class SklearnConfig(Config):
+    """scikit-learn's MLPClassifier, the well-known peer."""
+    hidden: tuple[int, ...] = hidden_setting((16, 16))
+    activation: str = activation_setting("relu")         # sklearn calls sigmoid "logistic"
+    optimizer: str = optimizer_setting("adam")
+    learning_rate: float = learning_rate_setting(0.01)
+    epochs: int = epochs_setting(150)
+    batch_size: int = batch_size_setting(32)            # 0: full batch
+    l2: float = l2_setting(0.0001)                      # sklearn's alpha
+    seed: int = model_seed_setting()
+
+
+def make_classifier(config: SklearnConfig, n_samples: int, **extra) -> MLPClassifier:
+    return MLPClassifier(
+        hidden_layer_sizes=config.hidden, activation=ACTIVATIONS[config.activation].sklearn,
+        solver=config.optimizer, learning_rate_init=config.learning_rate, alpha=config.l2,
+        batch_size=config.batch_size or n_samples, max_iter=config.epochs, random_state=config.seed,
+        **extra)
+
+
+class SklearnMLP(Stepping):
+    framework = "sklearn"
+
+    def __init__(self, config: SklearnConfig, n_features: int, n_classes: int):
+        self.config = config
+        self.n_classes = n_classes
+        self.n_features = n_features
+        self.clf: MLPClassifier | None = None
+        self.rng = np.random.default_rng(config.seed)
+        self.history_ = History()
+
+    @property
+    def n_parameters(self) -> int:
+        if self.clf is None:
+            return 0
+        return sum(w.size for w in self.clf.coefs_) + sum(b.size for b in self.clf.intercepts_)
+
+    @property
+    def layer_weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        return list(zip(self.clf.coefs_, self.clf.intercepts_)) if self.clf is not None else []
+
+    def steps(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None = None,
+              y_val: np.ndarray | None = None, on_epoch: EpochCallback | None = None) -> Steps:
+        X, y = np.asarray(X, dtype=np.float64), np.asarray(y)
+        classes = np.arange(self.n_classes)
+        n = len(y)
+        batch = batch_size_for(self.config.batch_size, n)
+        self.clf = make_classifier(self.config, n, shuffle=False)
+        history = self.history_ = History()
+        elapsed = 0.0
+        labels = list(range(self.n_classes))
+        for epoch in range(1, self.config.epochs + 1):
+            start = time.perf_counter()
+            order = self.rng.permutation(n) if batch < n else np.arange(n)
+            loss_sum = 0.0
+            for lo in range(0, n, batch):
+                idx = order[lo:lo + batch]
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    self.clf.partial_fit(X[idx], y[idx], classes=classes)
+                loss_sum += float(self.clf.loss_) * len(idx)   # the batch's loss, with alpha's penalty
+                elapsed += time.perf_counter() - start
+                yield "batch"
+                start = time.perf_counter()
+            p = self.clf.predict_proba(X)
+            train_acc = float(np.mean(p.argmax(1) == y))
+            val_loss = val_acc = math.nan
+            if X_val is not None and y_val is not None:
+                pv = self.clf.predict_proba(X_val)
+                val_loss = float(log_loss(y_val, pv, labels=labels)) if np.isfinite(pv).all() else math.nan
+                val_acc = float(np.mean(pv.argmax(1) == y_val))
+            elapsed += time.perf_counter() - start
+            stop = history.close_epoch(epoch, bool(np.isfinite(p).all()), loss_sum / n, train_acc, val_loss,
+                                       val_acc, elapsed, on_epoch)
+            yield "epoch"
+            if stop:
+                return
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        return self.clf.predict_proba(X)
+
+    def hidden_activations(self, X: np.ndarray) -> list[np.ndarray]:
+        """Each hidden layer's output, computed with scikit-learn's own activation functions."""
+        out, h = [], np.asarray(X, dtype=np.float64)
+        for W, b in list(zip(self.clf.coefs_, self.clf.intercepts_))[:-1]:
+            h = h @ W + b
+            SKLEARN_FUNCTIONS[self.clf.activation](h)      # in place, as scikit-learn applies it
+            out.append(h)
+        return out

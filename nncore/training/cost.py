@@ -1,0 +1,79 @@
+"""What a training will cost, known before any work: FLOPs and expected seconds on this host.
+
+Small networks on 2-D data are bound by per-step overhead (Python, framework dispatch), not by
+arithmetic, so the model is
+
+    seconds = host * (epochs * (batches * per_batch + per_epoch) + flops / rate)
+
+with ``per_batch``, ``per_epoch`` and ``rate`` measured per family on the project's 2-core
+machine (``tests/test_engine.py`` checks the estimate against real runs), and ``host`` this
+machine's speed relative to that one, from a 20 ms probe run once per process.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..models.base import batch_size_for, mlp_forward_flops
+
+
+@dataclass(frozen=True)
+class Estimate:
+    flops: float          # floating-point operations, training and evaluation
+    seconds: float        # expected wall time on this host, one thread
+
+    def __add__(self, other: "Estimate") -> "Estimate":
+        return Estimate(self.flops + other.flops, self.seconds + other.seconds)
+
+    def __str__(self) -> str:
+        return f"about {self.seconds:.1f} s ({self.flops / 1e9:.2f} GFLOP)"
+
+
+@dataclass(frozen=True)
+class FamilyCost:
+    per_batch: float      # seconds of overhead per optimizer step
+    per_epoch: float      # seconds per epoch besides the steps (evaluation calls, bookkeeping)
+    rate: float           # FLOP/s once the arithmetic dominates
+
+
+# Measured on the project's machine (AMD EPYC, 2 cores, one trainer thread), 2026-11-25.
+COSTS = {
+    "numpy": FamilyCost(per_batch=28e-6, per_epoch=60e-6, rate=4e9),
+    "torch": FamilyCost(per_batch=260e-6, per_epoch=250e-6, rate=8e9),
+    "sklearn": FamilyCost(per_batch=120e-6, per_epoch=600e-6, rate=4e9),
+}
+_PROBE_REFERENCE = 0.0125     # seconds the probe takes on that machine
+
+
+@functools.lru_cache(maxsize=1)
+def host_factor() -> float:
+    """This host's slowness relative to the machine the costs were measured on (1.0 there)."""
+    rng = np.random.default_rng(0)
+    a, w = rng.standard_normal((32, 16)), rng.standard_normal((16, 16))
+    best = math.inf
+    for _ in range(3):
+        t = time.perf_counter()
+        for _ in range(400):                       # small steps, like training a toy MLP
+            h = np.tanh(a @ w)
+            w -= 1e-3 * (a.T @ h)
+        best = min(best, time.perf_counter() - t)
+    return float(min(max(best / _PROBE_REFERENCE, 0.25), 8.0))
+
+
+def estimate_mlp(spec, data, *, mesh_points: int = 0, frames: int = 1) -> Estimate:
+    """The cost of training ``spec`` on ``data`` to its last epoch, with ``frames`` predictions on a mesh."""
+    cfg = spec.config
+    n_train, n_val = len(data.y_train), len(data.y_test)
+    out = 1 if data.n_classes == 2 else data.n_classes
+    forward = mlp_forward_flops((data.n_features, *cfg.hidden, out))
+    batches = math.ceil(n_train / batch_size_for(cfg.batch_size, n_train))
+    evaluated = n_val + (n_train if spec.framework == "sklearn" else 0)
+    per_epoch_flops = 3 * forward * n_train + forward * evaluated
+    flops = cfg.epochs * per_epoch_flops + frames * forward * mesh_points
+    c = COSTS[spec.framework]
+    seconds = cfg.epochs * (batches * c.per_batch + c.per_epoch) + flops / c.rate
+    return Estimate(float(flops), host_factor() * seconds)
