@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
 import streamlit as st
 
-from nncore.env import MAX_TRAINERS, MODELS_DIR  # noqa: F401 (MODELS_DIR: the MNIST page's prepared models)
 from app_pages import session
+from nncore.env import MAX_TRAINERS, MODELS_DIR  # noqa: F401 (MODELS_DIR: the MNIST page's prepared models)
 
 # --- the shared trainer pool ---------------------------------------------------------------------------
 

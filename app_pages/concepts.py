@@ -1,9 +1,9 @@
 """Concepts: the seed's interview questions, made interactive."""
 import streamlit as st
 
+from app_pages import chrome
 from nncore.core.activations import ACTIVATIONS, SOFTMAX_DERIVATIVE_FORMULA, SOFTMAX_FORMULA, SOFTMAX_USE
 from nncore.figures.toy import activation_figure
-from app_pages import chrome
 
 st.title("Concepts")
 chrome.classroom_mode()

@@ -7,16 +7,16 @@ import pandas as pd
 import streamlit as st
 import torch
 
+from app_pages import chrome, session
+from nncore.core.history import History
 from nncore.core.settings import config_key, settings_of
 from nncore.data.digits import mnist_style, read_upload, to_gray
+from nncore.data.images import IMAGE_DATASETS, load_images, normalize
+from nncore.figures.base import bar_figure, curves_figure
+from nncore.figures.images import cnn_result_figures, digits_figure, feature_maps_figure, image_grid_figure
 from nncore.models import cnn
 from nncore.models.checkpoints import checkpoint_bytes, list_checkpoints, load_checkpoint, load_checkpoint_bytes
 from nncore.models.cnn import CNNConfig
-from nncore.figures.base import bar_figure, curves_figure
-from nncore.figures.images import cnn_result_figures, digits_figure, feature_maps_figure, image_grid_figure
-from nncore.core.history import History
-from nncore.data.images import IMAGE_DATASETS, load_images, normalize
-from app_pages import chrome, session
 
 _CNN_SETTINGS = settings_of(CNNConfig)
 RECIPES, DEVICES = _CNN_SETTINGS["recipe"].choices, _CNN_SETTINGS["device"].choices
@@ -201,7 +201,7 @@ st.header("Try it")
 st.caption("Draw a digit (white on black), or upload a PNG or JPEG photo of one.")
 draw, seen = st.columns(2)
 with draw:
-    from streamlit_drawable_canvas import st_canvas   # needs a running Streamlit; imported here
+    from streamlit_drawable_canvas import st_canvas  # needs a running Streamlit; imported here
     canvas = st_canvas(stroke_width=18, stroke_color="#ffffff", background_color="#000000", height=280, width=280,
                        drawing_mode="freedraw", key=f"canvas{session.canvas_generation()}", return_image_data=True)
     if st.button("Clear the drawing"):

@@ -5,6 +5,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
+from app_pages import chrome, session, widgets
 from nncore import urlstate
 from nncore.core.settings import config_key
 from nncore.data.toy import DataConfig, load_toy
@@ -12,7 +13,6 @@ from nncore.figures.toy import comparison_figures, data_figure, snapshot_figure
 from nncore.models.registry import MAX_MODELS, PRESET_LABELS, PRESETS, TOY_FAMILIES, ModelSpec, preset
 from nncore.training.comparison import compare, leaderboard, result_key
 from nncore.training.gradcheck import check_config
-from app_pages import chrome, session, widgets
 
 SNAPSHOTS, RESOLUTION = 10, 60
 

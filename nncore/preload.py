@@ -12,10 +12,9 @@ import torch
 import torchvision  # noqa: F401
 
 from . import urlstate  # noqa: F401
+from .env import TORCH_THREADS
 from .figures import images, toy  # noqa: F401
 from .models import checkpoints, registry  # noqa: F401
 from .training import comparison, gradcheck  # noqa: F401
-
-from .env import TORCH_THREADS
 
 torch.set_num_threads(TORCH_THREADS)

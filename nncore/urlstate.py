@@ -7,7 +7,7 @@ the default and adds a notice saying which field and why.
 from __future__ import annotations
 
 import json
-from typing import Mapping
+from collections.abc import Mapping
 
 from .data.toy import DataConfig
 from .models.registry import MAX_MODELS, PRESETS, ModelSpec

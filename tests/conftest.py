@@ -7,9 +7,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nncore.data.toy import DataConfig  # noqa: E402
 from nncore.data.images import write_idx  # noqa: E402
-from nncore.data.toy import load_toy  # noqa: E402
+from nncore.data.toy import DataConfig, load_toy  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,8 @@
 import numpy as np
 import pytest
 
-from nncore.models.scratch import ScratchConfig
+from nncore.models.scratch import ScratchConfig, ScratchNetwork
 from nncore.training.gradcheck import check_network, gradcheck, relative_error
-from nncore.models.scratch import ScratchNetwork
 
 
 def test_backprop_matches_central_differences_and_autograd():

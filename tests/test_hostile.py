@@ -6,17 +6,14 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 import nncore.training.comparison
-from nncore.models.checkpoints import load_checkpoint_bytes
-from nncore.models.cnn import pick_device
-from nncore.training.comparison import compare
-from nncore.data.toy import DataConfig
-from nncore.models.cnn import CNNConfig
-from nncore.models.registry import ModelSpec, preset
-from nncore.models.scratch import ScratchConfig
 from nncore.data.digits import mnist_style, read_upload
 from nncore.data.images import load_images
-from nncore.models.scratch import ScratchNetwork
-from nncore.data.toy import load_toy
+from nncore.data.toy import DataConfig, load_toy
+from nncore.models.checkpoints import load_checkpoint_bytes
+from nncore.models.cnn import CNNConfig, pick_device
+from nncore.models.registry import ModelSpec, preset
+from nncore.models.scratch import ScratchConfig, ScratchNetwork
+from nncore.training.comparison import compare
 from nncore.urlstate import decode
 from tests.conftest import ROOT
 

@@ -1,15 +1,13 @@
 import pickle
 
 import numpy as np
-
 import pytest
 import torch
 
 from nncore.data import images as imagedata
-from nncore.models.checkpoints import checkpoint_bytes, load_checkpoint, load_checkpoint_bytes, save_checkpoint
-from nncore.models.cnn import SeedCNN, evaluate, layer_table, predict_log_proba, train_cnn
-from nncore.models.cnn import CNNConfig
 from nncore.data.images import load_images
+from nncore.models.checkpoints import checkpoint_bytes, load_checkpoint, load_checkpoint_bytes, save_checkpoint
+from nncore.models.cnn import CNNConfig, SeedCNN, evaluate, layer_table, predict_log_proba, train_cnn
 
 
 def test_loads_an_idx_set_from_the_local_folder(idx_root):

@@ -1,14 +1,11 @@
 import numpy as np
 
-from nncore.training.comparison import compare, snapshot_epochs
-from nncore.data.toy import DataConfig
+from nncore.data.toy import DataConfig, load_toy
 from nncore.models.registry import ModelSpec, preset
 from nncore.models.scratch import ScratchConfig
-from nncore.models.sklearn_mlp import SklearnConfig
-from nncore.models.torch_mlp import TorchMLPConfig
-from nncore.models.sklearn_mlp import SklearnMLP
-from nncore.data.toy import load_toy
-from nncore.models.torch_mlp import TorchMLP
+from nncore.models.sklearn_mlp import SklearnConfig, SklearnMLP
+from nncore.models.torch_mlp import TorchMLP, TorchMLPConfig
+from nncore.training.comparison import compare, snapshot_epochs
 
 
 def test_seed_pytorch_net_reaches_97(moons):

@@ -3,10 +3,8 @@ import warnings
 import numpy as np
 import pytest
 
-from nncore.data.toy import DataConfig
-from nncore.models.scratch import ScratchConfig
-from nncore.models.scratch import ScratchNetwork
-from nncore.data.toy import load_toy
+from nncore.data.toy import DataConfig, load_toy
+from nncore.models.scratch import ScratchConfig, ScratchNetwork
 
 
 def fit(cfg, data):

@@ -1,8 +1,7 @@
 import numpy as np
 import pytest
 
-from nncore.data.toy import DataConfig
-from nncore.data.toy import load_toy
+from nncore.data.toy import DataConfig, load_toy
 
 
 @pytest.mark.parametrize("name,classes", [("moons", 2), ("circles", 2), ("xor", 2), ("spiral", 3)])

@@ -44,12 +44,12 @@ class History:
         self.message = (f"{what} became NaN or infinite at epoch {epoch}: "
                         "lower the learning rate, or use a smaller initialisation.")
 
-    def copy(self) -> "History":
+    def copy(self) -> History:
         """A snapshot that later epochs do not change (what a frame hands out)."""
         return History(*(list(getattr(self, k)) for k in ("epoch", "train_loss", "train_accuracy", "val_loss",
                                                           "val_accuracy", "seconds")), self.status, self.message)
 
-    def truncated(self, epochs: int) -> "History":
+    def truncated(self, epochs: int) -> History:
         """The first ``epochs`` epochs, for a view of training as it was then."""
         h = self.copy()
         for k in ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "seconds"):

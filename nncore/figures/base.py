@@ -1,14 +1,13 @@
 """Shared look of every figure (pure functions of data: no Streamlit, no training, no I/O)."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..core.history import History
-
 
 CLASS_COLORS = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e")     # red, blue, green, ...
 
@@ -48,7 +47,8 @@ def curves_figure(histories: Sequence[tuple[str, History]]) -> go.Figure:
             for split, dash in (("train", "solid"), ("val", "dash")):
                 values = np.asarray(getattr(h, f"{split}_{key}"), dtype=np.float32)   # typed arrays, not lists
                 fig.add_trace(go.Scatter(
-                    x=np.asarray(h.epoch, dtype=np.int32), y=values, mode="lines", line=dict(color=color, dash=dash, width=2),
+                    x=np.asarray(h.epoch, dtype=np.int32), y=values, mode="lines",
+                    line=dict(color=color, dash=dash, width=2),
                     name=f"{name} ({'train' if split == 'train' else 'test'})", legendgroup=name,
                     showlegend=(col == 1)), row=1, col=col)
     fig.update_xaxes(title="epoch")

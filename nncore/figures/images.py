@@ -1,14 +1,14 @@
 """Figures of the image pages: grids of images, confusion matrix, filters, feature maps."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..core.history import History
-from .base import MODEL_COLORS, layout, bar_figure, curves_figure
+from .base import bar_figure, curves_figure, layout
 
 
 def confusion_figure(matrix: np.ndarray, classes: Sequence[str]) -> go.Figure:

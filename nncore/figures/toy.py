@@ -1,7 +1,7 @@
 """Figures of the 2-D toy sets: data, decision boundaries, snapshots, activations."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -9,7 +9,7 @@ from plotly.subplots import make_subplots
 
 from ..core.activations import ACTIVATIONS, softmax
 from ..data.toy import ToyData
-from .base import CLASS_COLORS, layout, curves_figure, frozen
+from .base import CLASS_COLORS, curves_figure, frozen, layout
 
 
 def _points(fig: go.Figure, data: ToyData) -> None:

@@ -7,8 +7,8 @@ boundary) and at a few snapshots during training.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, MutableMapping, Optional, Sequence
 
 import numpy as np
 from sklearn.metrics import log_loss
@@ -20,7 +20,7 @@ from ..models.registry import ModelSpec, check_lineup
 from .engine import Training
 
 # progress(model_index, spec, history) after each epoch of each model
-ProgressCallback = Callable[[int, ModelSpec, History], Optional[bool]]
+ProgressCallback = Callable[[int, ModelSpec, History], bool | None]
 
 
 @dataclass
@@ -29,10 +29,10 @@ class ModelResult:
     history: History
     parameters: int
     train_seconds: float
-    test_accuracy: Optional[float]       # None when the model diverged
-    train_loss: Optional[float]
-    test_loss: Optional[float]
-    boundary: Optional[np.ndarray]       # (R, R, n_classes) probabilities on the mesh
+    test_accuracy: float | None       # None when the model diverged
+    train_loss: float | None
+    test_loss: float | None
+    boundary: np.ndarray | None       # (R, R, n_classes) probabilities on the mesh
     snapshots: list[tuple[int, np.ndarray]] = field(default_factory=list)  # (epoch, probabilities)
 
     @property
@@ -76,7 +76,7 @@ def snapshot_epochs(epochs: int, snapshots: int) -> set[int]:
 
 
 def train_model(spec: ModelSpec, data: ToyData, mesh: Mesh, *, snapshots: int = 10,
-                on_epoch: Callable[[History], Optional[bool]] | None = None) -> ModelResult:
+                on_epoch: Callable[[History], bool | None] | None = None) -> ModelResult:
     """Train one model through the engine, taking a frame at each snapshot epoch, and measure it."""
     run = Training(spec, data, mesh, on_epoch=on_epoch)
     shots: list[tuple[int, np.ndarray]] = []

@@ -26,7 +26,7 @@ class Estimate:
     flops: float          # floating-point operations, training and evaluation
     seconds: float        # expected wall time on this host, one thread
 
-    def __add__(self, other: "Estimate") -> "Estimate":
+    def __add__(self, other: Estimate) -> Estimate:
         return Estimate(self.flops + other.flops, self.seconds + other.seconds)
 
     def __str__(self) -> str:

@@ -13,8 +13,8 @@ one advance to the end.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 import numpy as np
 
@@ -32,8 +32,8 @@ class Frame:
     epoch: int                        # epochs finished
     epochs: int                       # epochs planned
     history: History                  # the epochs so far
-    proba: Optional[np.ndarray]       # (R, R, n_classes) probabilities on the mesh; None without a mesh
-    hidden: Optional[list[np.ndarray]]  # per hidden layer (R, R, width), when asked for
+    proba: np.ndarray | None       # (R, R, n_classes) probabilities on the mesh; None without a mesh
+    hidden: list[np.ndarray] | None  # per hidden layer (R, R, width), when asked for
     status: str                       # running, ok (finished), stopped or diverged
 
     @property
@@ -54,7 +54,7 @@ class Training:
     """One model's training on one data set, advanced in steps. Not shared between sessions."""
 
     def __init__(self, spec: ModelSpec, data: ToyData, mesh: Mesh | None = None, *, hidden: bool = False,
-                 on_epoch: Callable[[History], Optional[bool]] | None = None):
+                 on_epoch: Callable[[History], bool | None] | None = None):
         self.spec, self.data, self.mesh, self.hidden = spec, data, mesh, hidden
         self.model = build_model(spec, data.n_features, data.n_classes)
         self._points = mesh.points if mesh is not None else None
