@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from .core.settings import settings_of
 from .models.cnn import CNNConfig
 from .models.registry import PRESETS, ModelSpec
 
@@ -40,9 +41,24 @@ def _fmt(x, spec=".4f") -> str:
     return "-" if x is None or (isinstance(x, float) and not math.isfinite(x)) else format(x, spec)
 
 
+def _lineup_file(path: Path):
+    """A ``--lineup`` file: the same JSON as a link's ``models`` value."""
+    from .urlstate import parse_lineup
+    try:
+        if path.stat().st_size > 1_000_000:
+            raise ValueError(f"{path} is over 1 MB; a lineup file is a few hundred bytes")
+        return parse_lineup(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read the lineup file {path}: {exc}") from None
+
+
 def cmd_moons(args) -> int:
     from .training.comparison import compare
+    if args.data is not None:
+        raise ValueError("--data is not built yet (the statistics issue brings CSV data); use --preset")
     data_cfg, lineup = PRESETS[args.preset]
+    if args.lineup is not None:
+        lineup = _lineup_file(args.lineup)
     data_cfg = data_cfg.replace(seed=args.seed) if args.seed is not None else data_cfg
     lineup = tuple(ModelSpec(s.name, s.config.replace(
         **({"epochs": args.epochs} if args.epochs else {}),
@@ -67,26 +83,27 @@ def cmd_moons(args) -> int:
 def cmd_mnist(args) -> int:
     from .data.images import load_images
     from .models.checkpoints import save_checkpoint
-    from .models.cnn import train_cnn
+    from .training.cnn_run import CNNTraining
     cfg = CNNConfig(dataset=args.dataset, epochs=args.epochs, recipe=args.recipe,
                     limit_train=args.limit_train, batch_size=args.batch_size, seed=args.seed,
                     device=args.device)
     data = load_images(cfg.dataset, args.data_dir, download=not args.no_download)
-    n = min(cfg.limit_train or data.n_train, data.n_train)
-    total = math.ceil(n / cfg.effective_batch_size) * cfg.epochs
-    print(f"{cfg.dataset}: {data.n_train} train / {data.n_test} test images from {data.source_label}",
-          file=sys.stderr)
-    with tqdm(total=total, desc=f"{cfg.dataset} ({cfg.recipe})", unit="batch", file=sys.stderr,
+    run = CNNTraining(cfg, data)
+    print(f"{cfg.dataset}: {data.n_train} train / {data.n_test} test images from {data.source_label}; "
+          f"training {run.n_train} images for {cfg.epochs} epochs: {run.estimate()}", file=sys.stderr)
+    with tqdm(total=run.batches, desc=f"{cfg.dataset} ({cfg.recipe})", unit="batch", file=sys.stderr,
               disable=args.quiet) as bar:
-        def on_batch(done, total_, loss):
-            bar.update(1)
-            if done % 20 == 0:
-                bar.set_postfix(loss=f"{loss:.3f}")
-        def on_epoch(h):
-            bar.write(f"epoch {h.epoch[-1]}: train loss {h.train_loss[-1]:.4f}, "
-                      f"test loss {h.val_loss[-1]:.4f}, test accuracy {h.val_accuracy[-1]:.4f}",
-                      file=sys.stderr)
-        result = train_cnn(data, cfg, on_batch=on_batch, on_epoch=on_epoch)
+        written = 0                                   # epochs reported on stderr
+        while not run.done:
+            frame = run.advance(batches=20)
+            bar.update(frame.batch - bar.n)
+            bar.set_postfix(loss=f"{frame.loss:.3f}")
+            h = frame.history
+            for i in range(written, h.epochs_run):
+                bar.write(f"epoch {h.epoch[i]}: train loss {h.train_loss[i]:.4f}, test loss "
+                          f"{h.val_loss[i]:.4f}, test accuracy {h.val_accuracy[i]:.4f}", file=sys.stderr)
+            written = h.epochs_run
+    result = run.result()
     payload = {"dataset": cfg.dataset, "source": data.source, "n_train": result.n_train,
                "n_test": data.n_test, "epochs": result.history.epochs_run, "recipe": cfg.recipe,
                **result.summary(), "history": result.history.rows()}
@@ -125,7 +142,7 @@ def cmd_bench(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m nncore", description=__doc__)
+    p = argparse.ArgumentParser(prog="nncore", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
     def common(sp):
@@ -133,20 +150,21 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
 
     m = sub.add_parser("moons", help="train the lineup on moons")
-    m.add_argument("--preset", choices=sorted(PRESETS), default="default")
+    m.add_argument("--preset", choices=sorted(PRESETS), default="default", help="the data and lineup to start from")
+    m.add_argument("--lineup", type=Path, default=None, help="a JSON file holding the lineup, in the form of a "
+                   "link's models value: [{\"name\": ..., \"framework\": ..., \"config\": {...}}, ...]")
+    m.add_argument("--data", type=Path, default=None, help="a CSV of points (x1,x2,label); not built yet")
     m.add_argument("--seed", type=int, default=None, help="seed for data and every model")
     m.add_argument("--epochs", type=int, default=None, help="override every model's epochs")
     common(m)
     m.set_defaults(fn=cmd_moons)
 
     c = sub.add_parser("mnist", help="train the CNN on MNIST or Fashion-MNIST")
-    c.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist")
-    c.add_argument("--epochs", type=int, default=3)
-    c.add_argument("--recipe", choices=["seed", "fast"], default="fast")
-    c.add_argument("--limit-train", type=int, default=0, help="train on the first N images only")
-    c.add_argument("--batch-size", type=int, default=0, help="0: the recipe's own")
-    c.add_argument("--seed", type=int, default=0)
-    c.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    for name, setting in settings_of(CNNConfig).items():      # choices, defaults and help: declared once
+        default = getattr(CNNConfig(), name)
+        kind = {"int": int, "float": float}.get(setting.kind, str)
+        c.add_argument(f"--{name.replace('_', '-')}", type=kind, default=default,
+                       choices=setting.choices or None, help=f"{setting.help} ({setting.describe()})")
     c.add_argument("--data-dir", type=Path, default=None, help="data folder (default: data/)")
     c.add_argument("--no-download", action="store_true", help="do not try torchvision's download")
     c.add_argument("--save", type=Path, default=None, help="write a safetensors checkpoint here")

@@ -9,21 +9,17 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+from .core.settings import settings_of
 from .data.toy import DataConfig
 from .models.registry import MAX_MODELS, PRESETS, ModelSpec
 
-DATA_KEYS = {"dataset": "name", "samples": "n_samples", "noise": "noise", "test": "test_fraction",
-             "seed": "seed"}
+DATA_KEYS = {s.query or name: name for name, s in settings_of(DataConfig).items()}   # link name -> field
 
 
 def encode(data: DataConfig, lineup: tuple[ModelSpec, ...]) -> dict[str, str]:
     defaults = DataConfig()
     out = {q: str(getattr(data, f)) for q, f in DATA_KEYS.items() if getattr(data, f) != getattr(defaults, f)}
-    models = []
-    for spec in lineup:
-        base = type(spec.config)().to_dict()
-        changed = {k: v for k, v in spec.config.to_dict().items() if base[k] != v}
-        models.append({"name": spec.name, "framework": spec.framework, "config": changed})
+    models = [{"name": s.name, "framework": s.framework, "config": s.config.changed()} for s in lineup]
     if lineup != PRESETS["default"][1]:
         out["models"] = json.dumps(models, separators=(",", ":"))
     return out
@@ -34,6 +30,21 @@ def _number(text: str):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError
     return value
+
+
+def parse_lineup(text: str) -> tuple[ModelSpec, ...]:
+    """The ``models`` JSON (a link's, or a ``--lineup`` file's): a list of {name, framework, config}
+    where config holds only what differs from that family's defaults. Raises ValueError."""
+    try:
+        items = json.loads(text)
+    except (ValueError, RecursionError):
+        raise ValueError("models is not valid JSON") from None
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_MODELS:
+        raise ValueError(f"models must be a list of 1 to {MAX_MODELS} models")
+    try:
+        return tuple(ModelSpec.from_dict(item) for item in items)
+    except TypeError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def decode(params: Mapping[str, str]) -> tuple[DataConfig, tuple[ModelSpec, ...], list[str]]:
@@ -50,7 +61,7 @@ def decode(params: Mapping[str, str]) -> tuple[DataConfig, tuple[ModelSpec, ...]
             continue
         raw = params[q]
         try:
-            value = raw if f == "name" else _number(raw)
+            value = raw if settings_of(DataConfig)[f].kind == "choice" else _number(raw)
             DataConfig(**{**values, f: value})        # validate this field
             values[f] = value
         except (ValueError, TypeError) as exc:
@@ -59,10 +70,7 @@ def decode(params: Mapping[str, str]) -> tuple[DataConfig, tuple[ModelSpec, ...]
     data = DataConfig(**values)
     if "models" in params:
         try:
-            items = json.loads(params["models"])
-            if not isinstance(items, list) or not 1 <= len(items) <= MAX_MODELS:
-                raise ValueError(f"models must be a list of 1 to {MAX_MODELS} models")
-            lineup = tuple(ModelSpec.from_dict(item) for item in items)
-        except (ValueError, TypeError, AttributeError) as exc:
+            lineup = parse_lineup(params["models"])
+        except ValueError as exc:
             notices.append(f"Ignored 'models' from the link ({exc}); using the default lineup.")
     return data, lineup, notices

@@ -41,6 +41,7 @@ class Setting:
     step: float | None = None          # widgets: the increment
     max_layers: int = 8                # layers: the most hidden layers
     widget: str = ""                   # "slider" for a slider; else an input box (or a select box)
+    query: str = ""                    # its name in a link, when not the field's own
 
     def check(self, name: str, value: Any) -> Any:
         """Return ``value`` coerced to this setting's type, or raise a ValueError naming ``name``."""
@@ -66,6 +67,8 @@ class Setting:
             return f"up to {self.max_layers} widths of 1 to {int(self.hi)}"
         if self.kind == "bool":
             return "true or false"
+        if self.kind == "int":
+            return f"{int(self.lo)} to {int(self.hi)}"
         return f"{self.lo:g} to {self.hi:g}"
 
     def label_of(self, value: str) -> str:

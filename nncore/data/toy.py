@@ -21,13 +21,14 @@ TOY_DATASETS = {"moons": "Moons", "circles": "Circles", "xor": "XOR", "spiral": 
 class DataConfig(Config):
     """Which toy set, how many points, how noisy, and how they are split."""
     name: str = setting("moons", "choice", "Dataset", "Two classes: moons, circles, XOR. Three: the spiral.",
-                        choices=TOY_DATASETS)
+                        choices=TOY_DATASETS, query="dataset")
     n_samples: int = setting(1000, "int", "Samples", "Points in all, before the train/test split.",
-                             range=(40, 20000), step=50, widget="slider")
+                             range=(40, 20000), step=20, widget="slider", query="samples")
     noise: float = setting(0.1, "float", "Noise", "Standard deviation of the Gaussian noise added to the points.",
                            range=(0.0, 1.0), step=0.01, widget="slider")
     test_fraction: float = setting(0.2, "float", "Test fraction", "Share of points held out for testing "
-                                   "(stratified).", range=(0.05, 0.5), step=0.05, widget="slider", advanced=True)
+                                   "(stratified).", range=(0.05, 0.5), step=0.05, widget="slider", advanced=True,
+                                   query="test")
     seed: int = setting(42, "int", "Data seed", "One seed for the points and the split.", range=(0, SEED_MAX),
                         advanced=True)
 

@@ -42,6 +42,11 @@ class TorchMLPConfig(Config):
     l2: float = l2_setting(0.0)                         # weight decay
     seed: int = model_seed_setting()
 
+    def _check(self) -> None:
+        if self.batch_norm and self.batch_size == 1:
+            raise ValueError("batch_size must be 0 or at least 2 while batch_norm is on (batch norm needs two "
+                             "points to normalise)")
+
 
 class SeededDropout(nn.Module):
     """``nn.Dropout`` drawing its masks from a given generator instead of the global one."""
