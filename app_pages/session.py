@@ -16,9 +16,9 @@ _FIGURES = "moons_figures"          # comparison key -> built figures, so reruns
 _TRAININGS = "trainings"            # how many models this session has trained (tests count it)
 _GENERATION = "widget_generation"   # bumped when a preset or a link replaces the lineup's widgets
 _NOTICES = "notices"
-_CNN = "cnn_models"                 # CNN config key -> trained result
-_CNN_ACTIVE = "cnn_active"
-_CNN_PARTIAL = "cnn_partial"        # the CNN being trained, kept if a Stop click interrupts it
+_CNN = "cnn_models"                 # model key -> nncore.training.cnn_study.TrainedCNN
+_CNN_ACTIVE = "cnn_active"          # the key of the model the MNIST page shows
+_CNN_RUN = "cnn_run"                # the CNNRun in progress, kept if a Stop click interrupts it
 _CANVAS = "canvas_ink"              # the digit drawn so far, as an ink map
 _CANVAS_GEN = "canvas_generation"   # bumped by Clear, to remount the canvas empty
 CLASSROOM = "classroom_mode"        # widget keys (the toggles write these themselves)
@@ -87,6 +87,7 @@ def pop_notices() -> list[str]:
 # --- CNN models --------------------------------------------------------------------------------------
 
 def cnn_models() -> dict:
+    """Trained CNNs by key (``TrainedCNN`` records), this session's only."""
     return state_default(_CNN, dict)
 
 
@@ -94,16 +95,28 @@ def active_cnn_key() -> str | None:
     return st.session_state.get(_CNN_ACTIVE)
 
 
+def active_cnn():
+    """The ``TrainedCNN`` the MNIST page shows, or None."""
+    return cnn_models().get(active_cnn_key())
+
+
+def keep_cnn(key: str, trained) -> None:
+    """Store a trained CNN and make it the active one."""
+    cnn_models()[key] = trained
+    set_active_cnn(key)
+
+
 def set_active_cnn(key: str | None) -> None:
     st.session_state[_CNN_ACTIVE] = key
 
 
-def set_partial_cnn(partial) -> None:
-    st.session_state[_CNN_PARTIAL] = partial
+def set_cnn_run(run) -> None:
+    st.session_state[_CNN_RUN] = run
 
 
-def take_partial_cnn():
-    return st.session_state.pop(_CNN_PARTIAL, None)
+def take_cnn_run():
+    """The ``CNNRun`` left in progress (None when none): a Stop click or a rerun interrupted it."""
+    return st.session_state.pop(_CNN_RUN, None)
 
 
 # --- the drawing -----------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import torch
 from nncore.data import images as imagedata
 from nncore.data.images import load_images
 from nncore.models.checkpoints import checkpoint_bytes, load_checkpoint, load_checkpoint_bytes, save_checkpoint
-from nncore.models.cnn import CNNConfig, SeedCNN, evaluate, layer_table, predict_log_proba, train_cnn
+from nncore.models.cnn import CNNConfig, SeedCNN, evaluate, layer_table, new_model, predict_log_proba, train_cnn
 
 
 def test_loads_an_idx_set_from_the_local_folder(idx_root):
@@ -45,7 +45,10 @@ def test_seed_cnn_has_the_seeds_layers():
     m = SeedCNN()
     assert m(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
     assert sum(p.numel() for p in m.parameters()) == sum(r["parameters"] for r in layer_table())
-    assert [type(x).__name__ for x in m.children()] == ["Conv2d", "Conv2d", "Dropout2d", "Linear", "Linear"]
+    assert [type(x).__name__ for x in m.children()] == ["Conv2d", "Conv2d", "SeededDropout2d", "Linear", "Linear"]
+    assert isinstance(m.dropout, torch.nn.Dropout2d) and m.dropout.p == 0.5
+    assert list(m.state_dict()) == ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc1.weight",
+                                    "fc1.bias", "fc2.weight", "fc2.bias"]     # checkpoints rely on these keys
 
 
 @pytest.mark.parametrize("recipe", ["seed", "fast"])
@@ -73,9 +76,12 @@ def test_evaluation_averages_the_loss_per_image(idx_root):
 
 def test_stop_keeps_the_model_trained_so_far(idx_root):
     d = load_images("mnist", idx_root, download=False)
+    before = new_model(0).state_dict()["fc1.weight"]                     # the config's seed is 0
     r = train_cnn(d, CNNConfig(epochs=3, limit_train=300, batch_size=50),
                   on_batch=lambda done, total, loss: done == 4)
-    assert r.history.status == "stopped" and r.history.epochs_run == 1
+    assert r.history.status == "stopped" and r.history.epochs_run == 0     # 4 of epoch 1's 6 batches
+    assert not torch.equal(r.model.state_dict()["fc1.weight"], before)
+    assert 0.0 <= r.test_accuracy <= 1.0
 
 
 def test_checkpoint_roundtrip_gives_the_same_predictions(tmp_path, idx_root):

@@ -17,7 +17,7 @@ def trained():
     at.switch_page("app_pages/mnist.py").run()
     assert not at.exception
     at.toggle(key="advanced_settings").set_value(True).run()      # batch size, learning rate, image count
-    at.number_input(key="cnn_limit").set_value(600)
+    at.number_input(key="cnn_limit_train").set_value(600)
     at.number_input(key="cnn_epochs").set_value(1)
     next(b for b in at.button if b.label.startswith("Train")).click().run()
     assert not at.exception
@@ -36,8 +36,8 @@ def test_training_shows_results(trained):
     at = trained
     labels = [m.label for m in at.metric]
     assert "Test accuracy" in labels
-    assert active(at)["result"].n_train == 600
-    assert active(at)["report"].accuracy > 0.3                 # one epoch on 600 real digits learns
+    assert active(at).result.n_train == 600
+    assert active(at).report.accuracy > 0.3                 # one epoch on 600 real digits learns
     assert len(at.get("plotly_chart")) >= 7                    # curves, confusion, classes, grids, maps
     assert at.get("graphviz_chart") and at.dataframe           # the architecture diagram and table
 
@@ -45,13 +45,13 @@ def test_training_shows_results(trained):
 def test_checkpoint_uploaded_back_gives_the_same_predictions(trained):
     at = trained
     first = active(at)
-    raw = checkpoint_bytes(first["result"].model, {"dataset": "mnist"})
+    raw = checkpoint_bytes(first.model, {"dataset": "mnist"})
     uploader(at, "cnn_upload").set_value(("mine.safetensors", raw, "application/octet-stream")).run()
     assert not at.exception and not at.error
     second = active(at)
-    assert second is not first and second["label"].startswith("uploaded")
-    np.testing.assert_array_equal(second["report"].pred, first["report"].pred)
-    np.testing.assert_allclose(second["report"].proba, first["report"].proba, atol=1e-6)
+    assert second is not first and second.label.startswith("uploaded")
+    np.testing.assert_array_equal(second.report.pred, first.report.pred)
+    np.testing.assert_allclose(second.report.proba, first.report.proba, atol=1e-6)
 
 
 class Exploit:
@@ -105,6 +105,6 @@ def test_fashion_mnist_trains_on_all_60000_images():
     assert any("60,000 training" in c.value for c in at.caption)
     next(b for b in at.button if b.label.startswith("Train")).click().run()
     assert not at.exception
-    result = active(at)["result"]
-    assert result.n_train == 60000 and active(at)["dataset"] == "fashion-mnist"
-    assert active(at)["report"].accuracy > 0.8
+    result = active(at).result
+    assert result.n_train == 60000 and active(at).dataset == "fashion-mnist"
+    assert active(at).report.accuracy > 0.8

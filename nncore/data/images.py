@@ -38,8 +38,8 @@ SOURCE_LABELS = {"local": "local data folder", "download": "downloaded by torchv
 
 
 def default_data_dir() -> Path:
-    """``$NNCORE_DATA`` if set, else ``data/`` beside the package (git-ignored)."""
-    return Path(os.environ.get("NNCORE_DATA", Path(__file__).resolve().parent.parent / "data"))
+    """``$NNCORE_DATA`` if set, else ``data/`` in the repository, beside the package (git-ignored)."""
+    return Path(os.environ.get("NNCORE_DATA", Path(__file__).resolve().parents[2] / "data"))
 
 
 @dataclass
@@ -137,6 +137,14 @@ def load_images(name: str, root: str | Path | None = None, *, download: bool = T
     raise RuntimeError(
         f"No source for {name} answered ({'; '.join(tried)}). To get the data: connect to the internet "
         f"so torchvision can download it, or {hint}put the four IDX files in {root / folder / 'raw'}.")
+
+
+def subset(images: torch.Tensor, labels: torch.Tensor, limit: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``limit`` images and their labels, drawn by ``seed`` (all of them for 0)."""
+    if not limit or limit >= len(labels):
+        return images, labels
+    idx = torch.randperm(len(labels), generator=torch.Generator().manual_seed(seed))[:limit]
+    return images[idx], labels[idx]
 
 
 def normalize(images: torch.Tensor) -> torch.Tensor:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
@@ -67,19 +68,45 @@ def feature_maps_figure(maps: np.ndarray, title: str, cols: int = 16) -> go.Figu
                              colorscale="Viridis", cell=70)
 
 
-def cnn_result_figures(history: History, report, test_images: np.ndarray, test_labels: np.ndarray,
-                       classes: Sequence[str], conv1_weights: np.ndarray) -> dict:
-    """Every figure of the MNIST page's results panel, built once per trained model.
+@dataclass(frozen=True)
+class CNNFigures:
+    """Every figure of the MNIST page's results panel, built once per trained model."""
+    curves: go.Figure | None          # None for a model without a training history (a checkpoint)
+    confusion: go.Figure
+    per_class: go.Figure
+    predictions: go.Figure
+    wrong: go.Figure | None           # None when no test image is wrong
+    filters: go.Figure
 
-    ``report`` is an ``nncore.cnn.TestReport``; images are uint8 (N, 28, 28), labels (N,)."""
+
+def cnn_result_figures(history: History, report, test_images: np.ndarray, test_labels: np.ndarray,
+                       classes: Sequence[str], conv1_weights: np.ndarray) -> CNNFigures:
+    """``report`` is an ``nncore.models.cnn.TestReport``; images are uint8 (N, 28, 28), labels (N,)."""
     first, worst = np.arange(min(16, len(test_labels))), report.confident_wrong
 
     def grid(idx, title):
         return digits_figure(test_images[idx], classes, test_labels[idx].tolist(), report.pred[idx],
                              report.proba[idx, report.pred[idx]], title=title)
-    return {"curves": curves_figure([("CNN", history)]) if history.epoch else None,
-            "confusion": confusion_figure(report.confusion, classes),
-            "per_class": bar_figure(classes, report.per_class_accuracy, "Accuracy per class"),
-            "predictions": grid(first, "Test predictions (true → predicted)"),
-            "wrong": grid(worst, "Most confidently wrong") if len(worst) else None,
-            "filters": filters_figure(conv1_weights)}
+    return CNNFigures(curves=curves_figure([("CNN", history)]) if history.epoch else None,
+                      confusion=confusion_figure(report.confusion, classes),
+                      per_class=bar_figure(classes, report.per_class_accuracy, "Accuracy per class"),
+                      predictions=grid(first, "Test predictions (true → predicted)"),
+                      wrong=grid(worst, "Most confidently wrong") if len(worst) else None,
+                      filters=filters_figure(conv1_weights))
+
+
+@dataclass(frozen=True)
+class FeatureMapFigures:
+    """One test image and what conv1 and conv2 make of it."""
+    image: go.Figure
+    conv1: go.Figure
+    conv2: go.Figure
+
+
+def feature_map_figures(image: np.ndarray, label: str, conv1: np.ndarray, conv2: np.ndarray) -> FeatureMapFigures:
+    """``image`` uint8 (28, 28); ``conv1`` (32, 26, 26) and ``conv2`` (64, 11, 11) activations after ReLU."""
+    return FeatureMapFigures(
+        image_grid_figure(np.asarray(image, dtype=float)[None] / 255.0, [label], cols=1, title="input",
+                          zrange=(0, 1), width=240, cell=220),
+        feature_maps_figure(conv1, f"conv1 feature maps ({len(conv1)}, {conv1.shape[1]}x{conv1.shape[2]})"),
+        feature_maps_figure(conv2, f"conv2 feature maps ({len(conv2)}, {conv2.shape[1]}x{conv2.shape[2]})"))

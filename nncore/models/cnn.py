@@ -7,13 +7,14 @@ Recipes:
 
 Evaluation runs under ``inference_mode`` in large batches, and the loss is summed over
 images, then divided by their number (the seed divided a sum of batch means by it).
+
+Training steps through ``nncore.training.cnn_run.CNNTraining``; ``train_cnn`` drives it to the end.
 """
 from __future__ import annotations
 
-import math
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -23,9 +24,12 @@ from torch import nn
 from ..core.history import History
 from ..core.settings import Config, seed_setting, setting
 from ..data.images import IMAGE_DATASETS, ImageData, normalize
+from .base import EpochCallback
 
-BatchCallback = Callable[[int, int, float], Optional[bool]]   # (batches done, total, loss) -> stop?
-EpochCallback = Callable[[History], Optional[bool]]
+if TYPE_CHECKING:
+    from ..training.cnn_run import CNNResult
+
+BatchCallback = Callable[[int, int, float], bool | None]   # (batches done, total, loss) -> stop?
 EVAL_BATCH = 2000
 
 
@@ -57,12 +61,29 @@ class CNNConfig(Config):
         return self.learning_rate or (1e-3 if self.recipe == "seed" else 4e-3)
 
 
+class SeededDropout2d(nn.Dropout2d):
+    """``nn.Dropout2d`` (whole channels zeroed with probability p, the rest scaled by 1/(1-p)) drawing
+    its masks from ``generator`` instead of the global RNG, so other torch code cannot shift them.
+    The (B, C, 1, 1) mask is drawn on the CPU: the same masks on every device."""
+
+    def __init__(self, p: float = 0.5, generator: torch.Generator | None = None):
+        super().__init__(p)
+        self.generator = generator            # None: the global RNG, like nn.Dropout2d
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0:
+            return x
+        assert x.dim() == 4, f"expected (B, C, H, W), got {tuple(x.shape)}"
+        keep = torch.empty(x.shape[:2] + (1, 1)).bernoulli_(1 - self.p, generator=self.generator)
+        return x * keep.div_(1 - self.p).to(x.device, x.dtype)
+
+
 class SeedCNN(nn.Module):
     def __init__(self):
         super().__init__()
         self.conv1 = nn.Conv2d(1, 32, 3)      # (B, 32, 26, 26)
         self.conv2 = nn.Conv2d(32, 64, 3)     # (B, 64, 11, 11)
-        self.dropout = nn.Dropout2d()
+        self.dropout = SeededDropout2d()      # no parameters: the seed's state-dict keys
         self.fc1 = nn.Linear(1600, 100)
         self.fc2 = nn.Linear(100, 10)
 
@@ -132,30 +153,6 @@ def flops_per_image() -> int:
     return 2 * (conv1 + conv2 + 1600 * 100 + 100 * 10)
 
 
-@dataclass
-class CNNResult:
-    model: SeedCNN
-    history: History
-    test_accuracy: float
-    test_loss: float
-    train_seconds: float
-    images_per_second: float
-    device: str
-    n_train: int
-
-    def summary(self) -> dict:
-        return {"test_accuracy": self.test_accuracy, "test_loss": self.test_loss,
-                "train_seconds": round(self.train_seconds, 3),
-                "images_per_second": round(self.images_per_second, 1), "device": self.device}
-
-
-def _subset(images: torch.Tensor, labels: torch.Tensor, limit: int, seed: int):
-    if not limit or limit >= len(labels):
-        return images, labels
-    idx = torch.randperm(len(labels), generator=torch.Generator().manual_seed(seed))[:limit]
-    return images[idx], labels[idx]
-
-
 @torch.inference_mode()
 def predict_log_proba(model: nn.Module, images: torch.Tensor, device: torch.device | None = None,
                       batch: int = EVAL_BATCH) -> torch.Tensor:
@@ -183,80 +180,13 @@ def evaluate(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
 def train_cnn(data: ImageData, config: CNNConfig, *, model: SeedCNN | None = None,
               history: History | None = None, on_batch: BatchCallback | None = None,
               on_epoch: EpochCallback | None = None) -> CNNResult:
-    """Train (or continue training) the CNN. Either callback returning True stops after that step,
-    keeping the model trained so far (history.status becomes "stopped"). A caller that may be
-    interrupted passes its own ``model`` and ``history``, which are updated in place."""
-    device = pick_device(config.device)
-    fast = config.recipe == "fast"
-    x_train, y_train = _subset(data.train_images, data.train_labels, config.limit_train, config.seed)
-    n = len(y_train)
-    batch = config.effective_batch_size
-    steps_per_epoch = math.ceil(n / batch)
-    total = steps_per_epoch * config.epochs
-    generator = torch.Generator().manual_seed(config.seed)
-    memory_format = torch.channels_last if fast else torch.contiguous_format
-    use_bf16 = fast and bf16_supported(device)
-    with torch.random.fork_rng(devices=[]):       # dropout masks: seeded, global state restored after
-        if model is None:
-            model = new_model(config.seed)
-        torch.manual_seed(config.seed)
-        model = model.to(device, memory_format=memory_format)
-        opt = torch.optim.Adam(model.parameters(), lr=config.effective_learning_rate)
-        sched = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=config.effective_learning_rate,
-                                                     total_steps=total, pct_start=0.25)
-                 if fast and total >= 8 else None)   # one-cycle needs a few steps per phase
-        x_all = normalize(x_train)                        # (N, 1, 28, 28) float32, once
-        history = history if history is not None else History()
-        elapsed, done, stop = 0.0, 0, False
-        for epoch in range(1, config.epochs + 1):
-            start = time.perf_counter()
-            model.train()
-            order = torch.randperm(n, generator=generator)
-            loss_sum, correct = 0.0, 0
-            for lo in range(0, n, batch):
-                idx = order[lo:lo + batch]
-                xb = x_all[idx].to(device).contiguous(memory_format=memory_format)
-                yb = y_train[idx].to(device)
-                opt.zero_grad(set_to_none=True)
-                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
-                    out = model(xb)
-                loss = F.nll_loss(out.float(), yb)
-                loss.backward()
-                opt.step()
-                if sched is not None:
-                    sched.step()
-                done += 1
-                loss_sum += loss.item() * len(yb)
-                correct += int((out.argmax(1) == yb).sum())
-                if on_batch is not None and on_batch(done, total, loss.item()):
-                    stop = True
-                    break
-            seen = min(n, lo + batch)
-            elapsed += time.perf_counter() - start
-            val_loss, val_acc = evaluate(model, data.test_images, data.test_labels, device)
-            if history.close_epoch(epoch, True, loss_sum / seen, correct / seen, val_loss, val_acc, elapsed,
-                                   on_epoch):
-                break
-            if stop:
-                history.status, history.message = "stopped", f"stopped during epoch {epoch}"
-                break
-    model.eval()
-    test_loss, test_acc = (history.last("val_loss"), history.last("val_accuracy")) if history.epoch \
-        else evaluate(model, data.test_images, data.test_labels, device)
-    images = done * batch if done < total else n * config.epochs
-    return CNNResult(model.to(memory_format=torch.contiguous_format), history, test_acc, test_loss,
-                     elapsed, images / elapsed if elapsed else 0.0, device.type, n)
-
-
-def result_so_far(model: SeedCNN, history: History, data: ImageData, n_train: int) -> CNNResult:
-    """A result for a model whose training was interrupted (a Stop click): it keeps what it learned."""
-    loss, acc = evaluate(model, data.test_images, data.test_labels)
-    if history.status == "ok":
-        history.status, history.message = "stopped", f"stopped after {history.epochs_run} full epochs"
-    seconds = history.last("seconds") if history.epoch else 0.0
-    rate = n_train * history.epochs_run / seconds if history.epoch and seconds else 0.0
-    return CNNResult(model.eval(), history, acc, loss, seconds or 0.0, rate,
-                     next(model.parameters()).device.type, n_train)
+    """Train (or continue training) the CNN to the end. Either callback returning True stops after
+    that step, keeping the model trained so far (history.status becomes "stopped"). A thin wrapper
+    over ``CNNTraining`` (imported here, not at the top: that module builds on this one)."""
+    from ..training.cnn_run import CNNTraining
+    run = CNNTraining(config, data, model=model, history=history, on_batch=on_batch, on_epoch=on_epoch)
+    run.advance(epochs=config.epochs)
+    return run.result()
 
 
 @dataclass

@@ -1,0 +1,245 @@
+"""The CNN's training engine: training that steps, as ``engine.Training`` does for the toy models.
+
+    run = CNNTraining(config, data)    # run.estimate(): FLOPs and expected seconds, before any work
+    frame = run.advance(batches=8)     # or epochs=k -> CNNFrame(batch, batches, epoch, loss, history, status)
+    run.cancel()                       # honoured between any two batches (from any thread)
+    result = run.result()              # a CNNResult, also for a stopped run (the model trained so far)
+
+The loop is a generator (``_run``) that yields "batch" after every optimizer step and "epoch"
+after every finished epoch (its test-set evaluation done); ``advance`` pulls from it. Every random
+draw (initial weights, batch order, dropout masks) comes from a generator seeded by ``config.seed``,
+never from the global one, so many small advances give bit-for-bit the weights and history of one
+advance to the end, whatever other torch code runs in between.
+"""
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from ..core.history import History
+from ..data.images import ImageData, normalize, subset
+from ..models import cnn
+from ..models.base import EpochCallback
+from ..models.cnn import BatchCallback, CNNConfig, SeedCNN
+from .cost import Estimate, host_factor
+from .engine import DIVERGED, OK, RUNNING, STOPPED
+
+# Measured on this project's machine (2 cores with AMX; host_factor() 0.70-0.80 there), 2026-11-25, timing
+# CNNTraining on 2,000 and 8,000 Fashion-MNIST images while the other core idled: bf16 training (the fast
+# recipe) ran at 178 GFLOP/s (3 x forward FLOPs per image), float32 (the seed recipe) at 62-77 GFLOP/s,
+# evaluation at 25-45 GFLOP/s; per-batch overhead was too small to see, and a process's first bf16 run
+# adds about 2.5 s of kernel set-up. A busy second core made torch ~10x slower (11 GFLOP/s). CUDA is not
+# modelled: a GPU run takes these CPU figures, an upper bound. Rates are stored for host_factor() == 1.
+TRAIN_RATE = {"bfloat16": 130e9, "float32": 52e9}    # FLOP/s
+EVAL_RATE = 19e9
+PER_BATCH, PER_RUN = 0.2e-3, 1.0                     # seconds
+
+
+@dataclass(frozen=True)
+class CNNFrame:
+    """One moment of a CNN's training. The history is a copy: later steps never change it."""
+    batch: int                   # optimizer steps done
+    batches: int                 # planned
+    epoch: int                   # epochs finished
+    epochs: int                  # planned
+    loss: float                  # the last batch's training loss (NaN before the first)
+    history: History
+    status: str                  # running, ok (finished), stopped or diverged
+
+    @property
+    def progress(self) -> float:
+        return self.batch / self.batches if self.batches else 1.0
+
+    @property
+    def label(self) -> str:
+        """'batch 40 of 94 · epoch 1 of 2 · loss 0.512', 'stopped at epoch 1 of 2', ..."""
+        at = math.ceil(self.batch * self.epochs / self.batches) if self.batches else self.epoch
+        if self.status == STOPPED:
+            return f"stopped at epoch {at} of {self.epochs}"
+        if self.status == DIVERGED:
+            return f"diverged at epoch {self.epoch + 1} of {self.epochs}"
+        return f"batch {self.batch} of {self.batches} · epoch {max(at, 1)} of {self.epochs} · loss {self.loss:.3f}"
+
+
+@dataclass
+class CNNResult:
+    model: SeedCNN
+    history: History
+    test_accuracy: float
+    test_loss: float
+    train_seconds: float
+    images_per_second: float
+    device: str
+    n_train: int
+
+    @property
+    def status(self) -> str:
+        return self.history.status
+
+    def summary(self) -> dict:
+        return {"test_accuracy": self.test_accuracy, "test_loss": self.test_loss,
+                "train_seconds": round(self.train_seconds, 3),
+                "images_per_second": round(self.images_per_second, 1), "device": self.device}
+
+
+def estimate_cnn(config: CNNConfig, n_train: int, n_test: int) -> Estimate:
+    """FLOPs (training about 3x a forward pass, plus a test-set pass per epoch) and seconds on this host."""
+    forward = cnn.flops_per_image()
+    train, evals = 3 * forward * n_train * config.epochs, forward * n_test * config.epochs
+    batches = math.ceil(n_train / config.effective_batch_size) * config.epochs
+    bf16 = config.recipe == "fast" and cnn.bf16_supported(cnn.pick_device(config.device))
+    seconds = PER_RUN + batches * PER_BATCH + train / TRAIN_RATE["bfloat16" if bf16 else "float32"] \
+        + evals / EVAL_RATE
+    return Estimate(float(train + evals), host_factor() * seconds)
+
+
+class CNNTraining:
+    """One CNN's training on one image set, advanced in batches or epochs. Not shared between sessions.
+
+    ``model`` and ``history`` may be passed in (training continues from them; both are updated in
+    place). ``on_batch(done, total, loss)`` and ``on_epoch(history)`` returning True stop training."""
+
+    def __init__(self, config: CNNConfig, data: ImageData, *, model: SeedCNN | None = None,
+                 history: History | None = None, on_batch: BatchCallback | None = None,
+                 on_epoch: EpochCallback | None = None):
+        self.config, self.data = config, data
+        self.device = cnn.pick_device(config.device)
+        self.x_train, self.y_train = subset(data.train_images, data.train_labels, config.limit_train, config.seed)
+        self.n_train = len(self.y_train)
+        self.per_epoch = math.ceil(self.n_train / config.effective_batch_size)
+        self.batches = self.per_epoch * config.epochs
+        self.model = model if model is not None else cnn.new_model(config.seed)
+        self.history = history if history is not None else History()
+        self.batch, self.closed, self.loss = 0, 0, math.nan   # steps done, epochs closed, last batch's loss
+        self.seconds, self.images = 0.0, 0                     # training time (no evaluation), images seen
+        self._on_batch, self._on_epoch = on_batch, on_epoch
+        self._cancel = threading.Event()
+        self._steps = self._run()
+        self._finished = False
+        self._result: CNNResult | None = None
+
+    def estimate(self) -> Estimate:
+        return estimate_cnn(self.config, self.n_train, self.data.n_test)
+
+    @property
+    def epochs(self) -> int:
+        return self.config.epochs
+
+    @property
+    def done(self) -> bool:
+        return self._finished
+
+    @property
+    def status(self) -> str:
+        return self.history.status if self._finished else RUNNING
+
+    def cancel(self) -> None:
+        """Stop before the next batch; the model keeps what it has learned so far."""
+        self._cancel.set()
+
+    def advance(self, *, batches: int = 0, epochs: int = 0) -> CNNFrame:
+        """Train ``batches`` more batches or ``epochs`` more epochs (fewer when training ends or is
+        cancelled). An advance that ends on an epoch's last batch also closes that epoch."""
+        if (batches > 0) == (epochs > 0) or min(batches, epochs) < 0:
+            raise ValueError(f"advance by batches or by epochs, one of them at least 1; got {batches=}, {epochs=}")
+        steps = closed = 0
+        while not self._finished:
+            if self.closed * self.per_epoch < self.batch == self.per_epoch * (self.closed + 1):
+                pass                                           # an epoch's last batch ran: evaluate it first
+            elif (batches and steps >= batches) or (epochs and closed >= epochs):
+                break
+            elif self._cancel.is_set():
+                self._stop()
+                break
+            event = next(self._steps, None)
+            if event == "batch":
+                steps += 1
+            elif event == "epoch":
+                closed += 1
+                if self.closed == self.epochs:
+                    next(self._steps, None)                    # the generator ends here
+                    self._finished = True
+            else:                                              # a callback stopped it, or it diverged
+                self._finished = True
+        return self.frame()
+
+    def frame(self) -> CNNFrame:
+        return CNNFrame(self.batch, self.batches, self.history.epochs_run, self.epochs, self.loss,
+                        self.history.copy(), self.status)
+
+    def result(self) -> CNNResult:
+        """The trained model and its test numbers. A cancelled run stops here first."""
+        if not self._finished:
+            if not self._cancel.is_set():
+                raise RuntimeError("the training is still running: advance it to the end, or cancel() it")
+            self._stop()
+        if self._result is None:
+            model, h = self.model.to(memory_format=torch.contiguous_format).eval(), self.history
+            if h.epochs_run and self.batch == self.closed * self.per_epoch:   # evaluated after the last step
+                loss, acc = h.last("val_loss"), h.last("val_accuracy")
+            else:
+                loss, acc = cnn.evaluate(model, self.data.test_images, self.data.test_labels)
+            rate = self.images / self.seconds if self.seconds else 0.0
+            self._result = CNNResult(model, h, acc, loss, self.seconds, rate, self.device.type, self.n_train)
+        return self._result
+
+    def _stop(self) -> None:
+        h = self.history
+        if h.status == OK:
+            at = math.ceil(self.batch / self.per_epoch)
+            h.status, h.message = STOPPED, f"stopped at epoch {at} of {self.epochs}"
+        self._steps.close()
+        self._finished = True
+
+    def _run(self) -> Iterator[str]:
+        """The training loop, in pytorch/examples' order; yields after each batch and each epoch."""
+        cfg, device, data = self.config, self.device, self.data
+        fast = cfg.recipe == "fast"
+        memory_format = torch.channels_last if fast else torch.contiguous_format
+        use_bf16 = fast and cnn.bf16_supported(device)
+        model = self.model.to(device, memory_format=memory_format)
+        model.dropout.generator = torch.Generator().manual_seed(cfg.seed)     # dropout masks
+        order_generator = torch.Generator().manual_seed(cfg.seed)             # batch order
+        opt = torch.optim.Adam(model.parameters(), lr=cfg.effective_learning_rate)
+        sched = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.effective_learning_rate,
+                                                     total_steps=self.batches, pct_start=0.25)
+                 if fast and self.batches >= 8 else None)   # one-cycle needs a few steps per phase
+        x_all = normalize(self.x_train)                     # (N, 1, 28, 28) float32, once
+        n, size = self.n_train, cfg.effective_batch_size
+        for epoch in range(1, cfg.epochs + 1):
+            order = torch.randperm(n, generator=order_generator)
+            loss_sum, correct, seen = 0.0, 0, 0
+            for lo in range(0, n, size):
+                start = time.perf_counter()
+                model.train()                                # a view may have put it in eval mode
+                idx = order[lo:lo + size]
+                xb = x_all[idx].to(device).contiguous(memory_format=memory_format)   # (B, 1, 28, 28)
+                yb = self.y_train[idx].to(device)
+                opt.zero_grad(set_to_none=True)
+                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
+                    out = model(xb)                          # (B, 10) log-probabilities
+                loss = F.nll_loss(out.float(), yb)
+                loss.backward()
+                opt.step()
+                if sched is not None:
+                    sched.step()
+                self.loss = loss.item()
+                correct += int((out.argmax(1) == yb).sum())
+                self.seconds += time.perf_counter() - start
+                self.batch, self.images, seen = self.batch + 1, self.images + len(yb), seen + len(yb)
+                loss_sum += self.loss * len(yb)
+                if self._on_batch is not None and self._on_batch(self.batch, self.batches, self.loss):
+                    self._cancel.set()
+                yield "batch"
+            val_loss, val_acc = cnn.evaluate(model, data.test_images, data.test_labels, device)
+            self.closed += 1
+            if self.history.close_epoch(epoch, True, loss_sum / seen, correct / seen, val_loss, val_acc,
+                                        self.seconds, self._on_epoch):
+                return
+            yield "epoch"

@@ -1,0 +1,149 @@
+"""The MNIST page's records, as ``comparison.py`` holds the moons page's: a trained CNN with
+everything shown about it, a training in progress, and the classification of a drawing.
+
+Each record is built once, when its model is trained or loaded, so a rerun only draws. The
+page keeps the records in its session state; nothing here is shared between sessions.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..core.history import History
+from ..core.settings import config_key
+from ..data.digits import mnist_style
+from ..data.images import IMAGE_DATASETS, ImageData
+from ..figures.images import CNNFigures, FeatureMapFigures, cnn_result_figures, feature_map_figures
+from ..models.checkpoints import checkpoint_bytes, load_checkpoint, load_checkpoint_bytes
+from ..models.cnn import CNNConfig, SeedCNN, TestReport, evaluate, feature_maps, predict_log_proba, test_report
+from .cnn_run import CNNFrame, CNNResult, CNNTraining
+
+CHUNK = 4            # batches per advance while a page watches: a Stop click waits at most this long
+
+
+@dataclass
+class TrainedCNN:
+    """A trained (or loaded) CNN with its test report, figures and checkpoint bytes."""
+    result: CNNResult
+    report: TestReport
+    figures: CNNFigures
+    checkpoint: bytes                # safetensors, for the download button
+    dataset: str                     # the data set it was trained on (mnist or fashion-mnist)
+    label: str                       # how the page names it: "mnist · fast · 2 epochs (stopped)"
+    _maps: dict[tuple[str, int], FeatureMapFigures] = field(default_factory=dict, repr=False)
+
+    @property
+    def model(self) -> SeedCNN:
+        return self.result.model
+
+    def feature_maps(self, data: ImageData, index: int) -> FeatureMapFigures:
+        """conv1's and conv2's maps for test image ``index`` of ``data``, built once per image."""
+        key = (data.name, index)
+        if key not in self._maps:
+            image = data.test_images[index]
+            a1, a2 = feature_maps(self.model, image)
+            self._maps[key] = feature_map_figures(image.numpy(), data.classes[int(data.test_labels[index])], a1, a2)
+        return self._maps[key]
+
+
+def study(result: CNNResult, data: ImageData, label: str, dataset: str | None = None) -> TrainedCNN:
+    """Everything the page shows about a model, computed once (on ``data``'s test set)."""
+    report = test_report(result.model, data.test_images, data.test_labels)
+    figures = cnn_result_figures(result.history, report, data.test_images.numpy(), data.test_labels.numpy(),
+                                 data.classes, result.model.conv1.weight.detach().cpu().numpy())
+    dataset = dataset or data.name
+    checkpoint = checkpoint_bytes(result.model, {"dataset": dataset, "classes": list(data.classes),
+                                                 "test_accuracy": report.accuracy})
+    return TrainedCNN(result, report, figures, checkpoint, dataset, label)
+
+
+# --- a training in progress -----------------------------------------------------------------------
+
+@dataclass
+class CNNRun:
+    """A training in progress, and what is needed to keep its model when it is interrupted."""
+    training: CNNTraining
+    key: str                         # the trained model's key: the same config and data train once
+    label: str
+
+    @property
+    def data(self) -> ImageData:
+        return self.training.data
+
+    def frames(self, chunk: int = CHUNK) -> Iterator[CNNFrame]:
+        """Advance ``chunk`` batches at a time to the end, yielding a frame after each advance."""
+        while not self.training.done:
+            yield self.training.advance(batches=chunk)
+
+    def finished(self) -> TrainedCNN:
+        return study(self.training.result(), self.data, self.label)
+
+    def stopped(self) -> TrainedCNN:
+        """Cancel, and keep the model trained so far (a Stop click, or a rerun that interrupted it)."""
+        self.training.cancel()
+        result = self.training.result()
+        return study(result, self.data, self.label + (" (stopped)" if result.status == "stopped" else ""))
+
+
+def start_run(config: CNNConfig, data: ImageData) -> CNNRun:
+    """A training of ``config`` on ``data``, not yet advanced (raises ValueError for a bad device)."""
+    training = CNNTraining(config, data)
+    label = f"{data.name} · {config.recipe} · {config.epochs} epoch{'s' if config.epochs > 1 else ''}"
+    return CNNRun(training, config_key(config, data.source), label)
+
+
+# --- models from checkpoints ----------------------------------------------------------------------
+
+def upload_key(raw: bytes) -> str:
+    """The key of an uploaded checkpoint: the same bytes are read once."""
+    return "upload:" + hashlib.sha256(raw).hexdigest()[:16]
+
+
+def loaded(model: SeedCNN, meta: dict, data: ImageData, label: str) -> TrainedCNN:
+    """A checkpoint's model, measured on ``data``'s test set (it has no training history)."""
+    loss, acc = evaluate(model, data.test_images, data.test_labels)
+    history = History(message="loaded from a checkpoint")
+    result = CNNResult(model.eval(), history, acc, loss, 0.0, 0.0, next(model.parameters()).device.type, 0)
+    dataset = meta.get("dataset") if meta.get("dataset") in IMAGE_DATASETS else data.name
+    return study(result, data, label, dataset)
+
+
+def from_file(path: Path, data: ImageData) -> TrainedCNN:
+    """A model prepared before class (``python -m nncore mnist --save``). Raises ValueError."""
+    model, meta = load_checkpoint(path)
+    return loaded(model, meta, data, f"prepared: {path.name}")
+
+
+def from_upload(raw: bytes, name: str, data: ImageData) -> TrainedCNN:
+    """An uploaded .safetensors checkpoint. Raises ValueError with a message a user can act on."""
+    model, meta = load_checkpoint_bytes(raw)
+    return loaded(model, meta, data, f"uploaded: {name}")
+
+
+# --- a drawing ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Classified:
+    """What the network makes of a drawing."""
+    image: np.ndarray                # (28, 28) float32 in [0, 1]: what the network sees
+    proba: np.ndarray                # (10,) class probabilities
+    best: int                        # the most probable class
+
+    @property
+    def confidence(self) -> float:
+        return float(self.proba[self.best])
+
+
+def classify_drawing(model: SeedCNN, ink: np.ndarray) -> Classified | None:
+    """An ink image (any size, any of to_gray's layouts) -> MNIST style -> probabilities; None if blank."""
+    x = mnist_style(ink)                                                  # (28, 28) in [0, 1]
+    if x.max() == 0:
+        return None
+    pixels = torch.from_numpy(x * 255).round().to(torch.uint8).unsqueeze(0)   # (1, 28, 28) as MNIST stores
+    proba = predict_log_proba(model, pixels).exp()[0].numpy()             # (10,)
+    return Classified(x, proba, int(proba.argmax()))
