@@ -16,6 +16,8 @@ _FIGURES = "moons_figures"          # comparison key -> built figures, so reruns
 _TRAININGS = "trainings"            # how many models this session has trained (tests count it)
 _GENERATION = "widget_generation"   # bumped when a preset or a link replaces the lineup's widgets
 _NOTICES = "notices"
+_LIVE = "moons_live"                # the lineup training (or trained) on the moons page
+_LIVE_VIEW = "moons_live_view"      # its boundary canvas and drawn snapshot figures
 _CNN = "cnn_models"                 # model key -> nncore.training.cnn_study.TrainedCNN
 _CNN_ACTIVE = "cnn_active"          # the key of the model the MNIST page shows
 _CNN_RUN = "cnn_run"                # the CNNRun in progress, kept if a Stop click interrupts it
@@ -82,6 +84,25 @@ def add_notice(text: str) -> None:
 
 def pop_notices() -> list[str]:
     return st.session_state.pop(_NOTICES, [])
+
+
+def get_live():
+    """This session's live training (a ``LiveComparison``), running, paused, stopped or finished."""
+    return st.session_state.get(_LIVE)
+
+
+def set_live(live) -> None:
+    """Replace the live training; one still running is cancelled first (one training per session)."""
+    old = st.session_state.get(_LIVE)
+    if old is not None and old is not live and not old.done:
+        old.cancel()
+    st.session_state[_LIVE] = live
+    st.session_state.pop(_LIVE_VIEW, None)
+
+
+def live_canvas(factory):
+    """The live run's figure canvas and drawn snapshots, built once per run."""
+    return state_default(_LIVE_VIEW, factory)
 
 
 # --- CNN models --------------------------------------------------------------------------------------

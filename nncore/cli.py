@@ -90,7 +90,7 @@ def cmd_mnist(args) -> int:
     data = load_images(cfg.dataset, args.data_dir, download=not args.no_download)
     run = CNNTraining(cfg, data)
     print(f"{cfg.dataset}: {data.n_train} train / {data.n_test} test images from {data.source_label}; "
-          f"training {run.n_train} images for {cfg.epochs} epochs: {run.estimate()}", file=sys.stderr)
+          f"training {run.n_train} images for {cfg.epochs} epoch(s): {run.estimate()}", file=sys.stderr)
     with tqdm(total=run.batches, desc=f"{cfg.dataset} ({cfg.recipe})", unit="batch", file=sys.stderr,
               disable=args.quiet) as bar:
         written = 0                                   # epochs reported on stderr

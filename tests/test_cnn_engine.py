@@ -87,6 +87,19 @@ def test_cancel_from_another_thread_during_a_long_advance(digits):
     assert frame.status == "stopped" and frame.batch == 5 and frame.epoch == 0
 
 
+def test_result_from_another_thread_waits_for_the_batch_in_flight(digits):
+    """A page's Stop click reruns the script in a new thread while the old one is still advancing."""
+    run = CNNTraining(CNNConfig(recipe="seed", epochs=50, limit_train=600, batch_size=20), digits)
+    started = threading.Event()
+    worker = threading.Thread(target=lambda: [started.set(), run.advance(epochs=50)])
+    worker.start()
+    started.wait()
+    run.cancel()
+    result = run.result()                                         # no "generator already executing"
+    worker.join(timeout=60)
+    assert not worker.is_alive() and result.status == "stopped" and run.batch < run.batches
+
+
 def test_a_callback_stop_is_labelled_stopped(digits):
     r = train_cnn(digits, CNNConfig(epochs=3, limit_train=300, batch_size=50),
                   on_batch=lambda done, total, loss: done == 4)

@@ -5,7 +5,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-import nncore.training.comparison
+import nncore.training.engine
 from nncore.data.digits import mnist_style, read_upload
 from nncore.data.images import load_images
 from nncore.data.toy import DataConfig, load_toy
@@ -62,7 +62,7 @@ def test_url_decoding_never_raises_on_garbage():
 def test_an_error_inside_training_shows_a_message_and_the_page_stays_usable(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("the trainer caught fire")
-    monkeypatch.setattr(nncore.training.comparison, "train_model", broken)
+    monkeypatch.setattr(nncore.training.engine.Training, "advance", broken)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120).run()
     at.switch_page("app_pages/moons.py").run()
     next(b for b in at.button if b.label.startswith("Train")).click().run()

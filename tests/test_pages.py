@@ -4,6 +4,10 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from nncore.data.toy import DataConfig
+from nncore.models.registry import ModelSpec
+from nncore.models.scratch import ScratchConfig
+from nncore.training.live import LiveComparison
 from tests.conftest import ROOT
 
 APP = str(ROOT / "dashboard.py")
@@ -51,10 +55,8 @@ def test_train_fills_the_leaderboard_and_charts():
     assert list(board["model"]) and set(board["model"]) == {"Scratch", "Torch", "Sk"}
     assert set(board["epochs"]) == {8}
     assert at.session_state["trainings"] == 3
-    assert len(at.get("plotly_chart")) == 2              # the boundaries (one panel per model) and curves
-    at.toggle(key="show_snapshots").set_value(True).run()
-    assert len(at.get("plotly_chart")) == 3              # and the snapshots
-    at.slider(key="snapshot").set_value(1).run()
+    assert len(at.get("plotly_chart")) == 3              # the boundaries (one panel per model), curves, frames
+    at.slider(key="snapshot").set_value(1).run()         # through training: the first frame recorded
     assert not at.exception and at.session_state["trainings"] == 3
 
 
@@ -62,8 +64,7 @@ def test_unrelated_widget_changes_do_not_retrain():
     at = moons_page(models=TINY, samples="200")
     train_button(at).click().run()
     assert at.session_state["trainings"] == 3
-    at.toggle(key="show_snapshots").set_value(True).run()
-    at.slider(key="snapshot").set_value(3).run()         # the through-training slider
+    at.slider(key="snapshot").set_value(2).run()         # the through-training slider
     at.toggle(key="classroom_mode").set_value(True).run()
     at.toggle(key="classroom_mode").set_value(False).run()
     assert not at.exception and at.dataframe             # results still shown
@@ -157,3 +158,41 @@ def test_advanced_settings_toggle_shows_the_rest():
     at.toggle(key="classroom_mode").set_value(True).run()   # classroom mode hides them again
     assert f"g{gen}-m0-l2" not in keys()
     assert not at.exception
+
+
+def button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def progress_text(at) -> str:
+    return at.get("progress")[0].proto.text
+
+
+def test_pause_step_resume_stop_and_reset():
+    """The live controls, driven the way a student clicks them."""
+    at = moons_page(models=json.dumps([{"name": "Long", "framework": "numpy", "config": {"epochs": 20000}}]))
+    # A long training that starts paused, as after a Pause click (AppTest runs a page to its end, so a
+    # running loop would train all 20,000 epochs before the test could click anything).
+    live = LiveComparison(DataConfig(n_samples=200), [ModelSpec("Long", ScratchConfig(epochs=20000))])
+    live.paused = True
+    at.session_state["moons_live"] = live
+    at.session_state["moons_setup"] = (live.data_config, live.lineup)
+    at.run()
+    assert "epoch 0 of 20000" in progress_text(at) and button(at, "Resume")
+    button(at, "Step").click().run()                     # a twentieth of the training
+    assert "epoch 1000 of 20000" in progress_text(at) and live.paused
+    button(at, "Stop").click().run()
+    assert not at.exception and live.done
+    board = at.dataframe[0].value
+    assert list(board["status"]) == ["stopped at epoch 1000 of 20000"]
+    assert at.session_state["trainings"] == 0            # a stopped model is not cached as finished
+    button(at, "Reset").click().run()
+    assert at.session_state["moons_live"] is None and not at.dataframe and at.info
+
+
+def test_a_finished_training_shows_every_model_at_its_last_epoch_and_is_cached():
+    at = moons_page(models=TINY, samples="200")
+    train_button(at).click().run()
+    assert "100%" in progress_text(at) and "Scratch: epoch 8 of 8" in progress_text(at)
+    assert set(at.dataframe[0].value["status"]) == {"ok"}
+    assert len(at.session_state["moons_results"]) == 3

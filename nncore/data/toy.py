@@ -70,7 +70,7 @@ class Mesh:
     ys: np.ndarray     # (R,)
 
     @classmethod
-    def for_data(cls, data: ToyData, resolution: int) -> "Mesh":
+    def for_data(cls, data: ToyData, resolution: int) -> Mesh:
         return cls(*data.mesh(resolution))
 
     @property

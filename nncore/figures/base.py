@@ -1,6 +1,7 @@
 """Shared look of every figure (pure functions of data: no Streamlit, no training, no I/O)."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -29,32 +30,77 @@ def layout(fig: go.Figure, title: str = "", height: int = 380) -> go.Figure:
     return fig
 
 
-def frozen(fig: go.Figure) -> go.Figure:
-    """Encode the figure's arrays once (as Plotly's base64 typed arrays), so that rendering the
-    same figure on every rerun does not convert them again."""
+class Prepared(go.Figure):
+    """A figure whose plain, JSON-ready dict is built once (arrays as Plotly's base64 typed arrays).
+
+    Streamlit asks a figure for ``to_dict()`` on every render; a Prepared figure hands out its
+    dict as is, without Plotly validating it again (tens of milliseconds for a multi-panel
+    figure). ``with_changes`` makes a new frame of the same figure by swapping trace fields and
+    annotation texts, sharing everything else."""
+
+    def __init__(self, spec: dict):
+        super().__init__()
+        self._spec = spec
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+    def with_changes(self, traces: dict[int, dict] | None = None, annotations: dict[int, str] | None = None,
+                     **layout_changes) -> Prepared:
+        data = list(self._spec["data"])
+        for i, fields in (traces or {}).items():
+            data[i] = {**data[i], **{k: typed(v) for k, v in fields.items()}}
+        lay = {**self._spec["layout"], **layout_changes}
+        if annotations:
+            notes = list(lay["annotations"])
+            for i, text in annotations.items():
+                notes[i] = {**notes[i], "text": text}
+            lay["annotations"] = notes
+        return Prepared({"data": data, "layout": lay})
+
+
+def typed(value):
+    """NumPy arrays as Plotly's compact base64 typed arrays; anything else as it is."""
+    from _plotly_utils.utils import to_typed_array_spec
+    return to_typed_array_spec(value) if isinstance(value, np.ndarray) else value
+
+
+def frozen(fig: go.Figure) -> Prepared:
+    """Validate and encode a figure once; every later render hands out the same dict."""
     from _plotly_utils.utils import convert_to_base64
     d = fig.to_dict()
     convert_to_base64(d)
-    return go.Figure(d)
+    return Prepared(d)
 
 
-def curves_figure(histories: Sequence[tuple[str, History]]) -> go.Figure:
-    """Loss and accuracy per epoch for several models: train solid, validation (test split) dashed."""
+@functools.lru_cache(maxsize=64)
+def _curves_base(names: tuple[str, ...]) -> Prepared:
+    """The curves' layout and styled, empty traces for these model names (built once per lineup)."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", "accuracy"), horizontal_spacing=0.08)
-    for i, (name, h) in enumerate(histories):
+    for i, name in enumerate(names):
         color = MODEL_COLORS[i % len(MODEL_COLORS)]
-        for col, key in ((1, "loss"), (2, "accuracy")):
-            for split, dash in (("train", "solid"), ("val", "dash")):
-                values = np.asarray(getattr(h, f"{split}_{key}"), dtype=np.float32)   # typed arrays, not lists
-                fig.add_trace(go.Scatter(
-                    x=np.asarray(h.epoch, dtype=np.int32), y=values, mode="lines",
-                    line=dict(color=color, dash=dash, width=2),
-                    name=f"{name} ({'train' if split == 'train' else 'test'})", legendgroup=name,
-                    showlegend=(col == 1)), row=1, col=col)
+        for col in (1, 2):
+            for split, dash in (("train", "solid"), ("test", "dash")):
+                fig.add_trace(go.Scatter(x=[], y=[], mode="lines", line=dict(color=color, dash=dash, width=2),
+                                         name=f"{name} ({split})", legendgroup=name, showlegend=(col == 1)),
+                              row=1, col=col)
     fig.update_xaxes(title="epoch")
     fig.update_yaxes(type="log", row=1, col=1)
     fig.update_yaxes(range=[0, 1.02], row=1, col=2)
     return frozen(layout(fig, "", 420))
+
+
+def curves_figure(histories: Sequence[tuple[str, History]]) -> Prepared:
+    """Loss and accuracy per epoch for several models: train solid, validation (test split) dashed."""
+    base = _curves_base(tuple(name for name, _ in histories))
+    traces, i = {}, 0
+    for _, h in histories:
+        epochs = np.asarray(h.epoch, dtype=np.int32)
+        for key in ("loss", "accuracy"):
+            for split in ("train", "val"):
+                traces[i] = {"x": epochs, "y": np.asarray(getattr(h, f"{split}_{key}"), dtype=np.float32)}
+                i += 1
+    return base.with_changes(traces)
 
 
 def bar_figure(labels: Sequence[str], values: Sequence[float], title: str, highlight: int | None = None,

@@ -9,7 +9,7 @@ from plotly.subplots import make_subplots
 
 from ..core.activations import ACTIVATIONS, softmax
 from ..data.toy import ToyData
-from .base import CLASS_COLORS, curves_figure, frozen, layout
+from .base import CLASS_COLORS, Prepared, curves_figure, frozen, layout
 
 
 def _points(fig: go.Figure, data: ToyData) -> None:
@@ -34,70 +34,107 @@ def data_figure(data: ToyData) -> go.Figure:
     return layout(fig, f"{data.config.name}: {len(data.y_train)} train (●), {len(data.y_test)} test (✕)")
 
 
-def _boundary_trace(xs: np.ndarray, ys: np.ndarray, proba: np.ndarray, show_scale: bool) -> go.Heatmap:
-    """Two classes: P(class 1) from red through white to blue. More: the winning class, shaded by confidence."""
-    if proba.shape[-1] == 2:
-        return go.Heatmap(x=xs.round(3), y=ys.round(3), z=proba[..., 1].round(3), zmin=0, zmax=1,
+def _boundary_z(proba: np.ndarray | None, shape: tuple[int, int], k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(z, confidence) for a heatmap. Two classes: z = P(class 1). More: the winning class plus its
+    confidence, so each class gets a band of the colour scale from white (1/k) to its colour (1).
+    No probabilities (not trained yet, or diverged): NaN, drawn as nothing."""
+    if proba is None:
+        nan = np.full(shape, np.nan, dtype=np.float32)
+        return nan, nan
+    conf = proba.max(-1).astype(np.float32)
+    if k == 2:
+        return proba[..., 1].astype(np.float32), conf
+    z = proba.argmax(-1) + (conf - 1.0 / k) / (1 - 1.0 / k) * 0.999
+    return z.astype(np.float32), conf
+
+
+def _heatmap(xs: np.ndarray, ys: np.ndarray, k: int, first: bool) -> go.Heatmap:
+    empty = np.full((len(ys), len(xs)), np.nan, dtype=np.float32)
+    if k == 2:
+        return go.Heatmap(x=xs.astype(np.float32), y=ys.astype(np.float32), z=empty, zmin=0, zmax=1,
                           colorscale=[[0, CLASS_COLORS[0]], [0.5, "#ffffff"], [1, CLASS_COLORS[1]]],
-                          opacity=0.75, showscale=show_scale, colorbar=dict(title="P(1)", len=0.8),
-                          hovertemplate="x1 %{x}<br>x2 %{y}<br>P(class 1) %{z}<extra></extra>")
-    k = proba.shape[-1]
-    winner, conf = proba.argmax(-1), proba.max(-1)
-    # each class gets a band of the colour scale from white (confidence 1/k) to its colour (confidence 1)
-    z = winner + (conf - 1.0 / k) / (1 - 1.0 / k) * 0.999
+                          opacity=0.75, showscale=first, customdata=empty,
+                          colorbar=dict(title=dict(text="P(class 1)", side="right"), len=0.9, thickness=14),
+                          hovertemplate="x1 %{x:.2f}<br>x2 %{y:.2f}<br>P(class 1) %{z:.2f}<extra></extra>")
     scale = []
     for c in range(k):
         scale += [[c / k, "#ffffff"], [(c + 1) / k - 1e-6, CLASS_COLORS[c]]]
     scale[-1][0] = 1.0
-    return go.Heatmap(x=xs.round(3), y=ys.round(3), z=z.round(3), zmin=0, zmax=k, colorscale=scale,
-                      opacity=0.75, showscale=False, customdata=conf.round(3),
-                      hovertemplate="x1 %{x}<br>x2 %{y}<br>confidence %{customdata}<extra></extra>")
+    return go.Heatmap(x=xs.astype(np.float32), y=ys.astype(np.float32), z=empty, zmin=0, zmax=k,
+                      colorscale=scale, opacity=0.75, showscale=False, customdata=empty,
+                      hovertemplate="x1 %{x:.2f}<br>x2 %{y:.2f}<br>confidence %{customdata:.2f}<extra></extra>")
+
+
+class BoundaryCanvas:
+    """The decision-boundary figure of a lineup, laid out once: one panel per model with the train (●)
+    and test (✕) points; ``draw`` fills in each panel's probabilities and title. A live view keeps
+    one canvas and draws every frame on it (a few milliseconds, not a new figure each time)."""
+
+    def __init__(self, xs: np.ndarray, ys: np.ndarray, data: ToyData, n_panels: int, cols: int = 3,
+                 row_height: int = 360):
+        self.shape, self.k = (len(ys), len(xs)), data.n_classes
+        cols = max(1, min(cols, n_panels))
+        rows = -(-n_panels // cols)
+        fig = make_subplots(rows=rows, cols=cols, subplot_titles=[" "] * n_panels,
+                            horizontal_spacing=0.04, vertical_spacing=0.12 / rows)
+        self.heatmaps = []
+        k = self.k
+        for i in range(n_panels):
+            row, col = i // cols + 1, i % cols + 1
+            axis = "" if i == 0 else str(i + 1)
+            self.heatmaps.append(len(fig.data))
+            fig.add_trace(_heatmap(xs, ys, k, first=i == 0), row=row, col=col)
+            for split, X, y, symbol, size, edge in (("train", data.X_train, data.y_train, "circle", 6, "white"),
+                                                    ("test", data.X_test, data.y_test, "x", 8, "black")):
+                # colour by class number through a stepped scale: compact typed arrays, not a string per point
+                fig.add_trace(go.Scatter(
+                    x=X[:, 0].astype(np.float32), y=X[:, 1].astype(np.float32), mode="markers", name=split,
+                    showlegend=False, hoverinfo="skip",
+                    marker=dict(color=y.astype(np.int8), cmin=0, cmax=k - 1, symbol=symbol, size=size,
+                                colorscale=[[c / (k - 1), CLASS_COLORS[c]] for c in range(k)],
+                                line=dict(width=1, color=edge))), row=row, col=col)
+            fig.update_xaxes(range=[xs[0], xs[-1]], showgrid=False, row=row, col=col)
+            fig.update_yaxes(range=[ys[0], ys[-1]], showgrid=False, scaleanchor=f"x{axis}", row=row, col=col)
+        fig = layout(fig, "", rows * row_height)
+        fig.update_annotations(font_size=16)
+        self.base = frozen(fig)
+
+    def draw(self, panels: Sequence[tuple[str, np.ndarray | None]]) -> Prepared:
+        """Per panel a title and the probabilities on the mesh (R, R, k), or None (none yet, or diverged)."""
+        traces, titles = {}, {}
+        for i, (title, proba) in enumerate(panels):
+            z, conf = _boundary_z(proba, self.shape, self.k)
+            traces[self.heatmaps[i]] = {"z": z, "customdata": conf}
+            titles[i] = title
+        return self.base.with_changes(traces, titles)
 
 
 def boundaries_figure(xs: np.ndarray, ys: np.ndarray, data: ToyData,
                       panels: Sequence[tuple[str, np.ndarray | None]], cols: int = 3,
-                      row_height: int = 360) -> go.Figure:
-    """Decision boundaries side by side in one figure: per panel a title and the probabilities on the
-    mesh (R, R, k), or None for a model that diverged; train and test points on each. One figure
-    rather than one per model: a page rerun then serialises one chart, not several."""
-    cols = max(1, min(cols, len(panels)))
-    rows = -(-len(panels) // cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[t for t, _ in panels],
-                        horizontal_spacing=0.04, vertical_spacing=0.12 / rows)
-    for i, (_, proba) in enumerate(panels):
-        row, col = i // cols + 1, i % cols + 1
-        axis = "" if i == 0 else str(i + 1)
-        if proba is None:
-            fig.add_annotation(text="diverged: no boundary", showarrow=False, font=dict(size=18, color="#b00020"),
-                               x=float(xs.mean()), y=float(ys.mean()), xref=f"x{axis}", yref=f"y{axis}")
-        else:
-            fig.add_trace(_boundary_trace(xs, ys, proba, show_scale=False), row=row, col=col)
-        k = data.n_classes
-        for split, X, y, symbol, size, edge in (("train", data.X_train, data.y_train, "circle", 6, "white"),
-                                                ("test", data.X_test, data.y_test, "x", 8, "black")):
-            # colour by class number through a stepped scale: compact typed arrays, not one string per point
-            fig.add_trace(go.Scatter(x=X[:, 0].astype(np.float32), y=X[:, 1].astype(np.float32), mode="markers",
-                                     name=split, showlegend=False, hoverinfo="skip",
-                                     marker=dict(color=y.astype(np.int8), cmin=0, cmax=k - 1, symbol=symbol, size=size,
-                                                 colorscale=[[i / (k - 1), CLASS_COLORS[i]] for i in range(k)],
-                                                 line=dict(width=1, color=edge))), row=row, col=col)
-        fig.update_xaxes(range=[xs[0], xs[-1]], showgrid=False, row=row, col=col)
-        fig.update_yaxes(range=[ys[0], ys[-1]], showgrid=False, scaleanchor=f"x{axis}", row=row, col=col)
-    fig = layout(fig, "", rows * row_height)
-    fig.update_annotations(font_size=16)
-    return frozen(fig)
+                      row_height: int = 360) -> Prepared:
+    """Decision boundaries side by side in one figure (one chart to serialise per rerun, not several)."""
+    return BoundaryCanvas(xs, ys, data, len(panels), cols, row_height).draw(panels)
 
 
-def comparison_figures(comparison) -> dict:
+def result_title(result) -> str:
+    """A model's panel title: its name and test accuracy, or how its training ended."""
+    if result.status == "stopped":
+        return f"{result.spec.name} — {result.history.message}"
+    if result.test_accuracy is None:
+        return f"{result.spec.name} — diverged"
+    return f"{result.spec.name} — {result.test_accuracy:.1%}"
+
+
+def comparison_figures(comparison, canvas: BoundaryCanvas | None = None) -> dict:
     """The figures of a trained comparison: every model's boundary, and the shared learning curves."""
-    panels = [(r.spec.name + (f" — {r.test_accuracy:.1%}" if r.test_accuracy is not None else " — diverged"),
-               r.boundary) for r in comparison.results]
-    return {"boundaries": boundaries_figure(comparison.mesh.xs, comparison.mesh.ys, comparison.data, panels),
+    canvas = canvas or BoundaryCanvas(comparison.mesh.xs, comparison.mesh.ys, comparison.data,
+                                      len(comparison.results))
+    return {"boundaries": canvas.draw([(result_title(r), r.boundary) for r in comparison.results]),
             "curves": curves_figure([(r.spec.name, r.history) for r in comparison.results])}
 
 
-def snapshot_figure(comparison, step: int) -> go.Figure:
-    """Every model's boundary at its ``step``-th snapshot (1-based), taken at evenly spaced epochs."""
+def snapshot_figure(comparison, step: int, canvas: BoundaryCanvas | None = None) -> Prepared:
+    """Every model's boundary at its ``step``-th snapshot (1-based)."""
     panels = []
     for r in comparison.results:
         if r.snapshots:
@@ -105,7 +142,9 @@ def snapshot_figure(comparison, step: int) -> go.Figure:
             panels.append((f"{r.spec.name}: epoch {epoch}", proba))
         else:
             panels.append((f"{r.spec.name}: diverged", None))
-    return boundaries_figure(comparison.mesh.xs, comparison.mesh.ys, comparison.data, panels, row_height=320)
+    canvas = canvas or BoundaryCanvas(comparison.mesh.xs, comparison.mesh.ys, comparison.data,
+                                      len(comparison.results), row_height=320)
+    return canvas.draw(panels)
 
 
 def activation_figure(name: str, z: np.ndarray | None = None) -> go.Figure:

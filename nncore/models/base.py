@@ -7,7 +7,8 @@ simply runs it to the end.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterator, Optional, Protocol, runtime_checkable
+from collections.abc import Callable, Iterator
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -15,7 +16,7 @@ from ..core.activations import HIDDEN_ACTIVATIONS
 from ..core.history import History
 from ..core.settings import SEED_MAX, setting
 
-EpochCallback = Callable[[History], Optional[bool]]   # after each epoch; return True to stop
+EpochCallback = Callable[[History], bool | None]   # after each epoch; return True to stop
 Steps = Iterator[str]                                 # yields "batch" and "epoch"
 
 

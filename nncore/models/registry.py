@@ -60,7 +60,7 @@ class ModelSpec:
         return {"name": self.name, "framework": self.framework, "config": self.config.to_dict()}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "ModelSpec":
+    def from_dict(cls, d: dict[str, Any]) -> ModelSpec:
         if not isinstance(d, dict):
             raise ValueError(f"a model must be a mapping with name, framework and config, got {d!r:.60}")
         framework = check_choice("framework", d.get("framework"), tuple(TOY_FAMILIES))

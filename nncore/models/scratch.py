@@ -20,9 +20,21 @@ from ..core.activations import ACTIVATIONS, log_softmax, sigmoid, softmax
 from ..core.history import History
 from ..core.optimizers import make_optimizer
 from ..core.settings import Config, setting
-from .base import (EpochCallback, Stepping, Steps, activation_setting, batch_size_for, batch_size_setting,
-                   epochs_setting, hidden_setting, l2_setting, learning_rate_setting, model_seed_setting,
-                   momentum_setting, optimizer_setting)
+from .base import (
+    EpochCallback,
+    Stepping,
+    Steps,
+    activation_setting,
+    batch_size_for,
+    batch_size_setting,
+    epochs_setting,
+    hidden_setting,
+    l2_setting,
+    learning_rate_setting,
+    model_seed_setting,
+    momentum_setting,
+    optimizer_setting,
+)
 
 
 @dataclass(frozen=True)

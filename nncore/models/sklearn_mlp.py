@@ -24,9 +24,20 @@ from sklearn.neural_network._base import ACTIVATIONS as SKLEARN_FUNCTIONS
 from ..core.activations import ACTIVATIONS
 from ..core.history import History
 from ..core.settings import Config
-from .base import (EpochCallback, Stepping, Steps, activation_setting, batch_size_for, batch_size_setting,
-                   epochs_setting, hidden_setting, l2_setting, learning_rate_setting, model_seed_setting,
-                   optimizer_setting)
+from .base import (
+    EpochCallback,
+    Stepping,
+    Steps,
+    activation_setting,
+    batch_size_for,
+    batch_size_setting,
+    epochs_setting,
+    hidden_setting,
+    l2_setting,
+    learning_rate_setting,
+    model_seed_setting,
+    optimizer_setting,
+)
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,7 @@ class CNNTraining:
         self.seconds, self.images = 0.0, 0                     # training time (no evaluation), images seen
         self._on_batch, self._on_epoch = on_batch, on_epoch
         self._cancel = threading.Event()
+        self._lock = threading.Lock()          # held while advancing: result() from another thread waits
         self._steps = self._run()
         self._finished = False
         self._result: CNNResult | None = None
@@ -148,37 +149,40 @@ class CNNTraining:
         cancelled). An advance that ends on an epoch's last batch also closes that epoch."""
         if (batches > 0) == (epochs > 0) or min(batches, epochs) < 0:
             raise ValueError(f"advance by batches or by epochs, one of them at least 1; got {batches=}, {epochs=}")
-        steps = closed = 0
-        while not self._finished:
-            if self.closed * self.per_epoch < self.batch == self.per_epoch * (self.closed + 1):
-                pass                                           # an epoch's last batch ran: evaluate it first
-            elif (batches and steps >= batches) or (epochs and closed >= epochs):
-                break
-            elif self._cancel.is_set():
-                self._stop()
-                break
-            event = next(self._steps, None)
-            if event == "batch":
-                steps += 1
-            elif event == "epoch":
-                closed += 1
-                if self.closed == self.epochs:
-                    next(self._steps, None)                    # the generator ends here
+        with self._lock:                       # a page rerun may stop it from another thread
+            steps = closed = 0
+            while not self._finished:
+                if self.closed * self.per_epoch < self.batch == self.per_epoch * (self.closed + 1):
+                    pass                                       # an epoch's last batch ran: evaluate it first
+                elif (batches and steps >= batches) or (epochs and closed >= epochs):
+                    break
+                elif self._cancel.is_set():
+                    self._stop()
+                    break
+                event = next(self._steps, None)
+                if event == "batch":
+                    steps += 1
+                elif event == "epoch":
+                    closed += 1
+                    if self.closed == self.epochs:
+                        next(self._steps, None)                # the generator ends here
+                        self._finished = True
+                else:                                          # a callback stopped it, or it diverged
                     self._finished = True
-            else:                                              # a callback stopped it, or it diverged
-                self._finished = True
-        return self.frame()
+            return self.frame()
 
     def frame(self) -> CNNFrame:
         return CNNFrame(self.batch, self.batches, self.history.epochs_run, self.epochs, self.loss,
                         self.history.copy(), self.status)
 
     def result(self) -> CNNResult:
-        """The trained model and its test numbers. A cancelled run stops here first."""
-        if not self._finished:
-            if not self._cancel.is_set():
-                raise RuntimeError("the training is still running: advance it to the end, or cancel() it")
-            self._stop()
+        """The trained model and its test numbers. A cancelled run stops here first (waiting for an
+        advance in another thread to reach the end of its batch)."""
+        with self._lock:
+            if not self._finished:
+                if not self._cancel.is_set():
+                    raise RuntimeError("the training is still running: advance it to the end, or cancel() it")
+                self._stop()
         if self._result is None:
             model, h = self.model.to(memory_format=torch.contiguous_format).eval(), self.history
             if h.epochs_run and self.batch == self.closed * self.per_epoch:   # evaluated after the last step

@@ -138,5 +138,6 @@ def leaderboard(results: Sequence[ModelResult]) -> list[dict]:
     rows = [{"model": r.spec.name, "framework": r.spec.framework,
              "test accuracy": r.test_accuracy, "train loss": r.train_loss, "test loss": r.test_loss,
              "epochs": r.history.epochs_run, "train seconds": round(r.train_seconds, 3),
-             "parameters": r.parameters, "status": r.status} for r in results]
+             "parameters": r.parameters,
+             "status": r.history.message if r.status == "stopped" else r.status} for r in results]
     return sorted(rows, key=lambda row: -(row["test accuracy"] if row["test accuracy"] is not None else -1))

@@ -31,7 +31,7 @@ class Frame:
     """What a view draws of a training at one moment. Arrays are copies: later steps never change them."""
     epoch: int                        # epochs finished
     epochs: int                       # epochs planned
-    history: History                  # the epochs so far
+    history: History | None           # the epochs so far (None when the caller asked for none)
     proba: np.ndarray | None       # (R, R, n_classes) probabilities on the mesh; None without a mesh
     hidden: list[np.ndarray] | None  # per hidden layer (R, R, width), when asked for
     status: str                       # running, ok (finished), stopped or diverged
@@ -118,6 +118,12 @@ class Training:
         """Advance to the end."""
         return self.advance(self.epochs - self.epoch + 1)
 
+    def stop(self) -> None:
+        """Cancel and end now (from the thread that advances it): "stopped at epoch e of E"."""
+        self._cancel.set()
+        if not self._finished:
+            self._stop()
+
     def _stop(self) -> None:
         h = self.model.history_
         if h.status == "ok":
@@ -127,14 +133,15 @@ class Training:
 
     # --- views ------------------------------------------------------------------------------------
 
-    def frame(self) -> Frame:
+    def frame(self, history: bool = True) -> Frame:
+        """The model now: probabilities (and hidden maps) on the mesh, and a copy of the history."""
         h = self.model.history_
         proba = hidden = None
-        if self._points is not None and h.status != DIVERGED:
+        if self._points is not None and h.status != DIVERGED and self.model.n_parameters:   # sklearn: none yet
             with np.errstate(all="ignore"):
                 p = self.model.predict_proba(self._points)
                 if np.isfinite(p).all():
                     proba = self.mesh.grid(p)
                     if self.hidden:
                         hidden = [self.mesh.grid(a) for a in self.model.hidden_activations(self._points)]
-        return Frame(h.epochs_run, self.epochs, h.copy(), proba, hidden, self.status)
+        return Frame(h.epochs_run, self.epochs, h.copy() if history else None, proba, hidden, self.status)

@@ -1,0 +1,64 @@
+"""What the live moons view draws of a lineup training together: boundaries, curves, leaderboard, counters.
+
+Pure functions of a ``LiveComparison`` and one of its frames; the boundary figure is drawn on one
+``BoundaryCanvas`` per live run, so a frame costs milliseconds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..training.comparison import leaderboard
+from ..training.live import LiveComparison, LiveFrame
+from .base import Prepared, curves_figure
+from .toy import BoundaryCanvas, result_title
+
+
+@dataclass
+class LiveView:
+    boundaries: Prepared
+    curves: Prepared
+    board: list[dict]          # one row per model, best test accuracy first
+    counters: str              # "Scratch NumPy: epoch 40 of 150 · ..."
+    share: float               # how much of the training is done, 0..1
+
+
+def _title(name: str, label: str, history) -> str:
+    """'Scratch NumPy — epoch 40 of 150 · 97%' (the test accuracy so far)."""
+    acc = history.last("val_accuracy") if history.epoch else None
+    return f"{name} — {label}" + ("" if acc is None or acc != acc else f" · {acc:.0%}")
+
+
+def live_view(live: LiveComparison, canvas: BoundaryCanvas, frame: LiveFrame | None = None) -> LiveView:
+    """The view of ``frame`` (default: the latest); once training is over, of the final results."""
+    histories = live.histories()
+    names = [s.name for s in live.lineup]
+    curves = curves_figure(list(zip(names, histories)))
+    if live.done:
+        results = live.results()
+        return LiveView(canvas.draw([(result_title(r), r.boundary) for r in results]), curves,
+                        leaderboard(results), _counters(names, [(r.history.epochs_run, r.spec.config.epochs,
+                                                                 r.status) for r in results]), 1.0)
+    frame = frame or live.latest()
+    panels, rows, counts = [], [], []
+    for i, (spec, f, cached) in enumerate(zip(live.lineup, frame.frames, live.cached)):
+        if cached is not None:
+            panels.append((result_title(cached), cached.boundary))
+            rows += leaderboard([cached])
+            counts.append((cached.history.epochs_run, spec.config.epochs, cached.status))
+            continue
+        h = histories[i]
+        panels.append((_title(spec.name, f.label, h), f.proba))
+        rows.append({"model": spec.name, "framework": spec.framework,
+                     "test accuracy": h.last("val_accuracy") if h.epoch else None,
+                     "train loss": h.last("train_loss") if h.epoch else None,
+                     "test loss": h.last("val_loss") if h.epoch else None,
+                     "epochs": h.epochs_run, "train seconds": round(h.last("seconds"), 3) if h.epoch else 0.0,
+                     "parameters": live.runs[i].model.n_parameters, "status": f.label})
+        counts.append((f.epoch, f.epochs, f.status))
+    rows.sort(key=lambda r: -(r["test accuracy"] if r["test accuracy"] is not None else -1))
+    return LiveView(canvas.draw(panels), curves, rows, _counters(names, counts), frame.share)
+
+
+def _counters(names, counts) -> str:
+    return " · ".join(f"{n}: epoch {e} of {total}" + ("" if status in ("ok", "running") else f" ({status})")
+                      for n, (e, total, status) in zip(names, counts))
