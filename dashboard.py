@@ -5,10 +5,10 @@ import streamlit as st
 # racing on a lazy first import can see half-initialised modules.
 import nncore.preload  # noqa: F401
 
-st.set_page_config(page_title="Neural network classroom", page_icon="🧠", layout="wide")
+st.set_page_config(page_title="Neural network classroom", page_icon=":material/neurology:", layout="wide")
 st.navigation([
-    st.Page("app_pages/home.py", title="Home", icon="🏠", default=True),
-    st.Page("app_pages/moons.py", title="Moons comparison", icon="🌙", url_path="moons"),
-    st.Page("app_pages/mnist.py", title="MNIST CNN", icon="✍️", url_path="mnist"),
-    st.Page("app_pages/concepts.py", title="Concepts", icon="📐", url_path="concepts"),
+    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("app_pages/moons.py", title="Moons comparison", icon=":material/scatter_plot:", url_path="moons"),
+    st.Page("app_pages/mnist.py", title="MNIST CNN", icon=":material/draw:", url_path="mnist"),
+    st.Page("app_pages/concepts.py", title="Concepts", icon=":material/functions:", url_path="concepts"),
 ]).run()

@@ -12,12 +12,18 @@ import streamlit as st
 from app_pages import chrome, session
 from nncore.data.toy import load_toy
 from nncore.figures.live import LiveView, live_view
-from nncore.figures.toy import BoundaryCanvas, data_figure, snapshot_figure
+from nncore.figures.raster import BoundaryPainter
+from nncore.figures.toy import comparison_figures, data_figure
 from nncore.training.gradcheck import check_config
 
 RESOLUTION = 60         # mesh points per axis for boundaries
 FRAME_SECONDS = 0.2     # training between two frames: about 4 frames a second with drawing
 STEP = 0.05             # Step: a twentieth of the training
+LEGEND = {2: "Colour: the model's probability of class 1 (blue) against class 0 (red); white is 50/50. "
+             "● training points, ✕ test points.",
+          3: "Colour: the class the model picks (red 0, blue 1, green 2), paler where it is unsure. "
+             "● training points, ✕ test points."}
+BOARD_FORMAT = {"test accuracy": "{:.1%}", "train loss": "{:.4f}", "test loss": "{:.4f}", "train seconds": "{:.2f}"}
 BOARD_COLUMNS = {
     "test accuracy": st.column_config.ProgressColumn("test accuracy", format="percent", min_value=0, max_value=1),
     "train loss": st.column_config.NumberColumn(format="%.4f"),
@@ -26,9 +32,8 @@ BOARD_COLUMNS = {
 
 def _state(live) -> dict:
     """Built once per live run: the boundary canvas, and each through-training figure drawn so far."""
-    return session.live_canvas(lambda: {"canvas": BoundaryCanvas(live.mesh.xs, live.mesh.ys, live.data,
-                                                                 len(live.lineup)),
-                                        "snapshots": {}, "stored": False})
+    return session.live_canvas(lambda: {"painter": BoundaryPainter(live.mesh, live.data), "snapshots": {},
+                                        "interactive": None, "stored": False})
 
 
 def _controls(live) -> None:
@@ -58,11 +63,24 @@ def _step(live) -> None:
         live.step(live.share + STEP)
 
 
-def _draw(slots, view: LiveView, tag: str) -> None:
-    progress, board, boundaries, curves = slots
+def _pictures(pictures) -> None:
+    """Each model's boundary picture under its title, three to a row."""
+    for row in range(0, len(pictures), 3):
+        for col, (title, picture) in zip(st.columns(3), pictures[row:row + 3]):
+            col.markdown(f"**{title}**")
+            col.image(picture, width="stretch")
+
+
+def _draw(slots, view: LiveView, tag: str, final: bool, classes: int) -> None:
+    progress, boundaries, board, curves = slots
     progress.progress(view.share, text=f"**{view.share:.0%}** · {view.counters}")
-    board.dataframe(pd.DataFrame(view.board), hide_index=True, column_config=BOARD_COLUMNS, key=f"board-{tag}")
-    boundaries.plotly_chart(view.boundaries, width="stretch", key=f"boundaries-{tag}")
+    with boundaries.container():
+        _pictures(view.pictures)
+        st.caption(LEGEND[min(classes, 3)])
+    if final:                                         # sortable, with a CSV download
+        board.dataframe(pd.DataFrame(view.board), hide_index=True, column_config=BOARD_COLUMNS, key="board")
+    else:                                             # while training: a plain table, cheap to redraw
+        board.table(pd.DataFrame(view.board).set_index("model").style.format(BOARD_FORMAT, na_rep="–"))
     curves.plotly_chart(view.curves, width="stretch", key=f"curves-{tag}")
 
 
@@ -78,7 +96,7 @@ def results_area(data_cfg, lineup) -> None:
         return
     state = _state(live)
     _controls(live)
-    slots = (st.empty(), st.empty(), st.empty(), st.empty())
+    slots = (st.empty(), st.empty(), st.empty(), st.empty())     # progress, boundaries, leaderboard, curves
     frames = 0
     while not live.done and not live.paused:
         with chrome.trainer_slot():
@@ -88,44 +106,60 @@ def results_area(data_cfg, lineup) -> None:
                 session.set_live(None)
                 chrome.friendly_error("Training failed", exc)
                 return
-        _draw(slots, live_view(live, state["canvas"], frame), str(frames))
+        _draw(slots, live_view(live, state["painter"], frame), str(frames), final=False,
+              classes=live.data.n_classes)
         frames += 1
     if live.done and not state["stored"]:
         state["stored"] = True
         session.count_trainings(len(live.store(session.results_cache())))
-    _draw(slots, live_view(live, state["canvas"]), "now")
+    _draw(slots, live_view(live, state["painter"]), "now", final=live.done, classes=live.data.n_classes)
     if live.done:
         _afterwards(live, state)
 
 
 def _afterwards(live, state: dict) -> None:
     results = live.results()
-    board = pd.DataFrame(live_view(live, state["canvas"]).board)
+    board = pd.DataFrame(live_view(live, state["painter"]).board)
     st.download_button("Download leaderboard (CSV)", board.to_csv(index=False), "leaderboard.csv", "text/csv",
                        icon=":material/download:")
     for r in results:
         if r.status == "diverged":
             st.error(f"**{r.spec.name} diverged.** {r.history.message}", icon=":material/error:")
-    st.caption("Colour: the model's probability for each class. ● training points, ✕ test points. "
-               "Curves: solid on training data, dashed on test data; loss on a log scale.")
+    st.caption("Curves: solid on training data, dashed on test data; loss on a log scale.")
     _through_training(live, state)
+    _interactive(live, state)
     _gradient_check(live)
 
 
 @st.fragment
 def _through_training(live, state: dict) -> None:
-    """The frames recorded while training: moving the slider reruns only this, and a frame seen
-    once is drawn from memory."""
+    """The frames recorded while training (every 1/40 of it): moving the slider reruns only this, and
+    a frame drawn once comes from memory."""
     st.subheader("Through training")
-    count = max((len(r.snapshots) for r in live.results()), default=0)
+    results = live.results()
+    count = max((len(r.snapshots) for r in results), default=0)
     if count < 2:
-        st.caption("Too few frames were recorded (the models came from the cache): press Reset, then Train.")
+        st.caption("These models came from the cache, so no frames were recorded: press Reset, then Train.")
         return
     step = st.slider("Frame", 1, count, count, key="snapshot",
-                     help="Every model's boundary as it was while training, frame by frame.")
+                     help="Every model's boundary as it was while it trained, frame by frame.")
     if step not in state["snapshots"]:
-        state["snapshots"][step] = snapshot_figure(live.comparison(), step, state["canvas"])
-    st.plotly_chart(state["snapshots"][step], width="stretch", key="snapshots")
+        pictures = []
+        for r in results:
+            epoch, proba = r.snapshots[min(step, len(r.snapshots)) - 1] if r.snapshots else (0, None)
+            pictures.append((f"{r.spec.name}: epoch {epoch} of {r.spec.config.epochs}", state["painter"].paint(proba)))
+        state["snapshots"][step] = pictures
+    _pictures(state["snapshots"][step])
+
+
+@st.fragment
+def _interactive(live, state: dict) -> None:
+    """The final boundaries as an interactive chart (hover for each point's probability, zoom in)."""
+    if not st.toggle("Interactive boundaries (hover, zoom)", key="interactive_boundaries"):
+        return
+    if state["interactive"] is None:
+        state["interactive"] = comparison_figures(live.comparison())["boundaries"]
+    st.plotly_chart(state["interactive"], width="stretch", key="interactive")
 
 
 def _gradient_check(live) -> None:
@@ -142,3 +176,4 @@ def _gradient_check(live) -> None:
                 "vs_autograd": st.column_config.NumberColumn("vs torch autograd", format="%.2e")})
             worst = max(max(r["vs_numerical"], r["vs_autograd"]) for r in rows)
             (st.success if worst < 1e-5 else st.error)(f"Largest relative error: {worst:.2e}")
+

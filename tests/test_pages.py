@@ -55,9 +55,12 @@ def test_train_fills_the_leaderboard_and_charts():
     assert list(board["model"]) and set(board["model"]) == {"Scratch", "Torch", "Sk"}
     assert set(board["epochs"]) == {8}
     assert at.session_state["trainings"] == 3
-    assert len(at.get("plotly_chart")) == 3              # the boundaries (one panel per model), curves, frames
+    assert len(at.get("image")) == 2 * 3                 # each model's boundary now, and through training
+    assert len(at.get("plotly_chart")) == 1              # the learning curves
     at.slider(key="snapshot").set_value(1).run()         # through training: the first frame recorded
     assert not at.exception and at.session_state["trainings"] == 3
+    at.toggle(key="interactive_boundaries").set_value(True).run()
+    assert len(at.get("plotly_chart")) == 2 and not at.exception
 
 
 def test_unrelated_widget_changes_do_not_retrain():

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..training.comparison import leaderboard
 from ..training.live import LiveComparison, LiveFrame
 from .base import Prepared, curves_figure
-from .toy import BoundaryCanvas, result_title
+from .raster import BoundaryPainter
+from .toy import result_title
 
 
 @dataclass
 class LiveView:
-    boundaries: Prepared
+    pictures: list[tuple[str, np.ndarray]]  # per model a title and its boundary picture
     curves: Prepared
     board: list[dict]          # one row per model, best test accuracy first
     counters: str              # "Scratch NumPy: epoch 40 of 150 · ..."
@@ -28,14 +31,16 @@ def _title(name: str, label: str, history) -> str:
     return f"{name} — {label}" + ("" if acc is None or acc != acc else f" · {acc:.0%}")
 
 
-def live_view(live: LiveComparison, canvas: BoundaryCanvas, frame: LiveFrame | None = None) -> LiveView:
-    """The view of ``frame`` (default: the latest); once training is over, of the final results."""
+def live_view(live: LiveComparison, painter: BoundaryPainter, frame: LiveFrame | None = None) -> LiveView:
+    """The view of ``frame`` (default: the latest), or of the final results once training is over.
+    Boundaries are pictures (``raster``): the browser swaps an image per model instead of rebuilding
+    a multi-panel chart several times a second."""
     histories = live.histories()
     names = [s.name for s in live.lineup]
     curves = curves_figure(list(zip(names, histories)))
     if live.done:
         results = live.results()
-        return LiveView(canvas.draw([(result_title(r), r.boundary) for r in results]), curves,
+        return LiveView([(result_title(r), painter.paint(r.boundary)) for r in results], curves,
                         leaderboard(results), _counters(names, [(r.history.epochs_run, r.spec.config.epochs,
                                                                  r.status) for r in results]), 1.0)
     frame = frame or live.latest()
@@ -56,7 +61,8 @@ def live_view(live: LiveComparison, canvas: BoundaryCanvas, frame: LiveFrame | N
                      "parameters": live.runs[i].model.n_parameters, "status": f.label})
         counts.append((f.epoch, f.epochs, f.status))
     rows.sort(key=lambda r: -(r["test accuracy"] if r["test accuracy"] is not None else -1))
-    return LiveView(canvas.draw(panels), curves, rows, _counters(names, counts), frame.share)
+    pictures = [(title, painter.paint(proba)) for title, proba in panels]
+    return LiveView(pictures, curves, rows, _counters(names, counts), frame.share)
 
 
 def _counters(names, counts) -> str:
