@@ -37,3 +37,27 @@ def idx_root(tmp_path_factory):
     write_idx(raw, xtr, ytr, "train")
     write_idx(raw, xte, yte, "t10k")
     return root
+
+
+# --- browser tests (tests/browser.py holds the helpers) ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def server():
+    """A real `streamlit run dashboard.py` on a free port, for one test module."""
+    from tests.browser import ARTIFACTS, Server
+    ARTIFACTS.mkdir(exist_ok=True)
+    s = Server()
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium, driven by Playwright (never `playwright install`)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import ARGS, CHROMIUM
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()

@@ -1,98 +1,14 @@
-"""End-to-end tests in headless Chromium (Debian's), driven by Playwright for Python.
-
-The suite starts `streamlit run dashboard.py` on a free port, drives real pages and keeps
-screenshots in test-artifacts/. Skipped, with the reason, where no Chromium is installed.
-"""
+"""End-to-end tests in headless Chromium: every page, the live moons page, a classroom (skipped where none)."""
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.browser import ARTIFACTS, CHROMIUM, Server, no_exception, screenshot, settle
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt-get install chromium)")
-ARTIFACTS = ROOT / "test-artifacts"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, env: dict | None = None):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(ARTIFACTS / f"server-{self.port}.log", "w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-             "--server.port", str(self.port), "--server.address", "127.0.0.1"],
-            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            try:
-                if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2).status == 200:
-                    return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("streamlit did not start")
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
-
-
-@pytest.fixture(scope="module")
-def server():
-    ARTIFACTS.mkdir(exist_ok=True)
-    s = Server()
-    yield s
-    s.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-def settle(page, timeout=120_000):
-    """Wait until the script has finished its run (a short grace first, for the run to begin)."""
-    page.wait_for_timeout(400)
-    page.wait_for_selector(IDLE, timeout=timeout)
-
-
-def screenshot(page, name: str) -> None:
-    height = page.evaluate("(document.querySelector('[data-testid=stMain]') || document.body).scrollHeight")
-    page.set_viewport_size({"width": 1400, "height": min(max(height, 900), 6000)})
-    page.wait_for_timeout(500)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-    page.set_viewport_size({"width": 1400, "height": 900})
-
-
-def no_exception(page) -> None:
-    assert page.locator('[data-testid="stException"]').count() == 0
 
 
 @pytest.mark.parametrize("path,title", [("", "Neural network classroom"), ("moons", "Moons comparison"),
@@ -123,43 +39,6 @@ def test_moons_train_then_results(server, browser):
     titles = " ".join(page.locator(".annotation-text").evaluate_all("els => els.map(e => e.textContent)"))
     assert "Scratch NumPy —" in titles and "PyTorch MLP —" in titles and "scikit-learn MLP —" in titles
     screenshot(page, "moons-trained")
-    page.close()
-
-
-def stroke(page, canvas, pts) -> None:
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
-    page.mouse.move(x0 + pts[0][0] * w, y0 + pts[0][1] * h)
-    page.mouse.down()
-    for px, py in pts[1:]:
-        page.mouse.move(x0 + px * w, y0 + py * h, steps=8)
-    page.mouse.up()
-
-
-def draw_seven(page, canvas) -> None:
-    """A 7 in two strokes, as a student draws it: the bar, then (after the page reran) the stem."""
-    stroke(page, canvas, [(0.25, 0.2), (0.5, 0.2), (0.75, 0.2)])
-    settle(page)
-    stroke(page, canvas, [(0.75, 0.2), (0.65, 0.45), (0.55, 0.65), (0.45, 0.85)])
-
-
-def test_mnist_train_results_and_canvas(server, browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-    page.goto(f"{server.url}/mnist")
-    settle(page)
-    page.get_by_role("button", name="Train").click()
-    page.get_by_text("Test accuracy").wait_for(timeout=240_000)
-    settle(page, 240_000)
-    no_exception(page)
-    canvas = page.locator("canvas.upper-canvas").first   # fabric.js draws on its upper canvas
-    draw_seven(page, canvas)
-    page.get_by_text("Prediction:").wait_for(timeout=60_000)
-    settle(page)
-    no_exception(page)
-    prediction = page.get_by_text("Prediction:").first.inner_text()
-    screenshot(page, "mnist-trained")
-    assert prediction.startswith("Prediction: 7"), prediction
     page.close()
 
 
@@ -239,19 +118,3 @@ def test_a_classroom_of_ten_trains_at_once(browser):
         for ctx in contexts:
             ctx.close()
         srv.stop()
-
-
-def test_mnist_stop_keeps_the_model_trained_so_far(server, browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-    page.goto(f"{server.url}/mnist")
-    settle(page)
-    page.get_by_label("Epochs").fill("20")
-    page.get_by_role("button", name="Train").click()
-    page.get_by_role("button", name="Stop training").wait_for(timeout=60_000)
-    page.wait_for_timeout(3000)
-    page.get_by_role("button", name="Stop training").click()
-    page.get_by_text("Test accuracy").wait_for(timeout=60_000)
-    settle(page)
-    no_exception(page)
-    assert "(stopped)" in page.get_by_text("Model:").first.inner_text()
-    page.close()

@@ -1,0 +1,90 @@
+"""Shared parts of the browser tests: a real `streamlit run dashboard.py` on a free port, headless
+Chromium (Debian's) driven by Playwright, waits, screenshots in test-artifacts/ and drawing strokes."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from tests.conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = ROOT / "test-artifacts"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(ARTIFACTS / f"server-{self.port}.log", "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+             "--server.port", str(self.port), "--server.address", "127.0.0.1"],
+            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            try:
+                if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2).status == 200:
+                    return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError("streamlit did not start")
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+def settle(page, timeout=120_000):
+    """Wait until the script has finished its run (a short grace first, for the run to begin)."""
+    page.wait_for_timeout(400)
+    page.wait_for_selector(IDLE, timeout=timeout)
+
+
+def screenshot(page, name: str) -> None:
+    height = page.evaluate("(document.querySelector('[data-testid=stMain]') || document.body).scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": min(max(height, 900), 6000)})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    page.set_viewport_size({"width": 1400, "height": 900})
+
+
+def no_exception(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+
+def stroke(page, canvas, pts) -> None:
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
+    page.mouse.move(x0 + pts[0][0] * w, y0 + pts[0][1] * h)
+    page.mouse.down()
+    for px, py in pts[1:]:
+        page.mouse.move(x0 + px * w, y0 + py * h, steps=8)
+    page.mouse.up()
+
+
+def draw_seven(page, canvas) -> None:
+    """A 7 in two strokes, as a student draws it: the bar, then (after the page reran) the stem."""
+    stroke(page, canvas, [(0.25, 0.2), (0.5, 0.2), (0.75, 0.2)])
+    settle(page)
+    stroke(page, canvas, [(0.75, 0.2), (0.65, 0.45), (0.55, 0.65), (0.45, 0.85)])
