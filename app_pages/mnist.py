@@ -1,7 +1,8 @@
 """MNIST CNN: train the seed's CNN live, look inside it, and let students draw digits for it.
 
-A few section functions, each reading its widgets, calling ``nncore.training.cnn_study`` and
-drawing; the records they draw live in the session (``app_pages.session``).
+Four tabs (Train, Results, Inside the network, Try it), each a section function that reads its
+widgets, calls ``nncore.training.cnn_study`` and draws; only the open tab runs. The records they
+draw live in the session (``app_pages.session``), the drawing as the canvas's own stroke list.
 """
 from __future__ import annotations
 
@@ -10,14 +11,16 @@ import streamlit as st
 
 from app_pages import chrome, session
 from app_pages.widgets import config_inputs
-from nncore.data.digits import read_upload, to_gray
+from nncore.data.digits import read_upload
 from nncore.data.images import IMAGE_DATASETS, ImageData, load_images
 from nncore.figures.base import bar_figure, curves_figure
-from nncore.figures.images import digits_figure, image_grid_figure
+from nncore.figures.images import digit_picture, digits_figure, saliency_picture
 from nncore.models.checkpoints import list_checkpoints
 from nncore.models.cnn import CNNConfig, architecture_dot, layer_table
 from nncore.training import cnn_study
-from nncore.training.cnn_study import CNNRun, TrainedCNN
+from nncore.training.cnn_study import Classified, CNNRun, TrainedCNN
+
+TABS = ("Train", "Results", "Inside the network", "Try it")
 
 
 @st.cache_resource(show_spinner="Loading images…")
@@ -42,8 +45,6 @@ def data_section() -> ImageData | None:
         chrome.friendly_error("No data could be loaded", exc)
         return None
     st.caption(f"**Source:** {data.source_label} · {data.n_train:,} training and {data.n_test:,} test images")
-    with st.expander("Sample images"):
-        st.plotly_chart(samples_figure(name), width="stretch", key="samples")
     return data
 
 
@@ -52,10 +53,20 @@ def keep_interrupted() -> None:
     run = session.take_cnn_run()
     if run is not None:
         session.keep_cnn(run.key, run.stopped())
+        session.request_tab("Results")
+
+
+def train_tab(data: ImageData, advanced: bool) -> None:
+    with st.expander("Sample images"):
+        st.plotly_chart(samples_figure(data.name), width="stretch", key="samples")
+    train_section(data, advanced)
+    checkpoints_section(data)
+    with st.expander("Architecture"):
+        st.graphviz_chart(architecture_dot())
+        st.dataframe(pd.DataFrame(layer_table()), hide_index=True, width="content")
 
 
 def train_section(data: ImageData, advanced: bool) -> None:
-    st.header("Train")
     defaults = CNNConfig(dataset=data.name, epochs=2 if data.name == "mnist" else 1)
     with st.form("cnn_form"):
         values = config_inputs(defaults, "cnn_", advanced, skip=("dataset",))
@@ -69,11 +80,13 @@ def train_section(data: ImageData, advanced: bool) -> None:
         return
     if run.key in session.cnn_models():                     # trained before in this session
         session.set_active_cnn(run.key)
-    else:
-        train(run)
+    elif not train(run):
+        return
+    session.request_tab("Results")                          # the live chart gives way to the results
+    st.rerun()
 
 
-def train(run: CNNRun) -> None:
+def train(run: CNNRun) -> bool:
     """Advance the run a few batches at a time, drawing each frame; a Stop click reruns the page."""
     stop = st.empty()
     stop.button("Stop training", key="cnn_stop", help="Keeps the model trained so far.")
@@ -93,8 +106,11 @@ def train(run: CNNRun) -> None:
     except Exception as exc:  # noqa: BLE001 - a message, never a traceback
         session.take_cnn_run()
         chrome.friendly_error("Training failed", exc)
-    for placeholder in (stop, bar, chart):
-        placeholder.empty()
+        return False
+    finally:
+        for placeholder in (stop, bar, chart):
+            placeholder.empty()
+    return True
 
 
 def load(key: str, make) -> None:
@@ -122,19 +138,13 @@ def checkpoints_section(data: ImageData) -> None:
                 load(key, lambda: cnn_study.from_upload(raw, upload.name, data))
 
 
-def architecture_section() -> None:
-    st.header("Architecture")
-    st.graphviz_chart(architecture_dot())
-    st.dataframe(pd.DataFrame(layer_table()), hide_index=True, width="content")
-
-
 def results_section(active: TrainedCNN, data: ImageData) -> None:
     if active.dataset != data.name:
         st.warning(f"The active model was trained on {active.dataset}; its results below are on {data.name}.")
-    st.download_button("Download this model (.safetensors)", active.checkpoint, key="cnn_download",
-                       file_name=f"{active.dataset}-cnn.safetensors")
-    st.header("Results")
-    st.caption(f"Model: {active.label}")
+    head, button = st.columns([3, 1], vertical_alignment="center")
+    head.caption(f"Model: {active.label}")
+    button.download_button("Download this model (.safetensors)", active.checkpoint, key="cnn_download",
+                           file_name=f"{active.dataset}-cnn.safetensors")
     result, figs = active.result, active.figures
     m1, m2, m3 = st.columns(3)
     m1.metric("Test accuracy", f"{active.report.accuracy:.2%}")
@@ -151,47 +161,64 @@ def results_section(active: TrainedCNN, data: ImageData) -> None:
 
 
 def inside_section(active: TrainedCNN, data: ImageData) -> None:
-    st.header("Inside the network")
     st.plotly_chart(active.figures.filters, width="stretch", key="filters")
-    index = st.number_input("Test image", 0, data.n_test - 1, 0, key="cnn_index")
-    maps = active.feature_maps(data, index)
-    st.plotly_chart(maps.image, width="content", key="fm_input")
-    st.plotly_chart(maps.conv1, width="stretch", key="fm1")
-    st.plotly_chart(maps.conv2, width="stretch", key="fm2")
+    pick, image = st.columns([1, 3])
+    index = pick.number_input("Test image", 0, data.n_test - 1, 0, key="cnn_index",
+                              help="Which test image to follow through the network.")
+    maps = active.feature_maps(data, index)                  # painted once per image, then reused
+    pick.image(maps.image, caption=f"input: {maps.label}", width=168)
+    image.image(maps.conv1, caption="conv1: 32 feature maps (26x26), bright where a filter fired")
+    image.image(maps.conv2, caption="conv2: 64 feature maps (11x11)")
+
+
+def canvas() -> list:
+    """The drawing canvas; returns its stroke list, the drawing's one record."""
+    from streamlit_drawable_canvas import st_canvas  # needs a running Streamlit; imported here
+    if not session.canvas_mounted() and session.strokes() != session.canvas_base():
+        session.remount_canvas()          # a fresh canvas (after a tab or page change) starts from the strokes
+    result = st_canvas(stroke_width=18, stroke_color="#ffffff", background_color="#000000", height=280,
+                       width=280, drawing_mode="freedraw", key=session.canvas_key(),
+                       initial_drawing={"objects": session.canvas_base()})
+    session.set_strokes((result.json_data or {}).get("objects") or [])
+    return session.strokes()
+
+
+def drawing_column() -> tuple[list, object]:
+    objects = canvas()
+    undo, clear = st.columns(2)
+    if undo.button("Undo last stroke", disabled=not objects, width="stretch"):
+        session.remount_canvas(objects[:-1])
+        st.rerun()
+    if clear.button("Clear the drawing", disabled=not objects, width="stretch"):
+        session.remount_canvas([])
+        st.rerun()
+    return objects, st.file_uploader("…or upload a photo of a digit", type=["png", "jpg", "jpeg"],
+                                     key="digit_upload")
 
 
 def try_section(active: TrainedCNN, data: ImageData) -> None:
-    st.header("Try it")
-    st.caption("Draw a digit (white on black), or upload a PNG or JPEG photo of one.")
-    draw, seen = st.columns(2)
+    draw, seen, why = st.columns(3)
     with draw:
-        from streamlit_drawable_canvas import st_canvas  # needs a running Streamlit; imported here
-        canvas = st_canvas(stroke_width=18, stroke_color="#ffffff", background_color="#000000", height=280,
-                           width=280, drawing_mode="freedraw", key=f"canvas{session.canvas_generation()}",
-                           return_image_data=True)
-        if st.button("Clear the drawing"):
-            session.clear_canvas()
-            st.rerun()
-        photo = st.file_uploader("…or upload an image", type=["png", "jpg", "jpeg"], key="digit_upload")
-    ink = None
+        st.caption("Draw a digit, white on black, or upload a photo of one.")
+        objects, photo = drawing_column()
+    verdict: Classified | None = None
     if photo is not None:
+        st.info("**Using the uploaded photo**, not the drawing. Remove the photo (×) to use the drawing again.",
+                icon=":material/photo_camera:")
         try:
-            ink = read_upload(photo.getvalue())
+            verdict = cnn_study.classify_photo(active.model, read_upload(photo.getvalue()))
         except ValueError as exc:
             chrome.friendly_error("That image was refused", exc)
-    elif canvas is not None and canvas.image_data is not None:
-        # Strokes are kept here, not only on the canvas: the canvas may redraw itself empty after a rerun.
-        objects = (canvas.json_data or {}).get("objects")
-        ink = session.add_ink(None if objects == [] else to_gray(canvas.image_data))
-    if ink is None:
-        return
-    verdict = cnn_study.classify_drawing(active.model, ink)
+            return
+    else:
+        verdict = cnn_study.classify_strokes(active.model, objects)
     if verdict is None:
-        seen.info("Nothing drawn yet.")
+        seen.info("Nothing drawn yet." if photo is None else "No digit found in the photo.")
         return
-    seen.plotly_chart(image_grid_figure(verdict.image[None], ["what the network sees (28x28)"], cols=1,
-                                        zrange=(0, 1), cell=260, width=280), width="content", key="seen")
+    seen.image(digit_picture(verdict.image), caption="What the network sees (28x28)", width=224)
     seen.subheader(f"Prediction: {data.classes[verdict.best]} ({verdict.confidence:.0%})")
+    why.image(saliency_picture(verdict.saliency, verdict.image), width=224,
+              caption=f"Why: red pixels pushed toward {data.classes[verdict.best]}, blue ones against")
     st.plotly_chart(bar_figure(data.classes, verdict.proba, "Probability per class", highlight=verdict.best),
                     width="stretch", key="proba")
 
@@ -202,13 +229,16 @@ data = data_section()
 if data is None:
     st.stop()
 keep_interrupted()
-train_section(data, advanced)
-checkpoints_section(data)
-architecture_section()
+session.apply_tab_request()
+tabs = st.tabs(TABS, key=session.MNIST_TAB, on_change="rerun")
 active = session.active_cnn()
-if active is None:
-    st.info("Train the CNN (or load a prepared model) to see results, look inside it and draw digits.")
-    st.stop()
-results_section(active, data)
-inside_section(active, data)
-try_section(active, data)
+for tab, section in zip(tabs, (train_tab, results_section, inside_section, try_section)):
+    if tab.open is False:                                   # only the open tab runs
+        continue
+    with tab:
+        if section is train_tab:
+            train_tab(data, advanced)
+        elif active is None:
+            st.info("Train the CNN (or load a prepared model) in the Train tab first.")
+        else:
+            section(active, data)

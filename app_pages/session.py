@@ -21,8 +21,11 @@ _LIVE_VIEW = "moons_live_view"      # its boundary canvas and drawn snapshot fig
 _CNN = "cnn_models"                 # model key -> nncore.training.cnn_study.TrainedCNN
 _CNN_ACTIVE = "cnn_active"          # the key of the model the MNIST page shows
 _CNN_RUN = "cnn_run"                # the CNNRun in progress, kept if a Stop click interrupts it
-_CANVAS = "canvas_ink"              # the digit drawn so far, as an ink map
-_CANVAS_GEN = "canvas_generation"   # bumped by Clear, to remount the canvas empty
+_STROKES = "canvas_strokes"         # the drawing: the canvas's own stroke list (Fabric.js objects)
+_CANVAS_BASE = "canvas_base"        # the strokes the mounted canvas was started from (initial_drawing)
+_CANVAS_GEN = "canvas_generation"   # bumped to remount the canvas from the strokes (Clear, Undo, return)
+_TAB_REQUEST = "mnist_tab_request"  # a tab the MNIST page should open on its next run
+MNIST_TAB = "mnist_tab"             # the MNIST page's tab bar (a widget key)
 CLASSROOM = "classroom_mode"        # widget keys (the toggles write these themselves)
 ADVANCED = "advanced_settings"
 MAX_RESULTS = 24                    # trained moons models a session keeps
@@ -141,20 +144,47 @@ def take_cnn_run():
 
 
 # --- the drawing -----------------------------------------------------------------------------------
+# One record: the stroke list. The canvas is started from it (initial_drawing) and reports it back;
+# the network's input is painted from it. A canvas left mounted keeps its own Undo history, so its
+# initial drawing stays fixed while it is mounted; a canvas mounted afresh (after a tab or a page
+# change dropped it) is started from the current strokes under a new key.
 
-def canvas_generation() -> int:
-    return st.session_state.get(_CANVAS_GEN, 0)
-
-
-def clear_canvas() -> None:
-    """Forget the ink and give the canvas a new key, so it starts empty."""
-    st.session_state.pop(_CANVAS, None)
-    st.session_state[_CANVAS_GEN] = canvas_generation() + 1
+def strokes() -> list:
+    return st.session_state.get(_STROKES, [])
 
 
-def add_ink(ink):
-    """Combine the canvas's latest image (an ink map, or None when it was emptied) with the strokes
-    seen before; returns the combined ink map."""
-    from nncore.data.digits import combine_ink
-    st.session_state[_CANVAS] = combine_ink(st.session_state.get(_CANVAS), ink)
-    return st.session_state[_CANVAS]
+def canvas_base() -> list:
+    return st.session_state.get(_CANVAS_BASE, [])
+
+
+def canvas_key() -> str:
+    return f"canvas{st.session_state.get(_CANVAS_GEN, 0)}"
+
+
+def canvas_mounted() -> bool:
+    """Whether the canvas under ``canvas_key()`` is still mounted with its state from an earlier run."""
+    return canvas_key() in st.session_state
+
+
+def remount_canvas(objects: list | None = None) -> None:
+    """Set the strokes (when given) and start a fresh canvas from them on the next render."""
+    if objects is not None:
+        st.session_state[_STROKES] = list(objects)
+    st.session_state[_CANVAS_BASE] = strokes()
+    st.session_state[_CANVAS_GEN] = st.session_state.get(_CANVAS_GEN, 0) + 1
+
+
+def set_strokes(objects: list) -> None:
+    """What the canvas reported: it becomes the drawing."""
+    st.session_state[_STROKES] = list(objects)
+
+
+def request_tab(label: str) -> None:
+    st.session_state[_TAB_REQUEST] = label
+
+
+def apply_tab_request() -> None:
+    """Open a requested tab: call before the tab bar is drawn (a widget's state is set before it)."""
+    label = st.session_state.pop(_TAB_REQUEST, None)
+    if label is not None:
+        st.session_state[MNIST_TAB] = label

@@ -32,18 +32,36 @@ def uploader(at, key):
     return next(u for u in at.get("file_uploader") if u.proto.id.endswith(key) or key in u.proto.id)
 
 
-def test_training_shows_results(trained):
+def open_tab(at, label):
+    at.session_state["mnist_tab"] = label
+    return at.run()
+
+
+def test_training_moves_to_results(trained):
     at = trained
+    assert at.session_state["mnist_tab"] == "Results"          # the live chart gave way to the results
     labels = [m.label for m in at.metric]
     assert "Test accuracy" in labels
     assert active(at).result.n_train == 600
     assert active(at).report.accuracy > 0.3                 # one epoch on 600 real digits learns
-    assert len(at.get("plotly_chart")) >= 7                    # curves, confusion, classes, grids, maps
+    assert len(at.get("plotly_chart")) >= 5                    # curves, confusion, classes, two grids
+    assert not any(b.label == "Stop training" for b in at.button)
+
+
+def test_only_the_open_tab_runs(trained):
+    at = open_tab(trained, "Train")
     assert at.get("graphviz_chart") and at.dataframe           # the architecture diagram and table
+    assert not at.metric
+    at = open_tab(at, "Inside the network")
+    assert not at.exception and len(at.get("image")) >= 3 and at.number_input(key="cnn_index")
+    at.number_input(key="cnn_index").set_value(3).run()
+    assert ("mnist", 3) in active(at)._maps                    # painted once, kept for the next visit
+    at = open_tab(at, "Try it")
+    assert not at.exception and any("Nothing drawn" in i.value for i in at.info)
 
 
 def test_checkpoint_uploaded_back_gives_the_same_predictions(trained):
-    at = trained
+    at = open_tab(trained, "Train")
     first = active(at)
     raw = checkpoint_bytes(first.model, {"dataset": "mnist"})
     uploader(at, "cnn_upload").set_value(("mine.safetensors", raw, "application/octet-stream")).run()
@@ -61,7 +79,7 @@ class Exploit:
 
 def test_a_pickled_checkpoint_is_refused_with_a_message(trained, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    at = trained
+    at = open_tab(trained, "Train")
     uploader(at, "cnn_upload").set_value(("model.pt", pickle.dumps(Exploit()), "application/octet-stream")).run()
     assert not at.exception
     assert any("not a safetensors file" in e.value for e in at.error)
@@ -75,13 +93,17 @@ def png(array: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def test_an_uploaded_photo_is_classified(trained):
-    at = trained
-    img = np.full((200, 200), 255, np.uint8)                   # dark ink on white paper: a "1"
-    img[30:170, 90:110] = 0
+def test_an_uploaded_photo_overrides_the_drawing_and_says_so(trained):
+    at = open_tab(trained, "Try it")
+    img = np.full((200, 200), 170, np.uint8)                   # dark ink on grey paper: a "1"
+    img[30:170, 90:110] = 20
     uploader(at, "digit_upload").set_value(("one.png", png(img), "image/png")).run()
     assert not at.exception
-    assert any(s.value.startswith("Prediction:") for s in at.subheader)
+    assert any(s.value.startswith("Prediction:") for s in at.subheader)          # a 1-epoch model: any class
+    assert any("Using the uploaded photo" in i.value for i in at.info)
+    uploader(at, "digit_upload").set_value(None).run()
+    assert not any("Using the uploaded photo" in i.value for i in at.info)
+    assert any("Nothing drawn" in i.value for i in at.info)    # back to the (empty) drawing
 
 
 @pytest.mark.parametrize("name,raw,message", [
@@ -89,7 +111,7 @@ def test_an_uploaded_photo_is_classified(trained):
     ("big.png", png(np.zeros((10, 10), np.uint8)) + bytes(3 * 1024 * 1024), "limit"),
 ])
 def test_bad_images_are_refused(trained, name, raw, message):
-    at = trained
+    at = open_tab(trained, "Try it")
     uploader(at, "digit_upload").set_value((name, raw, "image/png")).run()
     assert not at.exception
     assert any(message in e.value for e in at.error)

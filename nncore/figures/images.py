@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import sequential
 from plotly.subplots import make_subplots
 
 from ..core.history import History
@@ -62,12 +63,6 @@ def filters_figure(weights: np.ndarray, title: str = "conv1's 32 learned 3x3 fil
                              cell=75)
 
 
-def feature_maps_figure(maps: np.ndarray, title: str, cols: int = 16) -> go.Figure:
-    """(C, H, W) activations after ReLU: bright where the filter fired."""
-    return image_grid_figure(maps, [f"#{i}" for i in range(len(maps))], cols=cols, title=title,
-                             colorscale="Viridis", cell=70)
-
-
 @dataclass(frozen=True)
 class CNNFigures:
     """Every figure of the MNIST page's results panel, built once per trained model."""
@@ -95,18 +90,62 @@ def cnn_result_figures(history: History, report, test_images: np.ndarray, test_l
                       filters=filters_figure(conv1_weights))
 
 
+# --- pictures painted server-side (a browser swaps one image instead of laying out dozens of panels) ---
+
+VIRIDIS = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in sequential.Viridis], dtype=np.float32)
+
+
+def upscale(rgb: np.ndarray, scale: int) -> np.ndarray:
+    """Nearest-neighbour upscaling: each pixel becomes a ``scale`` x ``scale`` block."""
+    return np.repeat(np.repeat(rgb, scale, axis=0), scale, axis=1)
+
+
+def digit_picture(image: np.ndarray, scale: int = 8) -> np.ndarray:
+    """(28, 28) in [0, 1] -> uint8 grey picture, white ink on black, as MNIST shows its digits."""
+    return upscale((np.clip(image, 0, 1) * 255).astype(np.uint8), scale)
+
+
+def saliency_picture(scores: np.ndarray, image: np.ndarray, scale: int = 8) -> np.ndarray:
+    """(28, 28) gradient x input -> uint8 RGB: red pushed toward the class, blue against, on the
+    digit's faint grey ink (white paper), each on a symmetric scale."""
+    top = float(np.abs(scores).max()) or 1.0
+    s = np.clip(scores / top, -1, 1)[..., None]
+    base = (255 - 60 * np.clip(image, 0, 1))[..., None] * np.ones(3, np.float32)
+    red, blue = np.array([214, 39, 40], np.float32), np.array([31, 119, 180], np.float32)
+    rgb = np.where(s > 0, base + (red - base) * s, base + (blue - base) * -s)
+    return upscale(rgb.clip(0, 255).astype(np.uint8), scale)
+
+
+def maps_picture(maps: np.ndarray, cols: int = 16, scale: int = 3, gap: int = 2) -> np.ndarray:
+    """(C, H, W) activations -> uint8 RGB mosaic, ``cols`` to a row, each map on its own Viridis
+    scale (bright where its filter fired), white gaps between maps."""
+    c, h, w = maps.shape
+    rows = -(-c // cols)
+    lo = maps.min(axis=(1, 2), keepdims=True)
+    span = maps.max(axis=(1, 2), keepdims=True) - lo
+    norm = np.divide(maps - lo, span, out=np.zeros_like(maps, dtype=np.float32), where=span > 0)
+    idx = norm * (len(VIRIDIS) - 1)
+    i0 = np.floor(idx).astype(int).clip(0, len(VIRIDIS) - 2)
+    colors = VIRIDIS[i0] + (VIRIDIS[i0 + 1] - VIRIDIS[i0]) * (idx - i0)[..., None]     # (C, H, W, 3)
+    tiles = upscale(colors.transpose(1, 2, 0, 3).reshape(h, w, -1), scale).reshape(h * scale, w * scale, c, 3)
+    ch, cw = h * scale + gap, w * scale + gap
+    out = np.full((rows * ch - gap, cols * cw - gap, 3), 255, np.uint8)
+    for k in range(c):
+        r, q = divmod(k, cols)
+        out[r * ch:r * ch + h * scale, q * cw:q * cw + w * scale] = tiles[:, :, k]
+    return out
+
+
 @dataclass(frozen=True)
-class FeatureMapFigures:
-    """One test image and what conv1 and conv2 make of it."""
-    image: go.Figure
-    conv1: go.Figure
-    conv2: go.Figure
+class FeatureMapPictures:
+    """One test image and what conv1 and conv2 make of it, as pictures (built in milliseconds)."""
+    label: str                    # the image's true class
+    image: np.ndarray             # uint8 grey, white on black
+    conv1: np.ndarray             # uint8 RGB mosaic of conv1's 32 maps
+    conv2: np.ndarray             # uint8 RGB mosaic of conv2's 64 maps
 
 
-def feature_map_figures(image: np.ndarray, label: str, conv1: np.ndarray, conv2: np.ndarray) -> FeatureMapFigures:
+def feature_map_pictures(image: np.ndarray, label: str, conv1: np.ndarray, conv2: np.ndarray) -> FeatureMapPictures:
     """``image`` uint8 (28, 28); ``conv1`` (32, 26, 26) and ``conv2`` (64, 11, 11) activations after ReLU."""
-    return FeatureMapFigures(
-        image_grid_figure(np.asarray(image, dtype=float)[None] / 255.0, [label], cols=1, title="input",
-                          zrange=(0, 1), width=240, cell=220),
-        feature_maps_figure(conv1, f"conv1 feature maps ({len(conv1)}, {conv1.shape[1]}x{conv1.shape[2]})"),
-        feature_maps_figure(conv2, f"conv2 feature maps ({len(conv2)}, {conv2.shape[1]}x{conv2.shape[2]})"))
+    return FeatureMapPictures(label, digit_picture(np.asarray(image, dtype=np.float32) / 255.0),
+                              maps_picture(conv1, cols=16, scale=3), maps_picture(conv2, cols=16, scale=6))

@@ -16,12 +16,13 @@ import torch
 
 from ..core.history import History
 from ..core.settings import config_key
-from ..data.digits import mnist_style
+from ..data.digits import mnist_style, photo_ink, strokes_to_ink
 from ..data.images import IMAGE_DATASETS, ImageData
-from ..figures.images import CNNFigures, FeatureMapFigures, cnn_result_figures, feature_map_figures
+from ..figures.images import CNNFigures, FeatureMapPictures, cnn_result_figures, feature_map_pictures
 from ..models.checkpoints import checkpoint_bytes, load_checkpoint, load_checkpoint_bytes
 from ..models.cnn import CNNConfig, SeedCNN, TestReport, evaluate, feature_maps, predict_log_proba, test_report
 from .cnn_run import CNNFrame, CNNResult, CNNTraining
+from .saliency import gradient_x_input
 
 CHUNK = 4            # batches per advance while a page watches: a Stop click waits at most this long
 
@@ -35,19 +36,20 @@ class TrainedCNN:
     checkpoint: bytes                # safetensors, for the download button
     dataset: str                     # the data set it was trained on (mnist or fashion-mnist)
     label: str                       # how the page names it: "mnist · fast · 2 epochs (stopped)"
-    _maps: dict[tuple[str, int], FeatureMapFigures] = field(default_factory=dict, repr=False)
+    _maps: dict[tuple[str, int], FeatureMapPictures] = field(default_factory=dict, repr=False)
 
     @property
     def model(self) -> SeedCNN:
         return self.result.model
 
-    def feature_maps(self, data: ImageData, index: int) -> FeatureMapFigures:
-        """conv1's and conv2's maps for test image ``index`` of ``data``, built once per image."""
+    def feature_maps(self, data: ImageData, index: int) -> FeatureMapPictures:
+        """conv1's and conv2's maps for test image ``index`` of ``data``, painted once per image
+        (a few milliseconds; the page's redraw is then one rerun that swaps three pictures)."""
         key = (data.name, index)
         if key not in self._maps:
             image = data.test_images[index]
             a1, a2 = feature_maps(self.model, image)
-            self._maps[key] = feature_map_figures(image.numpy(), data.classes[int(data.test_labels[index])], a1, a2)
+            self._maps[key] = feature_map_pictures(image.numpy(), data.classes[int(data.test_labels[index])], a1, a2)
         return self._maps[key]
 
 
@@ -129,10 +131,11 @@ def from_upload(raw: bytes, name: str, data: ImageData) -> TrainedCNN:
 
 @dataclass(frozen=True)
 class Classified:
-    """What the network makes of a drawing."""
+    """What the network makes of a drawing, and why."""
     image: np.ndarray                # (28, 28) float32 in [0, 1]: what the network sees
     proba: np.ndarray                # (10,) class probabilities
     best: int                        # the most probable class
+    saliency: np.ndarray             # (28, 28) gradient x input toward ``best``
 
     @property
     def confidence(self) -> float:
@@ -144,6 +147,18 @@ def classify_drawing(model: SeedCNN, ink: np.ndarray) -> Classified | None:
     x = mnist_style(ink)                                                  # (28, 28) in [0, 1]
     if x.max() == 0:
         return None
-    pixels = torch.from_numpy(x * 255).round().to(torch.uint8).unsqueeze(0)   # (1, 28, 28) as MNIST stores
+    x = (x * 255).round() / 255                                           # as MNIST stores it: 8 bits
+    pixels = torch.from_numpy(x * 255).to(torch.uint8).unsqueeze(0)       # (1, 28, 28)
     proba = predict_log_proba(model, pixels).exp()[0].numpy()             # (10,)
-    return Classified(x, proba, int(proba.argmax()))
+    best = int(proba.argmax())
+    return Classified(x.astype(np.float32), proba, best, gradient_x_input(model, x.astype(np.float32), best))
+
+
+def classify_strokes(model: SeedCNN, objects: list[dict]) -> Classified | None:
+    """The canvas's stroke list, painted server-side (the same list the canvas redraws)."""
+    return classify_drawing(model, strokes_to_ink(objects))
+
+
+def classify_photo(model: SeedCNN, rgb: np.ndarray) -> Classified | None:
+    """An uploaded photo: the paper cleaned away first (``photo_ink``), then MNIST style."""
+    return classify_drawing(model, photo_ink(rgb))
