@@ -1,8 +1,10 @@
 """The moons page's results area: the lineup training live, its controls, and what it leaves behind.
 
-One fragment: a frame redraws only this area, and its buttons rerun only this area. Training
-advances in slices of ``FRAME_SECONDS`` while holding one of the host's trainer slots, then
-draws a frame; a click (Pause, Stop, ...) interrupts the loop between two frames.
+Training advances in slices of ``FRAME_SECONDS`` while holding one of the host's trainer slots;
+after each slice a frame is drawn into placeholders, so only the live part's elements change.
+The controls are plain buttons, not in a fragment, on purpose: Streamlit lets a full rerun (a
+click outside any fragment) interrupt a running script at its next element, here between two
+frames, while a click inside a fragment would wait for the whole training to end.
 """
 from __future__ import annotations
 
@@ -36,21 +38,19 @@ def _state(live) -> dict:
                                         "interactive": None, "stored": False})
 
 
-def _controls(live) -> None:
+def _controls(live, tag: str) -> None:
+    """Pause or Resume, Step, Stop and Reset. ``tag`` keeps the keys unique when the row is redrawn."""
     running = not live.done
     cols = st.columns(5)
-    if live.paused:
-        cols[0].button("Resume", icon=":material/play_arrow:", on_click=_set_paused, args=(live, False),
-                       disabled=not running, width="stretch")
-    else:
-        cols[0].button("Pause", icon=":material/pause:", on_click=_set_paused, args=(live, True),
-                       disabled=not running, width="stretch")
-    cols[1].button("Step", icon=":material/skip_next:", on_click=_step, args=(live,), disabled=not running,
-                   help="Train a twentieth of the way, then pause.", width="stretch")
-    cols[2].button("Stop", icon=":material/stop:", on_click=live.cancel, disabled=not running,
+    label, icon = ("Resume", ":material/play_arrow:") if live.paused else ("Pause", ":material/pause:")
+    cols[0].button(label, key=f"{label.lower()}-{tag}", icon=icon, on_click=_set_paused,
+                   args=(live, not live.paused), disabled=not running, width="stretch")
+    cols[1].button("Step", key=f"step-{tag}", icon=":material/skip_next:", on_click=_step, args=(live,),
+                   disabled=not running, help="Train a twentieth of the way, then pause.", width="stretch")
+    cols[2].button("Stop", key=f"stop-{tag}", icon=":material/stop:", on_click=live.cancel, disabled=not running,
                    help="Keep the models as trained so far.", width="stretch")
-    cols[3].button("Reset", icon=":material/restart_alt:", on_click=session.set_live, args=(None,),
-                   help="Clear the results.", width="stretch")
+    cols[3].button("Reset", key=f"reset-{tag}", icon=":material/restart_alt:", on_click=session.set_live,
+                   args=(None,), help="Clear the results.", width="stretch")
 
 
 def _set_paused(live, paused: bool) -> None:
@@ -59,8 +59,7 @@ def _set_paused(live, paused: bool) -> None:
 
 def _step(live) -> None:
     live.paused = True
-    with chrome.trainer_slot():
-        live.step(live.share + STEP)
+    live.steps_asked += 1                             # taken below, with a trainer slot, then drawn
 
 
 def _pictures(pictures) -> None:
@@ -77,14 +76,15 @@ def _draw(slots, view: LiveView, tag: str, final: bool, classes: int) -> None:
     with boundaries.container():
         _pictures(view.pictures)
         st.caption(LEGEND[min(classes, 3)])
-    if final:                                         # sortable, with a CSV download
-        board.dataframe(pd.DataFrame(view.board), hide_index=True, column_config=BOARD_COLUMNS, key="board")
-    else:                                             # while training: a plain table, cheap to redraw
-        board.table(pd.DataFrame(view.board).set_index("model").style.format(BOARD_FORMAT, na_rep="–"))
+    with board.container():
+        st.subheader("Leaderboard")
+        if final:                                     # sortable, with a CSV download
+            st.dataframe(pd.DataFrame(view.board), hide_index=True, column_config=BOARD_COLUMNS, key="board")
+        else:                                         # while training: a plain table, cheap to redraw
+            st.table(pd.DataFrame(view.board).set_index("model").style.format(BOARD_FORMAT, na_rep="–"))
     curves.plotly_chart(view.curves, width="stretch", key=f"curves-{tag}")
 
 
-@st.fragment
 def results_area(data_cfg, lineup) -> None:
     session.results_cache()                           # this session's trained models (and their count)
     live = session.get_live()
@@ -95,9 +95,15 @@ def results_area(data_cfg, lineup) -> None:
         st.info(f"Press **Train {len(lineup)} models** to watch them learn this data side by side.")
         return
     state = _state(live)
-    _controls(live)
+    controls = st.empty()
+    with controls.container():
+        _controls(live, "start")
     slots = (st.empty(), st.empty(), st.empty(), st.empty())     # progress, boundaries, leaderboard, curves
     frames = 0
+    while live.steps_asked and not live.done:
+        live.steps_asked -= 1
+        with chrome.trainer_slot():
+            live.step(live.share + STEP)
     while not live.done and not live.paused:
         with chrome.trainer_slot():
             try:
@@ -112,6 +118,9 @@ def results_area(data_cfg, lineup) -> None:
     if live.done and not state["stored"]:
         state["stored"] = True
         session.count_trainings(len(live.store(session.results_cache())))
+    if live.done and frames:                          # it finished during this run: the controls say so
+        with controls.container():
+            _controls(live, "end")
     _draw(slots, live_view(live, state["painter"]), "now", final=live.done, classes=live.data.n_classes)
     if live.done:
         _afterwards(live, state)

@@ -1,8 +1,10 @@
 """End-to-end tests in headless Chromium: every page, the live moons page, a classroom (skipped where none)."""
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -23,22 +25,77 @@ def test_every_page_renders(server, browser, path, title):
     page.close()
 
 
-def test_moons_train_then_results(server, browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
+def progress_text(page) -> str:
+    return page.locator('[data-testid="stProgress"]').first.inner_text()
+
+
+def first_picture(page) -> str:
+    return page.locator('[data-testid="stImage"] img').first.get_attribute("src") or ""
+
+
+def test_moons_trains_live_on_the_first_screen(server, browser):
+    """Train with the defaults at 1280x720: frames arrive while training runs, on the first screen."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.goto(f"{server.url}/moons")
     settle(page)
+    page.wait_for_timeout(1500)                          # let the data figure finish drawing
     start = time.time()
     page.get_by_role("button", name="Train").click()
-    page.get_by_text("Leaderboard").wait_for(timeout=120_000)
+    page.locator('[data-testid="stImage"] img').first.wait_for(timeout=60_000)
+    first = time.time() - start
+    box = page.locator('[data-testid="stImage"]').first.bounding_box()
+    pictures = {first_picture(page)}
+    while not page.locator('[data-testid="stDataFrame"]').count() and time.time() - start < 120:
+        pictures.add(first_picture(page))
+        page.wait_for_timeout(50)
+    final = time.time() - start
     settle(page)
-    print(f"moons: default lineup trained and shown in {time.time() - start:.1f} s")
     no_exception(page)
-    page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=30_000)      # the leaderboard
-    page.locator(".js-plotly-plot").nth(1).wait_for(timeout=30_000)                # the boundaries and the curves
-    page.locator(".annotation-text").first.wait_for(timeout=30_000)
-    titles = " ".join(page.locator(".annotation-text").evaluate_all("els => els.map(e => e.textContent)"))
-    assert "Scratch NumPy —" in titles and "PyTorch MLP —" in titles and "scikit-learn MLP —" in titles
+    print(f"moons live: first frame {first:.2f} s, final results {final:.2f} s after Train, "
+          f"{len(pictures) - 1} boundary changes seen")
+    assert box["y"] < 720, "the live boundaries are below the fold"
+    assert len(pictures) - 1 >= 3, "the boundary changed fewer than 3 times while training"
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    for name in ("Scratch NumPy —", "PyTorch MLP —", "scikit-learn MLP —"):
+        assert name in text
+    assert "100%" in progress_text(page)
+    page.screenshot(path=str(ARTIFACTS / "moons-live-1280x720.png"))
     screenshot(page, "moons-trained")
+    page.close()
+
+
+def test_pause_freezes_the_counters_resume_continues_and_stop_keeps_the_models(server, browser):
+    lineup = quote(json.dumps([{"name": "Slow", "framework": "numpy", "config": {"epochs": 4000}},
+                               {"name": "Torch", "framework": "torch", "config": {"epochs": 2000}}]))
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{server.url}/moons?models={lineup}")
+    settle(page)
+    page.get_by_role("button", name="Train").click()
+    main = page.get_by_test_id("stMainBlockContainer")      # (the header has a Stop button of its own)
+    main.get_by_role("button", name="Pause").wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    main.get_by_role("button", name="Pause").click()
+    main.get_by_role("button", name="Resume").wait_for(timeout=30_000)
+    paused = progress_text(page)
+    page.wait_for_timeout(2000)
+    assert progress_text(page) == paused, "the epoch counters moved while paused"
+    main.get_by_role("button", name="Step", exact=True).click()
+    page.wait_for_timeout(1500)
+    stepped = progress_text(page)
+    assert stepped != paused and main.get_by_role("button", name="Resume").count()
+    main.get_by_role("button", name="Resume").click()
+    main.get_by_role("button", name="Pause").wait_for(timeout=30_000)
+    page.wait_for_timeout(2000)
+    assert progress_text(page) != stepped, "the counters did not move after Resume"
+    main.get_by_role("button", name="Stop", exact=True).click()
+    page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=30_000)
+    settle(page)
+    no_exception(page)
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    assert "Slow — stopped at epoch" in text and "of 4000" in text and "Torch — stopped at epoch" in text
+    screenshot(page, "moons-stopped")
+    main.get_by_role("button", name="Reset", exact=True).click()
+    page.get_by_text("to watch them learn").wait_for(timeout=30_000)
     page.close()
 
 
@@ -69,7 +126,7 @@ def test_a_classroom_of_ten_trains_at_once(browser):
         page.goto(student_url(srv.url, 99))
         settle(page)
         page.get_by_role("button", name="Train").click()
-        page.get_by_text("Leaderboard").wait_for(timeout=120_000)
+        page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=120_000)
         warm.close()
         base = rss_mb(srv.proc.pid)
 
@@ -91,7 +148,7 @@ def test_a_classroom_of_ten_trains_at_once(browser):
                     continue
                 if p.get_by_text("Waiting for a free trainer").count():
                     waited = True
-                if p.get_by_text("Leaderboard").count():
+                if p.locator('[data-testid="stDataFrame"]').count():
                     done[i] = time.time() - start
             time.sleep(0.3)
         assert len(done) == 10, f"only {len(done)} of 10 students got results within 2 minutes"
@@ -99,8 +156,7 @@ def test_a_classroom_of_ten_trains_at_once(browser):
         for i, p in enumerate(pages):
             settle(p)
             no_exception(p)
-            titles = p.locator(".annotation-text").evaluate_all("els => els.map(e => e.textContent)")
-            text = p.locator('[data-testid="stMain"]').inner_text() + " ".join(t or "" for t in titles)
+            text = p.locator('[data-testid="stMain"]').inner_text()
             assert f"Student {i} —" in text, f"student {i} does not see their model"
             others = [j for j in range(10) if j != i and f"Student {j} —" in text]
             assert not others, f"student {i} sees the models of students {others}"

@@ -84,10 +84,12 @@ def _curves_base(names: tuple[str, ...]) -> Prepared:
                 fig.add_trace(go.Scatter(x=[], y=[], mode="lines", line=dict(color=color, dash=dash, width=2),
                                          name=f"{name} ({split})", legendgroup=name, showlegend=(col == 1)),
                               row=1, col=col)
-    fig.update_xaxes(title="epoch")
-    fig.update_yaxes(type="log", row=1, col=1)
+    fig.update_xaxes(title=dict(text="epoch", standoff=4))
+    fig.update_yaxes(type="log", exponentformat="power", dtick=1, row=1, col=1)   # ticks at 1, 0.1, 0.01 ...
     fig.update_yaxes(range=[0, 1.02], row=1, col=2)
-    return frozen(layout(fig, "", 420))
+    fig = layout(fig, "", 440)
+    fig.update_layout(legend=dict(orientation="h", y=-0.2, yanchor="top"), margin=dict(b=90))
+    return frozen(fig)
 
 
 def curves_figure(histories: Sequence[tuple[str, History]]) -> Prepared:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 import time
 from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
@@ -46,7 +47,11 @@ class LiveComparison:
         self.runs = [None if c is not None else Training(s, self.data, self.mesh, hidden=hidden)
                      for s, c in zip(self.lineup, self.cached)]
         self.share = 0.0
-        self.paused = False
+        self.paused = False                     # a view's wishes: hold still, or take Step's share next
+        self.steps_asked = 0
+        # Streamlit may start a session's next run (a Stop click's callback, say) while the previous
+        # run's thread is still inside a step: steps, cancels and results take turns on this lock.
+        self._lock = threading.RLock()
         self.history: list[LiveFrame] = []
         self._results: list[ModelResult] | None = None
 
@@ -72,18 +77,20 @@ class LiveComparison:
 
     def step(self, share: float) -> LiveFrame:
         """Advance every model to ``share`` (0..1] of its own epochs; record and return the frame."""
-        self._advance_to(share)
-        return self._record()
+        with self._lock:
+            self._advance_to(share)
+            return self._record()
 
     def advance_for(self, seconds: float) -> LiveFrame:
         """Step by 1/MAX_FRAMES of the training, recording a frame each time, until ``seconds`` have
         passed or training ends; returns the last frame. The recorded frames do not depend on how
         fast frames are drawn: they are the "through training" view."""
         end = time.perf_counter() + seconds
-        frame = self.latest()
-        while not self.done and time.perf_counter() < end:
-            frame = self.step(self.share + 1.0 / MAX_FRAMES)
-        return frame
+        with self._lock:
+            frame = self.latest()
+            while not self.done and time.perf_counter() < end:
+                frame = self.step(self.share + 1.0 / MAX_FRAMES)
+            return frame
 
     def _advance_to(self, share: float) -> None:
         self.share = min(1.0, max(self.share, share))
@@ -98,16 +105,21 @@ class LiveComparison:
         return [c.history if c is not None else r.model.history_ for r, c in zip(self.runs, self.cached)]
 
     def cancel(self) -> None:
-        """Stop every model still training; each keeps what it has learned ("stopped at epoch e of E")."""
+        """Stop every model still training; each keeps what it has learned ("stopped at epoch e of E").
+        Safe from another thread: a step in flight ends at its next batch, then the runs close."""
         for run in self.runs:
-            if run is not None and not run.done:
-                run.stop()
+            if run is not None:
+                run.cancel()
+        with self._lock:
+            for run in self.runs:
+                if run is not None and not run.done:
+                    run.stop()
         self.paused = False
 
     def _record(self) -> LiveFrame:
         frame = LiveFrame(self.share, tuple(None if r is None else r.frame(history=False) for r in self.runs))
         self.history.append(frame)
-        if len(self.history) > MAX_FRAMES:          # thin out: keep every other, and always the last
+        if len(self.history) > 2 * MAX_FRAMES:      # (Step adds frames too) thin out: every other, and the last
             self.history = self.history[:-1:2] + self.history[-1:]
         return frame
 
@@ -118,6 +130,10 @@ class LiveComparison:
 
     def results(self) -> list[ModelResult]:
         """Each model's result (finished, stopped or from the cache), with the frames as snapshots."""
+        with self._lock:
+            return self._collect()
+
+    def _collect(self) -> list[ModelResult]:
         if self._results is None or not self.done:
             out = []
             for i, (run, cached) in enumerate(zip(self.runs, self.cached)):
