@@ -2,34 +2,74 @@
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Iterator
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from app_pages import session
-from nncore.env import MAX_TRAINERS, MODELS_DIR  # noqa: F401 (MODELS_DIR: the MNIST page's prepared models)
+from nncore.env import BUDGET_SECONDS, CACHE_DIR, MAX_TRAINERS, MODELS_DIR, SHARED_MB  # noqa: F401 (MODELS_DIR: MNIST page)
+from nncore.training import cost
+from nncore.training.pool import TrainerPool
+from nncore.training.shared import SharedResults
 
-# --- the shared trainer pool ---------------------------------------------------------------------------
+# --- what the whole host shares: trainer slots and trained results ------------------------------------
 
 
 @st.cache_resource
-def _trainer_pool() -> threading.BoundedSemaphore:
-    """Shared by every session on purpose: it bounds the host's concurrent trainings."""
-    return threading.BoundedSemaphore(MAX_TRAINERS)
+def _trainer_pool() -> TrainerPool:
+    """Shared by every session on purpose: it bounds the host's concurrent trainings, fairly."""
+    return TrainerPool(MAX_TRAINERS)
+
+
+@st.cache_resource
+def shared_results() -> SharedResults:
+    """Trained results, shared read-only by every session (results never change once made); results
+    that `nncore warm` prepared before class are read from its folder."""
+    return SharedResults(SHARED_MB * 2**20, CACHE_DIR)
+
+
+def session_id() -> str:
+    """This browser tab's session (one trainer slot and one live training each)."""
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "local"
+
+
+def session_connected() -> bool:
+    """False once this tab has closed (its training should stop and free its slot)."""
+    try:
+        return st.runtime.get_instance().is_active_session(session_id())
+    except (RuntimeError, AttributeError):          # no server (AppTest, bare mode): assume present
+        return True
 
 
 @contextlib.contextmanager
 def trainer_slot() -> Iterator[None]:
-    """Hold one of the host's trainer slots; wait (and say so) while all are busy."""
-    pool = _trainer_pool()
-    if not pool.acquire(blocking=False):
-        with st.spinner("Waiting for a free trainer: other students are training. You are in the queue…"):
-            pool.acquire()
+    """Hold one of the host's trainer slots for a short slice of training; while all are busy, wait
+    and say how many are ahead, first come first served."""
+    pool, who = _trainer_pool(), session_id()
+    ticket = pool.enter(who)
+    note = None
+    try:
+        while not pool.take(ticket, 0.25):
+            ahead = pool.ahead(ticket)
+            note = note or st.empty()
+            note.info(f"Waiting for a free trainer: {ahead} ahead of you. Every student gets a turn…",
+                      icon=":material/hourglass_top:")
+    except BaseException:
+        pool.leave(ticket)                          # a click moved on: give up the place in the queue
+        raise
+    if note is not None:
+        note.empty()
     try:
         yield
     finally:
-        pool.release()
+        pool.release(who)
+
+
+def over_budget(items) -> str | None:
+    """A message when these (name, spec, estimate) items cost more than the host allows per training."""
+    return cost.over_budget(items, BUDGET_SECONDS)
 
 
 # --- classroom mode ------------------------------------------------------------------------------------

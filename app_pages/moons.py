@@ -74,11 +74,17 @@ def settings_form(data_cfg, lineup, advanced: bool):
 
 
 def start(data_cfg, lineup) -> None:
-    """Train pressed: keep the setup, write it into the link, and start a live training of the lineup."""
+    """Train pressed: keep the setup and write it into the link; if its cost fits the host's budget
+    (checked before any work, links included), start a live training of the lineup."""
     session.set_setup(data_cfg, lineup)
     share(data_cfg, lineup)
-    session.set_live(LiveComparison(data_cfg, lineup, resolution=moons_live.RESOLUTION,
-                                    cache=session.results_cache()))
+    live = LiveComparison(data_cfg, lineup, resolution=moons_live.RESOLUTION, shared=chrome.shared_results(),
+                          owner=chrome.session_id())
+    refusal = chrome.over_budget([(s.name, s, e) for s, e in zip(lineup, live.estimates())])
+    if refusal:
+        chrome.friendly_error("Over the compute budget", refusal)
+        return
+    session.set_live(live.start())
 
 
 st.title("Moons comparison")

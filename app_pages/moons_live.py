@@ -86,7 +86,7 @@ def _draw(slots, view: LiveView, tag: str, final: bool, classes: int) -> None:
 
 
 def results_area(data_cfg, lineup) -> None:
-    session.results_cache()                           # this session's trained models (and their count)
+    session.count_trainings(0)                        # (the count starts at 0 for the tests)
     live = session.get_live()
     if live is not None and live.done and (live.data_config, live.lineup) != (data_cfg, lineup):
         live = None                                   # the settings changed since: show the new data
@@ -105,19 +105,25 @@ def results_area(data_cfg, lineup) -> None:
         with chrome.trainer_slot():
             live.step(live.share + STEP)
     while not live.done and not live.paused:
-        with chrome.trainer_slot():
-            try:
+        if not chrome.session_connected():            # the tab was closed: stop, free the slot and claims
+            live.cancel()
+            return
+        try:
+            if live.needs_trainer:
+                with chrome.trainer_slot():
+                    frame = live.advance_for(FRAME_SECONDS)
+            else:                                     # only waiting for another student's identical model
                 frame = live.advance_for(FRAME_SECONDS)
-            except Exception as exc:  # noqa: BLE001 - a student sees a message, the page stays usable
-                session.set_live(None)
-                chrome.friendly_error("Training failed", exc)
-                return
+        except Exception as exc:  # noqa: BLE001 - a student sees a message, the page stays usable
+            session.set_live(None)
+            chrome.friendly_error("Training failed", exc)
+            return
         _draw(slots, live_view(live, state["painter"], frame), str(frames), final=False,
               classes=live.data.n_classes)
         frames += 1
     if live.done and not state["stored"]:
         state["stored"] = True
-        session.count_trainings(len(live.store(session.results_cache())))
+        session.count_trainings(len(live.store()))
     if live.done and frames:                          # it finished during this run: the controls say so
         with controls.container():
             _controls(live, "end")
@@ -135,6 +141,10 @@ def _afterwards(live, state: dict) -> None:
         if r.status == "diverged":
             st.error(f"**{r.spec.name} diverged.** {r.history.message}", icon=":material/error:")
     st.caption("Curves: solid on training data, dashed on test data; loss on a log scale.")
+    here, shared = live.names(trained_here=True), live.names(trained_here=False)
+    st.caption(" ".join(([f"Trained in this session: {', '.join(here)}."] if here else [])
+                        + ([f"Shared from the class's results: {', '.join(shared)} (the same data, settings "
+                            "and seed were trained already, so the result is identical)."] if shared else [])))
     _through_training(live, state)
     _interactive(live, state)
     _gradient_check(live)

@@ -10,9 +10,7 @@ from typing import Any
 import streamlit as st
 
 # session-state keys, all in one place
-_RESULTS = "moons_results"          # result key -> nncore.training.comparison.ModelResult
 _SETUP = "moons_setup"              # (DataConfig, lineup) the page currently shows
-_FIGURES = "moons_figures"          # comparison key -> built figures, so reruns do not rebuild them
 _TRAININGS = "trainings"            # how many models this session has trained (tests count it)
 _GENERATION = "widget_generation"   # bumped when a preset or a link replaces the lineup's widgets
 _NOTICES = "notices"
@@ -28,7 +26,6 @@ _TAB_REQUEST = "mnist_tab_request"  # a tab the MNIST page should open on its ne
 MNIST_TAB = "mnist_tab"             # the MNIST page's tab bar (a widget key)
 CLASSROOM = "classroom_mode"        # widget keys (the toggles write these themselves)
 ADVANCED = "advanced_settings"
-MAX_RESULTS = 24                    # trained moons models a session keeps
 
 
 def state_default(key: str, factory) -> Any:
@@ -37,33 +34,10 @@ def state_default(key: str, factory) -> Any:
     return st.session_state[key]
 
 
-class BoundedDict(dict):
-    """A dict that forgets its oldest entries past ``limit`` (bounds a session's memory)."""
-
-    def __init__(self, limit: int):
-        super().__init__()
-        self.limit = limit
-
-    def __setitem__(self, key, value):
-        super().__setitem__(key, value)
-        while len(self) > self.limit:
-            self.pop(next(iter(self)))
-
-
 # --- moons results ---------------------------------------------------------------------------------
 
-def results_cache() -> dict:
-    """Trained models by result key. Bounded: a session keeps its last ``MAX_RESULTS`` models."""
-    state_default(_TRAININGS, int)
-    return state_default(_RESULTS, lambda: BoundedDict(MAX_RESULTS))
-
-
-def figures_cache() -> dict:
-    """What the moons page draws, per result set: a session keeps its last 4."""
-    return state_default(_FIGURES, lambda: BoundedDict(4))
-
-
 def count_trainings(n: int = 1) -> None:
+    """How many models this session trained itself (tests count them; shared results do not add)."""
     st.session_state[_TRAININGS] = st.session_state.get(_TRAININGS, 0) + n
 
 

@@ -4,6 +4,9 @@
 - ``NNCORE_TORCH_THREADS``: torch threads per training (default: cores / trainers).
 - ``NNCORE_MODELS``: the folder of models prepared before class (default ``models/``).
 - ``NNCORE_BUDGET_SECONDS``: the most host time one training may cost (default 30).
+- ``NNCORE_FORCE_FP32``: 1 trains in float32 even where bfloat16 is native (to measure both paths).
+- ``NNCORE_SHARED_MB``: memory for results shared between sessions (default 256 MB).
+- ``NNCORE_CACHE``: the folder of results ``nncore warm`` prepares (default ``.nncore-cache/``).
 """
 from __future__ import annotations
 
@@ -32,3 +35,6 @@ MAX_TRAINERS = _int("NNCORE_MAX_TRAINERS", 2)
 TORCH_THREADS = _int("NNCORE_TORCH_THREADS", max(1, (os.cpu_count() or 2) // MAX_TRAINERS))
 MODELS_DIR = Path(os.environ.get("NNCORE_MODELS") or Path(__file__).resolve().parent.parent / "models")
 BUDGET_SECONDS = _float("NNCORE_BUDGET_SECONDS", 30.0)
+FORCE_FP32 = os.environ.get("NNCORE_FORCE_FP32", "").strip().lower() in ("1", "true", "yes")
+SHARED_MB = _int("NNCORE_SHARED_MB", 256)
+CACHE_DIR = Path(os.environ.get("NNCORE_CACHE") or Path(__file__).resolve().parent.parent / ".nncore-cache")

@@ -2,6 +2,7 @@
 import json
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from nncore.data.toy import DataConfig
@@ -17,6 +18,12 @@ TINY = json.dumps([
     {"name": "Torch", "framework": "torch", "config": {"epochs": 8}},
     {"name": "Sk", "framework": "sklearn", "config": {"epochs": 8}},
 ])
+
+
+@pytest.fixture(autouse=True)
+def fresh_server_caches():
+    """Each test starts like a fresh server: no results shared from an earlier test."""
+    st.cache_resource.clear()
 
 
 def app(**query) -> AppTest:
@@ -198,4 +205,26 @@ def test_a_finished_training_shows_every_model_at_its_last_epoch_and_is_cached()
     train_button(at).click().run()
     assert "100%" in progress_text(at) and "Scratch: epoch 8 of 8" in progress_text(at)
     assert set(at.dataframe[0].value["status"]) == {"ok"}
-    assert len(at.session_state["moons_results"]) == 3
+    from app_pages import chrome
+    assert len(chrome.shared_results()) == 3 and chrome.shared_results().trainings == 3
+
+
+def test_a_lineup_over_the_compute_budget_is_refused_before_any_work():
+    huge = json.dumps([{"name": "Huge", "framework": "torch",
+                        "config": {"hidden": [512] * 8, "batch_size": 2, "epochs": 20000}}])
+    at = moons_page(models=huge, samples="20000")
+    train_button(at).click().run()
+    assert not at.exception and "moons_live" not in at.session_state
+    message = at.error[0].value
+    assert "Over the compute budget" in message and "“Huge”" in message and "lower the epochs" in message
+    assert at.session_state["trainings"] == 0
+
+
+def test_a_second_student_gets_the_first_students_result_shared():
+    first = moons_page(models=TINY, samples="200")
+    train_button(first).click().run()
+    second = moons_page(models=TINY, samples="200")       # another session, the same lineup
+    train_button(second).click().run()
+    assert not second.exception and second.session_state["trainings"] == 0
+    assert any("Shared from the class's results: Scratch, Torch, Sk" in c.value for c in second.caption)
+    assert set(second.dataframe[0].value["status"]) == {"ok"}

@@ -41,11 +41,20 @@ def live_view(live: LiveComparison, painter: BoundaryPainter, frame: LiveFrame |
     if live.done:
         results = live.results()
         return LiveView([(result_title(r), painter.paint(r.boundary)) for r in results], curves,
-                        leaderboard(results), _counters(names, [(r.history.epochs_run, r.spec.config.epochs,
-                                                                 r.status) for r in results]), 1.0)
+                        leaderboard(results), _counters([r.spec.name for r in results],
+                                                        [(r.history.epochs_run, r.spec.config.epochs, r.status)
+                                                         for r in results]),
+                        live.share if live.stopped else 1.0)
     frame = frame or live.latest()
     panels, rows, counts = [], [], []
     for i, (spec, f, cached) in enumerate(zip(live.lineup, frame.frames, live.cached)):
+        if cached is None and f is None:            # another session is training exactly this model
+            panels.append((f"{spec.name} — being trained by another student; shared when done", None))
+            rows.append({"model": spec.name, "framework": spec.framework, "test accuracy": None,
+                         "train loss": None, "test loss": None, "epochs": 0, "train seconds": 0.0,
+                         "parameters": None, "status": "waiting for a shared result"})
+            counts.append((0, spec.config.epochs, "waiting"))
+            continue
         if cached is not None:
             panels.append((result_title(cached), cached.boundary))
             rows += leaderboard([cached])

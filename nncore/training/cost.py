@@ -83,3 +83,24 @@ def estimate_mlp(spec, data, *, mesh_points: int = 0, frames: int = 1) -> Estima
     c = COSTS[spec.framework]
     seconds = cfg.epochs * (batches * c.per_batch + calls * c.per_call + c.per_epoch) + flops / c.rate
     return Estimate(float(flops), host_factor() * seconds)
+
+
+def over_budget(items: list[tuple[str, object, Estimate | None]], budget_seconds: float) -> str | None:
+    """None when the (name, spec, estimate) items fit in the budget; else a message that gives the
+    estimate and names the setting to lower. Items whose estimate is None cost nothing (shared)."""
+    costs = [(name, spec, e) for name, spec, e in items if e is not None]
+    total = sum(e.seconds for _, _, e in costs)
+    if total <= budget_seconds:
+        return None
+    name, spec, worst = max(costs, key=lambda item: item[2].seconds)
+    room = max(budget_seconds - (total - worst.seconds), 0.0)
+    epochs = max(1, int(spec.config.epochs * room / worst.seconds)) if room > 0 else 1
+    tips = [f"lower the epochs of “{name}” ({spec.config.epochs} → at most {epochs})"]
+    if spec.config.hidden and max(spec.config.hidden) > 64:
+        tips.append("use narrower hidden layers")
+    if 0 < spec.config.batch_size < 32:
+        tips.append("use a larger batch size")
+    tips.append("or use fewer samples")
+    return (f"This training would take about {total:.0f} s of this server's time; the limit is "
+            f"{budget_seconds:.0f} s per training, so every student gets a turn. The biggest cost is "
+            f"“{name}” (about {worst.seconds:.0f} s): {', '.join(tips)}.")

@@ -11,16 +11,18 @@ import dataclasses
 import math
 import threading
 import time
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.history import History
 from ..data.toy import DataConfig, Mesh, load_toy
 from ..models.registry import ModelSpec, check_lineup
 from .comparison import Comparison, ModelResult, finish, result_key
-from .cost import Estimate
+from .cost import Estimate, estimate_mlp
 from .engine import Frame, Training
+from .shared import MINE, READY, SharedResults
 
 MAX_FRAMES = 40         # frames kept for the through-training view
 
@@ -33,19 +35,24 @@ class LiveFrame:
 
 
 class LiveComparison:
-    """Train a lineup in steps; cached models show their finished result from the start."""
+    """Train a lineup in steps. Results another session made (or is making) come from ``shared``.
+
+    Create it, check ``estimate()`` against the budget, then ``start()``: only then does it claim
+    the results it will train, so a refused lineup never makes anyone wait."""
 
     def __init__(self, data_config: DataConfig, lineup: Sequence[ModelSpec], *, resolution: int = 60,
-                 snapshots: int = 10, cache: MutableMapping[str, ModelResult] | None = None, hidden: bool = False):
+                 snapshots: int = 10, shared: SharedResults | None = None, owner: str = "local",
+                 hidden: bool = False):
         self.data_config, self.lineup = data_config, check_lineup(lineup)
         self.data = load_toy(data_config)
         self.mesh = Mesh.for_data(self.data, resolution)
         self.keys = [result_key(data_config, s, snapshots, resolution) for s in self.lineup]
-        self.cached: list[ModelResult | None] = [
-            dataclasses.replace(cache[k], spec=s) if cache is not None and k in cache else None
-            for s, k in zip(self.lineup, self.keys)]
-        self.runs = [None if c is not None else Training(s, self.data, self.mesh, hidden=hidden)
-                     for s, c in zip(self.lineup, self.cached)]
+        self.shared = shared if shared is not None else SharedResults()
+        self.owner, self.hidden = owner, hidden
+        n = len(self.lineup)
+        self.cached: list[ModelResult | None] = [None] * n     # finished elsewhere (shared)
+        self.runs: list[Training | None] = [None] * n           # trained here
+        self.waiting = [True] * n                               # being trained by another session
         self.share = 0.0
         self.paused = False                     # a view's wishes: hold still, or take Step's share next
         self.steps_asked = 0
@@ -57,17 +64,54 @@ class LiveComparison:
 
     # --- cost and state ---------------------------------------------------------------------------
 
+    def estimates(self) -> list[Estimate | None]:
+        """Per model, what training it here would cost (None: its result is already shared)."""
+        points = len(self.mesh.points)
+        return [None if self.shared.get(k) is not None else
+                estimate_mlp(s, self.data, mesh_points=points, frames=41)
+                for s, k in zip(self.lineup, self.keys)]
+
     def estimate(self) -> Estimate:
         """What the models still to train will cost, before any work."""
-        return sum((r.estimate() for r in self.runs if r is not None), Estimate(0.0, 0.0))
+        return sum((e for e in self.estimates() if e is not None), Estimate(0.0, 0.0))
+
+    def start(self) -> LiveComparison:
+        """Claim what this session will train; take what is shared; wait for what others train."""
+        with self._lock:
+            for i in range(len(self.lineup)):
+                self._resolve(i)
+        return self
+
+    def _resolve(self, i: int) -> None:
+        """A waiting model becomes shared (its result exists), or this session's to train (its claim ended)."""
+        if not self.waiting[i]:
+            return
+        state = self.shared.claim(self.keys[i], self.owner)
+        result = self.shared.get(self.keys[i]) if state == READY else None
+        if result is not None:
+            self.cached[i], self.waiting[i] = dataclasses.replace(result, spec=self.lineup[i]), False
+        elif state == MINE:
+            self.runs[i] = Training(self.lineup[i], self.data, self.mesh, hidden=self.hidden)
+            self.waiting[i] = False
 
     @property
     def to_train(self) -> int:
         return sum(r is not None for r in self.runs)
 
     @property
+    def needs_trainer(self) -> bool:
+        """Whether this session has training of its own to do now (else it only waits for others)."""
+        return any(r is not None and not r.done for r in self.runs)
+
+    @property
     def done(self) -> bool:
-        return all(r is None or r.done for r in self.runs)
+        return not any(self.waiting) and all(r is None or r.done for r in self.runs)
+
+    def names(self, trained_here: bool) -> list[str]:
+        """The models this session trained to the end, or the ones it took from the class's results."""
+        if trained_here:
+            return [s.name for s, r in zip(self.lineup, self.runs) if r is not None and r.status == "ok"]
+        return [s.name for s, c in zip(self.lineup, self.cached) if c is not None]
 
     @property
     def stopped(self) -> bool:
@@ -84,15 +128,24 @@ class LiveComparison:
     def advance_for(self, seconds: float) -> LiveFrame:
         """Step by 1/MAX_FRAMES of the training, recording a frame each time, until ``seconds`` have
         passed or training ends; returns the last frame. The recorded frames do not depend on how
-        fast frames are drawn: they are the "through training" view."""
+        fast frames are drawn: they are the "through training" view. With nothing of its own to
+        train, it waits (without computing) for the sessions training the rest."""
         end = time.perf_counter() + seconds
         with self._lock:
             frame = self.latest()
             while not self.done and time.perf_counter() < end:
+                if not self.needs_trainer:
+                    i = self.waiting.index(True)
+                    self.shared.wait(self.keys[i], max(0.0, end - time.perf_counter()))
+                    self._resolve(i)
+                    continue
                 frame = self.step(self.share + 1.0 / MAX_FRAMES)
-            return frame
+            return self._record() if not self.needs_trainer else frame
 
     def _advance_to(self, share: float) -> None:
+        for i in range(len(self.lineup)):
+            self._resolve(i)
+        self.shared.touch([k for k, r in zip(self.keys, self.runs) if r is not None and not r.done], self.owner)
         self.share = min(1.0, max(self.share, share))
         for run in self.runs:
             if run is not None and not run.done:
@@ -102,7 +155,8 @@ class LiveComparison:
 
     def histories(self) -> list:
         """Each model's history as it stands (read it, do not change it)."""
-        return [c.history if c is not None else r.model.history_ for r, c in zip(self.runs, self.cached)]
+        return [c.history if c is not None else r.model.history_ if r is not None else History()
+                for r, c in zip(self.runs, self.cached)]
 
     def cancel(self) -> None:
         """Stop every model still training; each keeps what it has learned ("stopped at epoch e of E").
@@ -111,9 +165,12 @@ class LiveComparison:
             if run is not None:
                 run.cancel()
         with self._lock:
-            for run in self.runs:
+            for key, run in zip(self.keys, self.runs):
                 if run is not None and not run.done:
                     run.stop()
+                if run is not None and run.status != "ok":
+                    self.shared.release(key, self.owner)       # nobody waits for a result that won't come
+            self.waiting = [False] * len(self.lineup)
         self.paused = False
 
     def _record(self) -> LiveFrame:
@@ -129,15 +186,16 @@ class LiveComparison:
     # --- results ----------------------------------------------------------------------------------
 
     def results(self) -> list[ModelResult]:
-        """Each model's result (finished, stopped or from the cache), with the frames as snapshots."""
+        """Each model's result (finished, stopped or shared), with the frames as snapshots; a model
+        that was still waiting for another session when training stopped has none."""
         with self._lock:
-            return self._collect()
+            return [r for r in self._collect() if r is not None]
 
     def _collect(self) -> list[ModelResult]:
         if self._results is None or not self.done:
             out = []
             for i, (run, cached) in enumerate(zip(self.runs, self.cached)):
-                if cached is not None:
+                if cached is not None or run is None:
                     out.append(cached)
                     continue
                 shots = [(f.frames[i].epoch, f.frames[i].proba) for f in self.history
@@ -151,13 +209,15 @@ class LiveComparison:
     def comparison(self) -> Comparison:
         return Comparison(self.data, self.mesh, self.results())
 
-    def store(self, cache: MutableMapping[str, ModelResult]) -> list[str]:
-        """Put the finished (not stopped) results in ``cache``; returns the keys newly stored."""
+    def store(self) -> list[str]:
+        """Share the results this session finished (not stopped ones); returns their keys."""
         new = []
-        for key, result, run in zip(self.keys, self.results(), self.runs):
-            if run is not None and result.status != "stopped" and key not in cache:
-                cache[key] = result
+        for key, result, run in zip(self.keys, self._collect(), self.runs):
+            if run is not None and result is not None and result.status != "stopped":
+                self.shared.put(key, result, self.owner)
                 new.append(key)
+            elif run is not None:
+                self.shared.release(key, self.owner)
         return new
 
 

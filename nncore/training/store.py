@@ -1,0 +1,66 @@
+"""Trained results on disk (``nncore warm`` prepares them before class) — JSON and .npz, never pickle.
+
+``<key>.json`` holds the spec, history and metrics; ``<key>.npz`` the boundary and the frames,
+read back with ``allow_pickle=False``. A file that fails any check is ignored (and trained anew).
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from ..core.history import History
+from ..models.registry import ModelSpec
+from .comparison import ModelResult
+
+_HISTORY = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "seconds")
+
+
+def result_nbytes(result: ModelResult) -> int:
+    """About how much memory a result holds: its arrays, its history and a little besides."""
+    arrays = [result.boundary, *(p for _, p in result.snapshots)]
+    return sum(a.nbytes for a in arrays if a is not None) + 6 * 32 * result.history.epochs_run + 2048
+
+
+def save_result(folder: Path, key: str, result: ModelResult) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    h = result.history
+    meta = {"spec": result.spec.to_dict(), "parameters": result.parameters,
+            "train_seconds": result.train_seconds, "test_accuracy": result.test_accuracy,
+            "train_loss": result.train_loss, "test_loss": result.test_loss,
+            "history": {k: getattr(h, k) for k in _HISTORY}, "status": h.status, "message": h.message,
+            "snapshot_epochs": [e for e, _ in result.snapshots]}
+    arrays = {"snapshots": np.stack([p for _, p in result.snapshots])} if result.snapshots else {}
+    if result.boundary is not None:
+        arrays["boundary"] = result.boundary
+    np.savez(folder / f"{key}.npz", **arrays)
+    (folder / f"{key}.json").write_text(json.dumps(meta))
+
+
+def load_result(folder: Path, key: str) -> ModelResult | None:
+    """The stored result for ``key``, or None when there is none or it does not check out."""
+    meta_path, array_path = folder / f"{key}.json", folder / f"{key}.npz"
+    if not key.isalnum() or not meta_path.is_file() or not array_path.is_file():
+        return None
+    try:
+        meta = json.loads(meta_path.read_text())
+        with np.load(array_path, allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+        history = History(*(list(map(_float_or_nan, meta["history"][k])) for k in _HISTORY),
+                          meta["status"], meta["message"])
+        history.epoch = [int(e) for e in history.epoch]
+        shots = list(zip(meta["snapshot_epochs"], arrays.get("snapshots", [])))
+        for array in [arrays.get("boundary"), *(p for _, p in shots)]:
+            if array is not None and (array.dtype != np.float32 or not np.isfinite(array).all()):
+                return None
+        return ModelResult(ModelSpec.from_dict(meta["spec"]), history, int(meta["parameters"]),
+                           float(meta["train_seconds"]), meta["test_accuracy"], meta["train_loss"],
+                           meta["test_loss"], arrays.get("boundary"), shots)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _float_or_nan(x) -> float:
+    return math.nan if x is None else float(x)
