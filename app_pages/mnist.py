@@ -21,6 +21,7 @@ from nncore.training import cnn_study
 from nncore.training.cnn_study import Classified, CNNRun, TrainedCNN
 
 TABS = ("Train", "Results", "Inside the network", "Try it")
+CANVAS = 256                         # the drawing canvas's side in pixels (fits a 1024-wide screen)
 
 
 @st.cache_resource(show_spinner="Loading images…")
@@ -162,6 +163,12 @@ def results_section(active: TrainedCNN, data: ImageData) -> None:
 
 def inside_section(active: TrainedCNN, data: ImageData) -> None:
     st.plotly_chart(active.figures.filters, width="stretch", key="filters")
+    feature_maps_view(active, data)
+
+
+@st.fragment
+def feature_maps_view(active: TrainedCNN, data: ImageData) -> None:
+    """A fragment: another test image reruns only this part, not the page."""
     pick, image = st.columns([1, 3])
     index = pick.number_input("Test image", 0, data.n_test - 1, 0, key="cnn_index",
                               help="Which test image to follow through the network.")
@@ -176,8 +183,8 @@ def canvas() -> list:
     from streamlit_drawable_canvas import st_canvas  # needs a running Streamlit; imported here
     if not session.canvas_mounted() and session.strokes() != session.canvas_base():
         session.remount_canvas()          # a fresh canvas (after a tab or page change) starts from the strokes
-    result = st_canvas(stroke_width=18, stroke_color="#ffffff", background_color="#000000", height=280,
-                       width=280, drawing_mode="freedraw", key=session.canvas_key(),
+    result = st_canvas(stroke_width=16, stroke_color="#ffffff", background_color="#000000", height=CANVAS,
+                       width=CANVAS, drawing_mode="freedraw", key=session.canvas_key(),
                        initial_drawing={"objects": session.canvas_base()})
     session.set_strokes((result.json_data or {}).get("objects") or [])
     return session.strokes()
@@ -186,10 +193,10 @@ def canvas() -> list:
 def drawing_column() -> tuple[list, object]:
     objects = canvas()
     undo, clear = st.columns(2)
-    if undo.button("Undo last stroke", disabled=not objects, width="stretch"):
+    if undo.button("Undo stroke", disabled=not objects, width="stretch", icon=":material/undo:"):
         session.remount_canvas(objects[:-1])
         st.rerun()
-    if clear.button("Clear the drawing", disabled=not objects, width="stretch"):
+    if clear.button("Clear", disabled=not objects, width="stretch", icon=":material/delete:"):
         session.remount_canvas([])
         st.rerun()
     return objects, st.file_uploader("…or upload a photo of a digit", type=["png", "jpg", "jpeg"],
@@ -197,27 +204,27 @@ def drawing_column() -> tuple[list, object]:
 
 
 def try_section(active: TrainedCNN, data: ImageData) -> None:
-    draw, seen, why = st.columns(3)
+    draw, seen, why = st.columns([1.3, 1, 1])
     with draw:
         st.caption("Draw a digit, white on black, or upload a photo of one.")
         objects, photo = drawing_column()
     verdict: Classified | None = None
     if photo is not None:
-        st.info("**Using the uploaded photo**, not the drawing. Remove the photo (×) to use the drawing again.",
-                icon=":material/photo_camera:")
+        seen.info("**Using the uploaded photo**, not the drawing. Remove the photo (×) to draw again.",
+                  icon=":material/photo_camera:")
         try:
             verdict = cnn_study.classify_photo(active.model, read_upload(photo.getvalue()))
         except ValueError as exc:
             chrome.friendly_error("That image was refused", exc)
             return
     else:
-        verdict = cnn_study.classify_strokes(active.model, objects)
+        verdict = cnn_study.classify_strokes(active.model, objects, (CANVAS, CANVAS))
     if verdict is None:
         seen.info("Nothing drawn yet." if photo is None else "No digit found in the photo.")
         return
-    seen.image(digit_picture(verdict.image), caption="What the network sees (28x28)", width=224)
+    seen.image(digit_picture(verdict.image), caption="What the network sees (28x28)", width=196)
     seen.subheader(f"Prediction: {data.classes[verdict.best]} ({verdict.confidence:.0%})")
-    why.image(saliency_picture(verdict.saliency, verdict.image), width=224,
+    why.image(saliency_picture(verdict.saliency, verdict.image), width=196,
               caption=f"Why: red pixels pushed toward {data.classes[verdict.best]}, blue ones against")
     st.plotly_chart(bar_figure(data.classes, verdict.proba, "Probability per class", highlight=verdict.best),
                     width="stretch", key="proba")

@@ -78,10 +78,12 @@ def test_feature_maps_are_painted_in_milliseconds():
     a1, a2 = feature_maps(model, image)
     pictures = feature_map_pictures(image.numpy(), "3", a1, a2)
     elapsed = time.perf_counter() - start
-    assert pictures.conv1.shape == (2 * 80 - 2, 16 * 80 - 2, 3) and pictures.conv1.dtype == np.uint8
-    assert pictures.conv2.shape[1] == 16 * 68 - 2 and pictures.image.shape == (224, 224)
+    assert pictures.conv1.shape == (3 * (2 * 27 - 1), 3 * (16 * 27 - 1), 3) and pictures.conv1.dtype == np.uint8
+    assert pictures.conv2.shape == (6 * (4 * 12 - 1), 6 * (16 * 12 - 1), 3) and pictures.image.shape == (196, 196)
     assert elapsed < 0.2, f"{elapsed * 1000:.0f} ms"
-    assert maps_picture(np.zeros((3, 4, 4)), cols=2).shape == (4 * 3 * 2 + 2, 4 * 3 * 2 + 2, 3)
+    mosaic = maps_picture(np.stack([np.eye(4), np.zeros((4, 4)), np.ones((4, 4))]), cols=2, scale=1)
+    assert mosaic.shape == (9, 9, 3) and (mosaic[4] == 255).all() and (mosaic[:, 4] == 255).all()   # gaps
+    assert (mosaic[0, 0] != mosaic[0, 1]).any() and (mosaic[5:, 5:] == 255).all()          # no 4th map
 
 
 @pytest.fixture(scope="module")

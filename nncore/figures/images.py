@@ -92,7 +92,11 @@ def cnn_result_figures(history: History, report, test_images: np.ndarray, test_l
 
 # --- pictures painted server-side (a browser swaps one image instead of laying out dozens of panels) ---
 
-VIRIDIS = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in sequential.Viridis], dtype=np.float32)
+_VIRIDIS = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in sequential.Viridis], dtype=np.float32)
+# 255 Viridis levels, then white (index -1) for the gaps between maps
+VIRIDIS_LUT = np.vstack([np.stack([np.interp(np.linspace(0, len(_VIRIDIS) - 1, 255), np.arange(len(_VIRIDIS)),
+                                             _VIRIDIS[:, k]) for k in range(3)], axis=1),
+                         [[255, 255, 255]]]).round().astype(np.uint8)
 
 
 def upscale(rgb: np.ndarray, scale: int) -> np.ndarray:
@@ -100,12 +104,12 @@ def upscale(rgb: np.ndarray, scale: int) -> np.ndarray:
     return np.repeat(np.repeat(rgb, scale, axis=0), scale, axis=1)
 
 
-def digit_picture(image: np.ndarray, scale: int = 8) -> np.ndarray:
+def digit_picture(image: np.ndarray, scale: int = 7) -> np.ndarray:
     """(28, 28) in [0, 1] -> uint8 grey picture, white ink on black, as MNIST shows its digits."""
     return upscale((np.clip(image, 0, 1) * 255).astype(np.uint8), scale)
 
 
-def saliency_picture(scores: np.ndarray, image: np.ndarray, scale: int = 8) -> np.ndarray:
+def saliency_picture(scores: np.ndarray, image: np.ndarray, scale: int = 7) -> np.ndarray:
     """(28, 28) gradient x input -> uint8 RGB: red pushed toward the class, blue against, on the
     digit's faint grey ink (white paper), each on a symmetric scale."""
     top = float(np.abs(scores).max()) or 1.0
@@ -116,24 +120,18 @@ def saliency_picture(scores: np.ndarray, image: np.ndarray, scale: int = 8) -> n
     return upscale(rgb.clip(0, 255).astype(np.uint8), scale)
 
 
-def maps_picture(maps: np.ndarray, cols: int = 16, scale: int = 3, gap: int = 2) -> np.ndarray:
+def maps_picture(maps: np.ndarray, cols: int = 16, scale: int = 3) -> np.ndarray:
     """(C, H, W) activations -> uint8 RGB mosaic, ``cols`` to a row, each map on its own Viridis
-    scale (bright where its filter fired), white gaps between maps."""
+    scale (bright where its filter fired), one white pixel between maps; then upscaled ``scale`` x."""
     c, h, w = maps.shape
     rows = -(-c // cols)
     lo = maps.min(axis=(1, 2), keepdims=True)
     span = maps.max(axis=(1, 2), keepdims=True) - lo
-    norm = np.divide(maps - lo, span, out=np.zeros_like(maps, dtype=np.float32), where=span > 0)
-    idx = norm * (len(VIRIDIS) - 1)
-    i0 = np.floor(idx).astype(int).clip(0, len(VIRIDIS) - 2)
-    colors = VIRIDIS[i0] + (VIRIDIS[i0 + 1] - VIRIDIS[i0]) * (idx - i0)[..., None]     # (C, H, W, 3)
-    tiles = upscale(colors.transpose(1, 2, 0, 3).reshape(h, w, -1), scale).reshape(h * scale, w * scale, c, 3)
-    ch, cw = h * scale + gap, w * scale + gap
-    out = np.full((rows * ch - gap, cols * cw - gap, 3), 255, np.uint8)
-    for k in range(c):
-        r, q = divmod(k, cols)
-        out[r * ch:r * ch + h * scale, q * cw:q * cw + w * scale] = tiles[:, :, k]
-    return out
+    level = np.divide(maps - lo, span, out=np.zeros(maps.shape, np.float32), where=span > 0)
+    grid = np.full((rows * cols, h + 1, w + 1), -1, np.int16)        # -1: the white gap
+    grid[:c, :h, :w] = np.rint(level * (len(VIRIDIS_LUT) - 2)).astype(np.int16)
+    grid = grid.reshape(rows, cols, h + 1, w + 1).transpose(0, 2, 1, 3).reshape(rows * (h + 1), cols * (w + 1))
+    return upscale(VIRIDIS_LUT[grid[:-1, :-1]], scale)
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,15 @@ import torch
 from ..core.history import History
 from ..core.settings import config_key
 from ..data.digits import mnist_style, photo_ink, strokes_to_ink
-from ..data.images import IMAGE_DATASETS, ImageData
+from ..data.images import IMAGE_DATASETS, ImageData, normalize
 from ..figures.images import CNNFigures, FeatureMapPictures, cnn_result_figures, feature_map_pictures
 from ..models.checkpoints import checkpoint_bytes, load_checkpoint, load_checkpoint_bytes
-from ..models.cnn import CNNConfig, SeedCNN, TestReport, evaluate, feature_maps, predict_log_proba, test_report
+from ..models.cnn import CNNConfig, SeedCNN, TestReport, evaluate, predict_log_proba, test_report
 from .cnn_run import CNNFrame, CNNResult, CNNTraining
 from .saliency import gradient_x_input
 
 CHUNK = 4            # batches per advance while a page watches: a Stop click waits at most this long
+MAP_BLOCK = 32       # test images whose feature maps are computed together
 
 
 @dataclass
@@ -37,20 +38,37 @@ class TrainedCNN:
     dataset: str                     # the data set it was trained on (mnist or fashion-mnist)
     label: str                       # how the page names it: "mnist · fast · 2 epochs (stopped)"
     _maps: dict[tuple[str, int], FeatureMapPictures] = field(default_factory=dict, repr=False)
+    _acts: dict[tuple[str, int], tuple] = field(default_factory=dict, repr=False)
 
     @property
     def model(self) -> SeedCNN:
         return self.result.model
 
     def feature_maps(self, data: ImageData, index: int) -> FeatureMapPictures:
-        """conv1's and conv2's maps for test image ``index`` of ``data``, painted once per image
-        (a few milliseconds; the page's redraw is then one rerun that swaps three pictures)."""
+        """conv1's and conv2's maps for test image ``index`` of ``data``, painted once per image.
+        Activations are computed for a block of ``MAP_BLOCK`` neighbouring images at once (one
+        forward pass costs about as much as one image's), so stepping through images only paints."""
         key = (data.name, index)
         if key not in self._maps:
-            image = data.test_images[index]
-            a1, a2 = feature_maps(self.model, image)
-            self._maps[key] = feature_map_pictures(image.numpy(), data.classes[int(data.test_labels[index])], a1, a2)
+            block = (data.name, index // MAP_BLOCK)
+            if block not in self._acts:
+                while len(self._acts) >= 4:                                  # bound the memory (~4 MB a block)
+                    self._acts.pop(next(iter(self._acts)))
+                self._acts[block] = block_feature_maps(self.model, data.test_images[block[1] * MAP_BLOCK:][:MAP_BLOCK])
+            a1, a2 = (a[index % MAP_BLOCK] for a in self._acts[block])
+            self._maps[key] = feature_map_pictures(data.test_images[index].numpy(),
+                                                   data.classes[int(data.test_labels[index])], a1, a2)
         return self._maps[key]
+
+
+@torch.inference_mode()
+def block_feature_maps(model: SeedCNN, images: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """uint8 (N, 28, 28) -> conv1's (N, 32, 26, 26) and conv2's (N, 64, 11, 11) activations."""
+    was_training = model.training
+    model.eval()
+    a1, a2 = model.features(normalize(images).to(next(model.parameters()).device))
+    model.train(was_training)
+    return a1.float().cpu().numpy(), a2.float().cpu().numpy()
 
 
 def study(result: CNNResult, data: ImageData, label: str, dataset: str | None = None) -> TrainedCNN:
@@ -154,9 +172,10 @@ def classify_drawing(model: SeedCNN, ink: np.ndarray) -> Classified | None:
     return Classified(x.astype(np.float32), proba, best, gradient_x_input(model, x.astype(np.float32), best))
 
 
-def classify_strokes(model: SeedCNN, objects: list[dict]) -> Classified | None:
-    """The canvas's stroke list, painted server-side (the same list the canvas redraws)."""
-    return classify_drawing(model, strokes_to_ink(objects))
+def classify_strokes(model: SeedCNN, objects: list[dict], size: tuple[int, int] = (280, 280)) -> Classified | None:
+    """The canvas's stroke list, painted server-side (the same list the canvas redraws) on a
+    ``size`` (width, height) canvas."""
+    return classify_drawing(model, strokes_to_ink(objects, size))
 
 
 def classify_photo(model: SeedCNN, rgb: np.ndarray) -> Classified | None:
