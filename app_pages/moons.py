@@ -78,8 +78,7 @@ def start(data_cfg, lineup) -> None:
     (checked before any work, links included), start a live training of the lineup."""
     session.set_setup(data_cfg, lineup)
     share(data_cfg, lineup)
-    live = LiveComparison(data_cfg, lineup, resolution=moons_live.RESOLUTION, shared=chrome.shared_results(),
-                          owner=chrome.session_id())
+    live = LiveComparison(data_cfg, lineup, shared=chrome.shared_results(), owner=chrome.session_id())
     refusal = chrome.over_budget([(s.name, s, e) for s, e in zip(lineup, live.estimates())])
     if refusal:
         chrome.friendly_error("Over the compute budget", refusal)

@@ -18,7 +18,6 @@ from nncore.figures.raster import BoundaryPainter
 from nncore.figures.toy import comparison_figures, data_figure
 from nncore.training.gradcheck import check_config
 
-RESOLUTION = 60         # mesh points per axis for boundaries
 FRAME_SECONDS = 0.2     # training between two frames: about 4 frames a second with drawing
 STEP = 0.05             # Step: a twentieth of the training
 LEGEND = {2: "Colour: the model's probability of class 1 (blue) against class 0 (red); white is 50/50. "

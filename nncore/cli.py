@@ -52,8 +52,16 @@ def _lineup_file(path: Path):
         raise ValueError(f"cannot read the lineup file {path}: {exc}") from None
 
 
+def _one_torch_thread() -> None:
+    """Small MLPs run fastest on one thread: more only add synchronisation (tens of times slower when
+    the machine is busy)."""
+    import torch
+    torch.set_num_threads(1)
+
+
 def cmd_moons(args) -> int:
     from .training.comparison import compare
+    _one_torch_thread()
     if args.data is not None:
         raise ValueError("--data is not built yet (the statistics issue brings CSV data); use --preset")
     data_cfg, lineup = PRESETS[args.preset]
@@ -117,6 +125,34 @@ def cmd_mnist(args) -> int:
     return 0
 
 
+def cmd_warm(args) -> int:
+    """Train the presets ahead of class into the folder the dashboard reads shared results from."""
+    from .env import CACHE_DIR
+    from .training.live import LiveComparison
+    from .training.shared import SharedResults
+    from .training.store import save_result
+    _one_torch_thread()
+    folder = args.folder or CACHE_DIR
+    shared = SharedResults(folder=folder)
+    presets, start = [], time.perf_counter()
+    for name in args.presets or sorted(PRESETS):
+        data_cfg, lineup = PRESETS[name]
+        live = LiveComparison(data_cfg, lineup, shared=shared, owner="warm").start()
+        if not args.quiet:
+            print(f"{name}: {live.to_train} of {len(lineup)} models to train", file=sys.stderr)
+        while not live.done:
+            live.advance_for(1.0)
+        live.store()
+        for key, result in zip(live.keys, live.results()):
+            save_result(folder, key, result)
+        presets.append({"preset": name, "models": [r.summary() for r in live.results()]})
+    payload = {"folder": str(folder), "presets": presets, "seconds": round(time.perf_counter() - start, 2)}
+    _emit(payload, args.json, [f"{p['preset']}: " + ", ".join(f"{m['name']} {_fmt(m['test_accuracy'], '.3f')}"
+                                                              for m in p["models"]) for p in presets]
+          + [f"saved in {folder}"])
+    return 0
+
+
 def cmd_gradcheck(args) -> int:
     from .training.gradcheck import gradcheck
     rows = gradcheck()
@@ -170,6 +206,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--save", type=Path, default=None, help="write a safetensors checkpoint here")
     common(c)
     c.set_defaults(fn=cmd_mnist)
+
+    w = sub.add_parser("warm", help="train the presets before class, so a lesson's first click is instant")
+    w.add_argument("presets", nargs="*", choices=[[], *sorted(PRESETS)], metavar="PRESET",
+                   help=f"which presets (default: all of {', '.join(sorted(PRESETS))})")
+    w.add_argument("--folder", type=Path, default=None, help="where to keep them (default: .nncore-cache/)")
+    common(w)
+    w.set_defaults(fn=cmd_warm)
 
     g = sub.add_parser("gradcheck", help="check backprop against central differences and autograd")
     common(g)
