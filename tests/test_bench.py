@@ -17,11 +17,21 @@ def test_quick_bench_prints_every_row():
     result = json.loads(out.stdout)
     rows = {r["name"]: r for r in result["benchmarks"]}
     assert set(rows) == {"scratch_vs_sklearn", "cnn_time_to_seed_accuracy", "cnn_throughput_vs_matmul",
-                         "cached_rerun_vs_blank_page"}
+                         "live_frame_ms", "cached_rerun_vs_blank_page"}
     for r in rows.values():
         assert r["ours"] > 0 and r["peer"] > 0 and r["ratio"] > 0 and r["unit"]
         higher = r["unit"] in ("epochs/s", "GFLOP/s")
         assert r["ratio"] == pytest.approx(r["ours"] / r["peer"] if higher else r["peer"] / r["ours"], rel=1e-2)
+    machine = result["machine"]
+    assert machine["cnn_precision"] in ("bfloat16", "float32") and isinstance(machine["cpu_flags"], list)
+    for name in ("cnn_time_to_seed_accuracy", "cnn_throughput_vs_matmul"):      # the precision it trained in
+        assert rows[name]["precision"] == machine["cnn_precision"]
+    kind = rows["cnn_time_to_seed_accuracy"]["kind"]
+    assert rows["cnn_time_to_seed_accuracy"]["target"] == {"bfloat16-native": 6.0, "float32": 4.0}[kind]
+    assert rows["cnn_throughput_vs_matmul"]["target"] == 0.5
+    live = rows["live_frame_ms"]
+    assert live["peer"] == 250.0 and live["target_ms"] == 60.0 and live["frames"] >= 1
+    assert 0 < live["ours"] < 5000                                            # milliseconds, not seconds
     extra = result["extra"]
     assert extra["default_lineup_seconds"] > 0 and extra["boundary_figure_bytes"] > 1000
     assert extra["dashboard_peak_rss_mb"] > 100

@@ -1,5 +1,6 @@
 """Streamlit side of `python -m nncore bench`: median AppTest rerun times of a blank page and of the
-moons page with three trained models, and this process's peak memory. Prints one JSON line.
+moons page with three trained models (the live page's final state: boundary pictures, curves and
+leaderboard), and this process's peak memory. Prints one JSON line.
 
 Usage: python tools/rerun_probe.py DASHBOARD_PATH N_RERUNS
 """
@@ -31,7 +32,8 @@ def main(dashboard: str, n: int) -> None:
     at = AppTest.from_file(dashboard, default_timeout=300).run()
     at.switch_page("app_pages/moons.py").run()
     next(b for b in at.button if b.label.startswith("Train")).click().run()
-    assert len(at.get("plotly_chart")) >= 2 and at.dataframe, "the moons page did not show results"
+    # the finished lineup: boundary pictures, the curves chart and the sortable leaderboard
+    assert at.get("plotly_chart") and at.dataframe and not at.exception, "the moons page did not show results"
     moons_s = median_rerun(at, n)
     at.switch_page("app_pages/mnist.py").run()          # the image data too, for the peak memory
     print(json.dumps({"blank": blank_s, "moons": moons_s,

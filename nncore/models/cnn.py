@@ -2,8 +2,10 @@
 
 Recipes:
 - ``seed``: Adam at its default learning rate, batch 64, constant rate (the seed's set-up);
-- ``fast``: batch 256 with a one-cycle schedule, channels-last memory and bfloat16 autocast
-  where the processor computes it natively (measured by ``python -m nncore bench``).
+- ``fast``: batch 128 with a one-cycle schedule (peak 5e-3), label smoothing 0.1, a lighter channel
+  dropout while training (p=0.1, the layer and its eval-time identity unchanged), fused Adam,
+  channels-last memory and bfloat16 autocast where the processor computes it natively (measured by
+  ``python -m nncore bench``: in 5 epochs it passes the seed's 10-epoch test accuracy).
 
 Evaluation runs under ``inference_mode`` in large batches, and the loss is summed over
 images, then divided by their number (the seed divided a sum of batch means by it).
@@ -24,6 +26,7 @@ from torch import nn
 from ..core.history import History
 from ..core.settings import Config, seed_setting, setting
 from ..data.images import IMAGE_DATASETS, ImageData, normalize
+from ..env import FORCE_FP32
 from .base import EpochCallback
 
 if TYPE_CHECKING:
@@ -31,6 +34,9 @@ if TYPE_CHECKING:
 
 BatchCallback = Callable[[int, int, float], bool | None]   # (batches done, total, loss) -> stop?
 EVAL_BATCH = 2000
+SEED_DROPOUT = 0.5            # the seed's Dropout2d(); every trained model is handed back with it
+FAST_DROPOUT = 0.1            # the fast recipe's channel dropout while training (p=0.5 needs ~8 epochs)
+FAST_LABEL_SMOOTHING = 0.1
 
 
 @dataclass(frozen=True)
@@ -38,13 +44,13 @@ class CNNConfig(Config):
     """Training the seed's CNN on MNIST or Fashion-MNIST."""
     dataset: str = setting("mnist", "choice", "Dataset", "Handwritten digits, or photos of clothes.",
                            choices=IMAGE_DATASETS)
-    recipe: str = setting("fast", "choice", "Recipe", "seed: Adam, batch 64, constant rate. fast: batch 256, "
-                          "one-cycle, bf16 where native.", choices=("seed", "fast"))
+    recipe: str = setting("fast", "choice", "Recipe", "seed: Adam, batch 64, constant rate. fast: batch 128, "
+                          "one-cycle, label smoothing, light dropout, bf16 where native.", choices=("seed", "fast"))
     epochs: int = setting(3, "int", "Epochs", "Passes over the training images.", range=(1, 100))
-    batch_size: int = setting(0, "int", "Batch size (0 = recipe's)", "0: the recipe's own (seed 64, fast 256).",
+    batch_size: int = setting(0, "int", "Batch size (0 = recipe's)", "0: the recipe's own (seed 64, fast 128).",
                               range=(0, 4096), advanced=True)
     learning_rate: float = setting(0.0, "float", "Learning rate (0 = recipe's)", "0: the recipe's own (seed "
-                                   "1e-3, fast one-cycle peak 4e-3).", range=(0.0, 1.0), step=0.0005,
+                                   "1e-3, fast one-cycle peak 5e-3).", range=(0.0, 1.0), step=0.0005,
                                    advanced=True)
     device: str = setting("auto", "choice", "Device", "auto uses CUDA when present, else the CPU.",
                           choices=("auto", "cpu", "cuda"))
@@ -54,11 +60,11 @@ class CNNConfig(Config):
 
     @property
     def effective_batch_size(self) -> int:
-        return self.batch_size or (64 if self.recipe == "seed" else 256)
+        return self.batch_size or (64 if self.recipe == "seed" else 128)
 
     @property
     def effective_learning_rate(self) -> float:
-        return self.learning_rate or (1e-3 if self.recipe == "seed" else 4e-3)
+        return self.learning_rate or (1e-3 if self.recipe == "seed" else 5e-3)
 
 
 class SeededDropout2d(nn.Dropout2d):
@@ -113,7 +119,10 @@ def pick_device(name: str = "auto") -> torch.device:
 
 
 def bf16_supported(device: torch.device) -> bool:
-    """Whether bfloat16 autocast runs natively (AVX-512 BF16/AMX on CPUs, Ampere+ on GPUs)."""
+    """Whether bfloat16 autocast runs natively (AVX-512 BF16/AMX on CPUs, Ampere+ on GPUs).
+    ``NNCORE_FORCE_FP32=1`` answers False, to measure the float32 path on such a machine."""
+    if FORCE_FP32:
+        return False
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
     try:

@@ -17,7 +17,6 @@ import math
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -27,77 +26,11 @@ from ..data.images import ImageData, normalize, subset
 from ..models import cnn
 from ..models.base import EpochCallback
 from ..models.cnn import BatchCallback, CNNConfig, SeedCNN
-from .cost import Estimate, host_factor
-from .engine import DIVERGED, OK, RUNNING, STOPPED
+from .cnn_frames import CNNFrame, CNNResult, estimate_cnn
+from .cost import Estimate
+from .engine import OK, RUNNING, STOPPED
 
-# Measured on this project's machine (2 cores with AMX; host_factor() 0.70-0.80 there), 2026-11-25, timing
-# CNNTraining on 2,000 and 8,000 Fashion-MNIST images while the other core idled: bf16 training (the fast
-# recipe) ran at 178 GFLOP/s (3 x forward FLOPs per image), float32 (the seed recipe) at 62-77 GFLOP/s,
-# evaluation at 25-45 GFLOP/s; per-batch overhead was too small to see, and a process's first bf16 run
-# adds about 2.5 s of kernel set-up. A busy second core made torch ~10x slower (11 GFLOP/s). CUDA is not
-# modelled: a GPU run takes these CPU figures, an upper bound. Rates are stored for host_factor() == 1.
-TRAIN_RATE = {"bfloat16": 130e9, "float32": 52e9}    # FLOP/s
-EVAL_RATE = 19e9
-PER_BATCH, PER_RUN = 0.2e-3, 1.0                     # seconds
-
-
-@dataclass(frozen=True)
-class CNNFrame:
-    """One moment of a CNN's training. The history is a copy: later steps never change it."""
-    batch: int                   # optimizer steps done
-    batches: int                 # planned
-    epoch: int                   # epochs finished
-    epochs: int                  # planned
-    loss: float                  # the last batch's training loss (NaN before the first)
-    history: History
-    status: str                  # running, ok (finished), stopped or diverged
-
-    @property
-    def progress(self) -> float:
-        return self.batch / self.batches if self.batches else 1.0
-
-    @property
-    def label(self) -> str:
-        """'batch 40 of 94 · epoch 1 of 2 · loss 0.512', 'stopped at epoch 1 of 2', ..."""
-        at = math.ceil(self.batch * self.epochs / self.batches) if self.batches else self.epoch
-        if self.status == STOPPED:
-            return f"stopped at epoch {at} of {self.epochs}"
-        if self.status == DIVERGED:
-            return f"diverged at epoch {self.epoch + 1} of {self.epochs}"
-        return f"batch {self.batch} of {self.batches} · epoch {max(at, 1)} of {self.epochs} · loss {self.loss:.3f}"
-
-
-@dataclass
-class CNNResult:
-    model: SeedCNN
-    history: History
-    test_accuracy: float
-    test_loss: float
-    train_seconds: float
-    images_per_second: float
-    device: str
-    n_train: int
-
-    @property
-    def status(self) -> str:
-        return self.history.status
-
-    def summary(self) -> dict:
-        return {"test_accuracy": self.test_accuracy, "test_loss": self.test_loss,
-                "train_seconds": round(self.train_seconds, 3),
-                "images_per_second": round(self.images_per_second, 1), "device": self.device}
-
-
-def estimate_cnn(config: CNNConfig, n_train: int, n_test: int) -> Estimate:
-    """FLOPs (training about 3x a forward pass, plus a test-set pass per epoch) and seconds on this host."""
-    forward = cnn.flops_per_image()
-    train, evals = 3 * forward * n_train * config.epochs, forward * n_test * config.epochs
-    batches = math.ceil(n_train / config.effective_batch_size) * config.epochs
-    bf16 = config.recipe == "fast" and cnn.bf16_supported(cnn.pick_device(config.device))
-    seconds = PER_RUN + batches * PER_BATCH + train / TRAIN_RATE["bfloat16" if bf16 else "float32"] \
-        + evals / EVAL_RATE
-    return Estimate(float(train + evals), host_factor() * seconds)
-
+__all__ = ["CNNFrame", "CNNResult", "CNNTraining", "estimate_cnn"]
 
 class CNNTraining:
     """One CNN's training on one image set, advanced in batches or epochs. Not shared between sessions.
@@ -116,7 +49,8 @@ class CNNTraining:
         self.batches = self.per_epoch * config.epochs
         self.model = model if model is not None else cnn.new_model(config.seed)
         self.history = history if history is not None else History()
-        self.batch, self.closed, self.loss = 0, 0, math.nan   # steps done, epochs closed, last batch's loss
+        self.batch, self.closed = 0, 0                         # steps done, epochs closed
+        self._loss: torch.Tensor | None = None                 # the last batch's loss, read when asked
         self.seconds, self.images = 0.0, 0                     # training time (no evaluation), images seen
         self._on_batch, self._on_epoch = on_batch, on_epoch
         self._cancel = threading.Event()
@@ -127,6 +61,11 @@ class CNNTraining:
 
     def estimate(self) -> Estimate:
         return estimate_cnn(self.config, self.n_train, self.data.n_test)
+
+    @property
+    def loss(self) -> float:
+        """The last batch's training loss (NaN before the first)."""
+        return math.nan if self._loss is None else float(self._loss)
 
     @property
     def epochs(self) -> int:
@@ -185,6 +124,7 @@ class CNNTraining:
                 self._stop()
         if self._result is None:
             model, h = self.model.to(memory_format=torch.contiguous_format).eval(), self.history
+            model.dropout.p = cnn.SEED_DROPOUT
             if h.epochs_run and self.batch == self.closed * self.per_epoch:   # evaluated after the last step
                 loss, acc = h.last("val_loss"), h.last("val_accuracy")
             else:
@@ -202,23 +142,26 @@ class CNNTraining:
         self._finished = True
 
     def _run(self) -> Iterator[str]:
-        """The training loop, in pytorch/examples' order; yields after each batch and each epoch."""
+        """The training loop, in pytorch/examples' order; yields after each batch and each epoch.
+        Per-batch numbers stay tensors (no ``.item()`` per step); they are read once per epoch."""
         cfg, device, data = self.config, self.device, self.data
         fast = cfg.recipe == "fast"
         memory_format = torch.channels_last if fast else torch.contiguous_format
         use_bf16 = fast and cnn.bf16_supported(device)
+        smoothing = cnn.FAST_LABEL_SMOOTHING if fast else 0.0
         model = self.model.to(device, memory_format=memory_format)
+        model.dropout.p = cnn.FAST_DROPOUT if fast else cnn.SEED_DROPOUT     # result() restores the seed's
         model.dropout.generator = torch.Generator().manual_seed(cfg.seed)     # dropout masks
         order_generator = torch.Generator().manual_seed(cfg.seed)             # batch order
-        opt = torch.optim.Adam(model.parameters(), lr=cfg.effective_learning_rate)
-        sched = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.effective_learning_rate,
+        opt = _adam(model.parameters(), cfg.effective_learning_rate)
+        sched = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.effective_learning_rate, cycle_momentum=False,
                                                      total_steps=self.batches, pct_start=0.25)
                  if fast and self.batches >= 8 else None)   # one-cycle needs a few steps per phase
         x_all = normalize(self.x_train)                     # (N, 1, 28, 28) float32, once
         n, size = self.n_train, cfg.effective_batch_size
         for epoch in range(1, cfg.epochs + 1):
             order = torch.randperm(n, generator=order_generator)
-            loss_sum, correct, seen = 0.0, 0, 0
+            sums = torch.zeros(2, dtype=torch.float64, device=device)   # summed loss, correct
             for lo in range(0, n, size):
                 start = time.perf_counter()
                 model.train()                                # a view may have put it in eval mode
@@ -227,23 +170,35 @@ class CNNTraining:
                 yb = self.y_train[idx].to(device)
                 opt.zero_grad(set_to_none=True)
                 with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
-                    out = model(xb)                          # (B, 10) log-probabilities
-                loss = F.nll_loss(out.float(), yb)
+                    out = model(xb).float()                  # (B, 10) log-probabilities
+                nll = F.nll_loss(out, yb)
+                # label smoothing: (1 - e) * NLL + e * the mean of -log p over the 10 classes
+                loss = (1 - smoothing) * nll - smoothing * out.mean() if smoothing else nll
                 loss.backward()
                 opt.step()
                 if sched is not None:
                     sched.step()
-                self.loss = loss.item()
-                correct += int((out.argmax(1) == yb).sum())
+                with torch.no_grad():
+                    self._loss = nll.detach()
+                    sums += torch.stack((self._loss.double() * len(yb), (out.argmax(1) == yb).sum().double()))
                 self.seconds += time.perf_counter() - start
-                self.batch, self.images, seen = self.batch + 1, self.images + len(yb), seen + len(yb)
-                loss_sum += self.loss * len(yb)
+                self.batch, self.images = self.batch + 1, self.images + len(yb)
                 if self._on_batch is not None and self._on_batch(self.batch, self.batches, self.loss):
                     self._cancel.set()
                 yield "batch"
             val_loss, val_acc = cnn.evaluate(model, data.test_images, data.test_labels, device)
             self.closed += 1
-            if self.history.close_epoch(epoch, True, loss_sum / seen, correct / seen, val_loss, val_acc,
+            loss_sum, correct = sums.tolist()
+            if self.history.close_epoch(epoch, True, loss_sum / n, correct / n, val_loss, val_acc,
                                         self.seconds, self._on_epoch):
                 return
             yield "epoch"
+
+
+def _adam(params, lr: float) -> torch.optim.Adam:
+    """Adam as one fused kernel per step (CPU since torch 2.4, CUDA); the same update, fewer passes."""
+    params = list(params)
+    try:
+        return torch.optim.Adam(params, lr=lr, fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return torch.optim.Adam(params, lr=lr, foreach=True)
