@@ -14,8 +14,9 @@ import streamlit as st
 from app_pages import chrome, session
 from nncore.data.toy import load_toy
 from nncore.figures.live import LiveView, live_view
-from nncore.figures.raster import BoundaryPainter
+from nncore.figures.raster import BoundaryPainter, colour_bar
 from nncore.figures.toy import comparison_figures, data_figure
+from nncore.models.registry import differences
 from nncore.training.gradcheck import check_config
 
 FRAME_SECONDS = 0.2     # training between two frames: about 4 frames a second with drawing
@@ -74,7 +75,10 @@ def _draw(slots, view: LiveView, tag: str, final: bool, classes: int) -> None:
     progress.progress(view.share, text=f"**{view.share:.0%}** · {view.counters}")
     with boundaries.container():
         _pictures(view.pictures)
-        st.caption(LEGEND[min(classes, 3)])
+        bar, legend = st.columns([1, 2], vertical_alignment="center")
+        bar.image(colour_bar(classes), width="stretch",
+                  caption="P(class 1): 0 ← 0.5 → 1" if classes == 2 else "unsure → sure, per class")
+        legend.caption(LEGEND[min(classes, 3)])
     with board.container():
         st.subheader("Leaderboard")
         if final:                                     # sortable, with a CSV download
@@ -145,6 +149,7 @@ def _afterwards(live, state: dict) -> None:
                         + ([f"Shared from the class's results: {', '.join(shared)} (the same data, settings "
                             "and seed were trained already, so the result is identical)."] if shared else [])))
     _through_training(live, state)
+    _what_differs(live)
     _interactive(live, state)
     _gradient_check(live)
 
@@ -168,6 +173,24 @@ def _through_training(live, state: dict) -> None:
             pictures.append((f"{r.spec.name}: epoch {epoch} of {r.spec.config.epochs}", state["painter"].paint(proba)))
         state["snapshots"][step] = pictures
     _pictures(state["snapshots"][step])
+
+
+@st.fragment
+def _what_differs(live) -> None:
+    """Two models side by side, setting by setting: a one-variable experiment shows one row."""
+    if len(live.lineup) < 2:
+        return
+    st.subheader("What differs")
+    names = [s.name for s in live.lineup]
+    left, right = st.columns(2)
+    a = left.selectbox("Model", range(len(names)), format_func=names.__getitem__, key="differs_a")
+    b = right.selectbox("against", range(len(names)), index=len(names) - 1, format_func=names.__getitem__,
+                        key="differs_b")
+    rows = differences(live.lineup[a], live.lineup[b])
+    if rows:
+        st.dataframe(pd.DataFrame(rows).set_index("setting"), width="stretch")
+    else:
+        st.caption("Nothing: the same settings.")
 
 
 @st.fragment

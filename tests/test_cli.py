@@ -28,9 +28,12 @@ def test_moons_json_and_determinism():
 
 def test_seed_preset():
     out = run_cli("moons", "--preset", "seed", "--json", "--quiet")
-    scratch, torch_net = out["models"]
+    scratch, torch_net, he_init = out["models"]
     assert scratch["framework"] == "numpy" and scratch["train_loss"] > 0.65   # chance-level loss
-    assert torch_net["test_accuracy"] >= 0.97
+    assert scratch["status"] == "barely learned"
+    assert torch_net["test_accuracy"] >= 0.97 and torch_net["status"] == "ok"
+    # the one-variable experiment: only the initialisation differs, and the loss leaves chance behind
+    assert he_init["status"] == "ok" and he_init["train_loss"] < 0.45
 
 
 def test_gradcheck_json():

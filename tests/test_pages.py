@@ -228,3 +228,19 @@ def test_a_second_student_gets_the_first_students_result_shared():
     assert not second.exception and second.session_state["trainings"] == 0
     assert any("Shared from the class's results: Scratch, Torch, Sk" in c.value for c in second.caption)
     assert set(second.dataframe[0].value["status"]) == {"ok"}
+
+
+def test_what_differs_shows_the_one_setting_the_seed_lesson_changes():
+    at = moons_page(preset="seed")
+    lineup = at.session_state["moons_setup"][1]
+    short = tuple(ModelSpec(s.name, s.config.replace(epochs=5)) for s in lineup)
+    at.session_state["moons_setup"] = (at.session_state["moons_setup"][0], short)
+    live = LiveComparison(at.session_state["moons_setup"][0], short)
+    at.session_state["moons_live"] = live.start()
+    while not live.done:
+        live.advance_for(1.0)
+    at.run()
+    at.selectbox(key="differs_a").set_value(0).run()
+    at.selectbox(key="differs_b").set_value(2).run()
+    table = at.dataframe[-1].value
+    assert list(table.index) == ["Weight init"] and not at.exception

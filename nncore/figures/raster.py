@@ -68,3 +68,20 @@ class BoundaryPainter:
             colors = probability_colors(proba)[::-1]                       # rows: y grows upward
             img = Image.fromarray(colors).resize(self.shape, Image.BILINEAR).convert("RGBA")
         return np.asarray(Image.alpha_composite(img, self.points).convert("RGB"))
+
+
+def colour_bar(n_classes: int, width: int = 320, height: int = 14) -> np.ndarray:
+    """The pictures' colour scale as a strip, left to right: P(class 1) from 0 to 1 for two classes;
+    for more, each class's band from unsure (white) to sure (its colour)."""
+    if n_classes == 2:
+        p = np.linspace(0, 1, width, dtype=np.float32)
+        proba = np.stack([1 - p, p], -1)[None]
+    else:
+        k, per = n_classes, width // n_classes
+        conf = np.tile(np.linspace(1.0 / k, 1.0, per, dtype=np.float32), k)
+        winner = np.repeat(np.arange(k), per)
+        proba = np.full((1, len(conf), k), 0.0, dtype=np.float32)
+        proba[0, np.arange(len(conf)), winner] = conf
+        for c in range(k):                              # spread the rest evenly: the winner stays the winner
+            proba[0, winner != c, c] = ((1 - conf) / (k - 1))[winner != c]
+    return np.repeat(probability_colors(proba), height, axis=0)

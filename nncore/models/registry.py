@@ -81,13 +81,15 @@ def check_lineup(lineup) -> tuple[ModelSpec, ...]:
 
 # --- presets ---------------------------------------------------------------------------------------
 
+SEED_SCRATCH = ScratchConfig(hidden=(4,), activation="relu", init="seed", learning_rate=0.01, epochs=1000,
+                             batch_size=0, momentum=0.0)
 PRESETS: dict[str, tuple[DataConfig, tuple[ModelSpec, ...]]] = {
-    # The seed's exact set-up: its scratch network stays at chance, its PyTorch net learns.
+    # The seed's exact set-up: its scratch network stays at chance, its PyTorch net learns; the third
+    # model is the seed's scratch network with one thing changed, its weight initialisation.
     "seed": (DataConfig("moons", 1000, 0.1, 0.2, 42), (
-        ModelSpec("Scratch (seed)", ScratchConfig(hidden=(4,), activation="relu", init="seed",
-                                                  learning_rate=0.01, epochs=1000, batch_size=0,
-                                                  momentum=0.0)),
+        ModelSpec("Scratch (seed)", SEED_SCRATCH),
         ModelSpec("PyTorch (seed)", TorchMLPConfig(epochs=1000)),
+        ModelSpec("Scratch (seed), He init", SEED_SCRATCH.replace(init="he")),
     )),
     # The dashboard's defaults: every model learns.
     "default": (DataConfig(), (
@@ -103,6 +105,23 @@ PRESETS: dict[str, tuple[DataConfig, tuple[ModelSpec, ...]]] = {
     )),
 }
 PRESET_LABELS = {"seed": "Seed", "default": "Defaults", "shallow-vs-deep": "Shallow vs deep"}
+
+
+def differences(a: ModelSpec, b: ModelSpec) -> list[dict]:
+    """What differs between two models, setting by setting, named as the page names them."""
+    from ..core.settings import settings_of
+    rows = [] if a.framework == b.framework else [{"setting": "Framework", a.name: a.family.label,
+                                                   b.name: b.family.label}]
+    declared = {**settings_of(b.config), **settings_of(a.config)}
+    for field, s in declared.items():
+        va, vb = getattr(a.config, field, "—"), getattr(b.config, field, "—")
+        if va != vb:
+            rows.append({"setting": s.label, a.name: _shown(va), b.name: _shown(vb)})
+    return rows
+
+
+def _shown(value) -> str:
+    return ", ".join(map(str, value)) if isinstance(value, tuple) else str(value)
 
 
 def preset(name: str) -> tuple[DataConfig, tuple[ModelSpec, ...]]:

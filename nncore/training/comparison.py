@@ -7,6 +7,7 @@ boundary) and at a few snapshots during training.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 
@@ -39,13 +40,25 @@ class ModelResult:
     def status(self) -> str:
         return self.history.status
 
+    @property
+    def verdict(self) -> str:
+        """The status a leaderboard shows: "barely learned" for a finished model whose training loss
+        ended within 5 % of chance (ln k for k classes: it predicts about 1/k everywhere), "stopped at
+        epoch e of E" for a stopped one, else the status (ok or diverged)."""
+        if self.status == "stopped":
+            return self.history.message
+        k = self.boundary.shape[-1] if self.boundary is not None else 2
+        if self.status == "ok" and self.train_loss is not None and self.train_loss >= 0.95 * math.log(k):
+            return "barely learned"
+        return self.status
+
     def summary(self) -> dict:
         """The command line's per-model JSON."""
         return {"name": self.spec.name, "framework": self.spec.framework,
                 "test_accuracy": self.test_accuracy, "train_loss": self.train_loss,
                 "test_loss": self.test_loss, "epochs": self.history.epochs_run,
                 "train_seconds": round(self.train_seconds, 4), "parameters": self.parameters,
-                "status": self.status}
+                "status": "barely learned" if self.verdict == "barely learned" else self.status}
 
 
 @dataclass
@@ -138,6 +151,5 @@ def leaderboard(results: Sequence[ModelResult]) -> list[dict]:
     rows = [{"model": r.spec.name, "framework": r.spec.framework,
              "test accuracy": r.test_accuracy, "train loss": r.train_loss, "test loss": r.test_loss,
              "epochs": r.history.epochs_run, "train seconds": round(r.train_seconds, 3),
-             "parameters": r.parameters,
-             "status": r.history.message if r.status == "stopped" else r.status} for r in results]
+             "parameters": r.parameters, "status": r.verdict} for r in results]
     return sorted(rows, key=lambda row: -(row["test accuracy"] if row["test accuracy"] is not None else -1))
