@@ -10,18 +10,17 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import chrome, session
+from app_pages.mnist_try import try_section
 from app_pages.widgets import config_inputs
-from nncore.data.digits import read_upload
 from nncore.data.images import IMAGE_DATASETS, ImageData, load_images
-from nncore.figures.base import bar_figure, curves_figure
-from nncore.figures.images import digit_picture, digits_figure, saliency_picture
+from nncore.figures.base import curves_figure
+from nncore.figures.images import digits_figure
 from nncore.models.checkpoints import list_checkpoints
 from nncore.models.cnn import CNNConfig, architecture_dot, layer_table
 from nncore.training import cnn_study
-from nncore.training.cnn_study import Classified, CNNRun, TrainedCNN
+from nncore.training.cnn_study import CNNRun, TrainedCNN
 
 TABS = ("Train", "Results", "Inside the network", "Try it")
-CANVAS = 256                         # the drawing canvas's side in pixels (fits a 1024-wide screen)
 
 
 @st.cache_resource(show_spinner="Loading images…")
@@ -176,58 +175,6 @@ def feature_maps_view(active: TrainedCNN, data: ImageData) -> None:
     pick.image(maps.image, caption=f"input: {maps.label}", width=168)
     image.image(maps.conv1, caption="conv1: 32 feature maps (26x26), bright where a filter fired")
     image.image(maps.conv2, caption="conv2: 64 feature maps (11x11)")
-
-
-def canvas() -> list:
-    """The drawing canvas; returns its stroke list, the drawing's one record."""
-    from streamlit_drawable_canvas import st_canvas  # needs a running Streamlit; imported here
-    if not session.canvas_mounted() and session.strokes() != session.canvas_base():
-        session.remount_canvas()          # a fresh canvas (after a tab or page change) starts from the strokes
-    result = st_canvas(stroke_width=16, stroke_color="#ffffff", background_color="#000000", height=CANVAS,
-                       width=CANVAS, drawing_mode="freedraw", key=session.canvas_key(),
-                       initial_drawing={"objects": session.canvas_base()})
-    session.set_strokes((result.json_data or {}).get("objects") or [])
-    return session.strokes()
-
-
-def drawing_column() -> tuple[list, object]:
-    objects = canvas()
-    undo, clear = st.columns(2)
-    if undo.button("Undo stroke", disabled=not objects, width="stretch", icon=":material/undo:"):
-        session.remount_canvas(objects[:-1])
-        st.rerun()
-    if clear.button("Clear", disabled=not objects, width="stretch", icon=":material/delete:"):
-        session.remount_canvas([])
-        st.rerun()
-    return objects, st.file_uploader("…or upload a photo of a digit", type=["png", "jpg", "jpeg"],
-                                     key="digit_upload")
-
-
-def try_section(active: TrainedCNN, data: ImageData) -> None:
-    draw, seen, why = st.columns([1.3, 1, 1])
-    with draw:
-        st.caption("Draw a digit, white on black, or upload a photo of one.")
-        objects, photo = drawing_column()
-    verdict: Classified | None = None
-    if photo is not None:
-        seen.info("**Using the uploaded photo**, not the drawing. Remove the photo (×) to draw again.",
-                  icon=":material/photo_camera:")
-        try:
-            verdict = cnn_study.classify_photo(active.model, read_upload(photo.getvalue()))
-        except ValueError as exc:
-            chrome.friendly_error("That image was refused", exc)
-            return
-    else:
-        verdict = cnn_study.classify_strokes(active.model, objects, (CANVAS, CANVAS))
-    if verdict is None:
-        seen.info("Nothing drawn yet." if photo is None else "No digit found in the photo.")
-        return
-    seen.image(digit_picture(verdict.image), caption="What the network sees (28x28)", width=196)
-    seen.subheader(f"Prediction: {data.classes[verdict.best]} ({verdict.confidence:.0%})")
-    why.image(saliency_picture(verdict.saliency, verdict.image), width=196,
-              caption=f"Why: red pixels pushed toward {data.classes[verdict.best]}, blue ones against")
-    st.plotly_chart(bar_figure(data.classes, verdict.proba, "Probability per class", highlight=verdict.best),
-                    width="stretch", key="proba")
 
 
 st.title("MNIST CNN")

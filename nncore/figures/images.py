@@ -1,11 +1,13 @@
 """Figures of the image pages: grids of images, confusion matrix, filters, feature maps."""
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
 from plotly.colors import sequential
 from plotly.subplots import make_subplots
 
@@ -134,16 +136,23 @@ def maps_picture(maps: np.ndarray, cols: int = 16, scale: int = 3) -> np.ndarray
     return upscale(VIRIDIS_LUT[grid[:-1, :-1]], scale)
 
 
+def png(picture: np.ndarray) -> bytes:
+    """A picture as PNG bytes, encoded once (a page handed bytes sends them as they are)."""
+    buf = io.BytesIO()
+    Image.fromarray(picture).save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
 @dataclass(frozen=True)
 class FeatureMapPictures:
-    """One test image and what conv1 and conv2 make of it, as pictures (built in milliseconds)."""
+    """One test image and what conv1 and conv2 make of it, as PNG pictures (built in milliseconds)."""
     label: str                    # the image's true class
-    image: np.ndarray             # uint8 grey, white on black
-    conv1: np.ndarray             # uint8 RGB mosaic of conv1's 32 maps
-    conv2: np.ndarray             # uint8 RGB mosaic of conv2's 64 maps
+    image: bytes                  # grey, white on black
+    conv1: bytes                  # RGB mosaic of conv1's 32 maps
+    conv2: bytes                  # RGB mosaic of conv2's 64 maps
 
 
 def feature_map_pictures(image: np.ndarray, label: str, conv1: np.ndarray, conv2: np.ndarray) -> FeatureMapPictures:
     """``image`` uint8 (28, 28); ``conv1`` (32, 26, 26) and ``conv2`` (64, 11, 11) activations after ReLU."""
-    return FeatureMapPictures(label, digit_picture(np.asarray(image, dtype=np.float32) / 255.0),
-                              maps_picture(conv1, cols=16, scale=3), maps_picture(conv2, cols=16, scale=6))
+    return FeatureMapPictures(label, png(digit_picture(np.asarray(image, dtype=np.float32) / 255.0)),
+                              png(maps_picture(conv1, cols=16, scale=3)), png(maps_picture(conv2, cols=16, scale=6)))
