@@ -143,7 +143,8 @@ def results_section(active: TrainedCNN, data: ImageData) -> None:
         st.warning(f"The active model was trained on {active.dataset}; its results below are on {data.name}.")
     head, button = st.columns([3, 1], vertical_alignment="center")
     head.caption(f"Model: {active.label}")
-    button.download_button("Download this model (.safetensors)", active.checkpoint, key="cnn_download",
+    button.download_button("Download model", active.checkpoint, key="cnn_download", icon=":material/download:",
+                           help="This model as a .safetensors checkpoint, to load again later.",
                            file_name=f"{active.dataset}-cnn.safetensors")
     result, figs = active.result, active.figures
     m1, m2, m3 = st.columns(3)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import chrome, session
-from nncore.data.digits import read_upload
+from nncore.data.digits import MAX_UPLOAD_BYTES, read_upload
 from nncore.data.images import ImageData
 from nncore.figures.base import bar_figure
 from nncore.figures.images import digit_picture, saliency_picture
@@ -35,18 +35,19 @@ def canvas() -> list:
 def drawing_column() -> tuple[list, object]:
     objects = canvas()
     undo, clear = st.columns(2)
-    if undo.button("Undo stroke", disabled=not objects, width="stretch"):
+    if undo.button("Undo", disabled=not objects, width="stretch", help="Take back the last stroke."):
         session.remount_canvas(objects[:-1])
         st.rerun()
     if clear.button("Clear", disabled=not objects, width="stretch"):
         session.remount_canvas([])
         st.rerun()
     return objects, st.file_uploader("…or upload a photo of a digit", type=["png", "jpg", "jpeg"],
+                                     max_upload_size=MAX_UPLOAD_BYTES // 2**20,
                                      key="digit_upload")
 
 
 def try_section(active: TrainedCNN, data: ImageData) -> None:
-    draw, verdict_column = st.columns([1, 1.4])
+    draw, verdict_column = st.columns([1.1, 1])
     with draw:
         st.caption("Draw a digit, white on black, or upload a photo of one.")
         objects, photo = drawing_column()

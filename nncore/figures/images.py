@@ -31,7 +31,7 @@ def image_grid_figure(images: np.ndarray, titles: Sequence[str], cols: int = 8, 
     n = len(images)
     rows = max(1, int(np.ceil(n / cols)))
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(titles), horizontal_spacing=0.01,
-                        vertical_spacing=0.06 if rows > 1 else 0.02)
+                        vertical_spacing=min(0.3, 22 / (rows * cell)) if rows > 1 else 0.02)   # room for captions
     for i, img in enumerate(images):
         zmin, zmax = zrange if zrange else (float(img.min()), float(img.max()) or 1.0)
         fig.add_trace(go.Heatmap(z=np.asarray(img)[::-1].round(3), colorscale=colorscale, showscale=False,
