@@ -53,7 +53,8 @@ def keep_interrupted() -> None:
     run = session.take_cnn_run()
     if run is not None:
         session.keep_cnn(run.key, run.stopped())
-        session.request_tab("Results")
+        if st.session_state.get(session.MNIST_TAB, "Train") == "Train":   # a Stop click, not another tab
+            session.request_tab("Results")
 
 
 def train_tab(data: ImageData, advanced: bool) -> None:
