@@ -8,6 +8,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from app_pages import session
+from nncore import urlstate
 from nncore.env import BUDGET_SECONDS, CACHE_DIR, MAX_TRAINERS, MODELS_DIR, SHARED_MB  # noqa: F401 (MODELS_DIR: MNIST page)
 from nncore.training import cost
 from nncore.training.pool import TrainerPool
@@ -76,24 +77,39 @@ def over_budget(items) -> str | None:
 
 _CLASSROOM_CSS = """
 <style>
-html, body, [class*="st-"], .stMarkdown p, .stMarkdown li { font-size: 1.22rem !important; }
-h1 { font-size: 2.8rem !important; } h2 { font-size: 2.1rem !important; } h3 { font-size: 1.7rem !important; }
+/* Classroom mode: everything in proportion for a projector. Streamlit sizes text, headings, spacing and
+   tables in rem, so a larger root font scales them all together; headings get an extra step. */
+html { font-size: 125% !important; }
+[data-testid="stMain"] h1 { font-size: 3.2rem !important; }
+[data-testid="stMain"] h2 { font-size: 2.3rem !important; }
+[data-testid="stMain"] h3 { font-size: 1.75rem !important; }
+/* Charts and grids draw their own text in pixels: scale the whole element instead. */
+[data-testid="stPlotlyChart"], [data-testid="stDataFrame"], [data-testid="stGraphVizChart"] { zoom: 1.25; }
 </style>
 """
 
 
 def classroom_mode() -> bool:
-    """Sidebar toggle: larger text for a projector, and the advanced controls hidden."""
-    on = st.sidebar.toggle("Classroom mode", key=session.CLASSROOM,
-                           help="Larger text for a projector; hides the advanced settings.")
+    """Sidebar toggle: the page scaled up for a projector. Kept for the whole session, on every page, and
+    in the link (``classroom=1``), so a reload or a shared link opens in it too."""
+    if not session.classroom_known():                   # a session's first run: the link decides
+        session.set_classroom(bool(urlstate.classroom_of(st.query_params.to_dict())))
+    session.sync_classroom_toggle()
+    on = st.sidebar.toggle("Classroom mode", key=session.CLASSROOM, on_change=session.copy_classroom_toggle,
+                           help="Larger text, charts and tables for a projector; kept on every page and in "
+                                "the link.")
     if on:
         st.markdown(_CLASSROOM_CSS, unsafe_allow_html=True)
+        st.query_params["classroom"] = "1"
+    elif "classroom" in st.query_params:
+        del st.query_params["classroom"]
     return on
 
 
 def advanced_settings(classroom: bool) -> bool:
     """Sidebar toggle for the less-used settings (init, optimizer, momentum, L2, batch norm, dropout,
-    seeds, test fraction); off by default and in classroom mode, so the page stays short and fast."""
+    seeds, test fraction) as inputs; off by default and in classroom mode, where the ones that matter
+    are shown as read-only values instead, so the page stays short."""
     return st.sidebar.toggle("Advanced settings", key=session.ADVANCED, disabled=classroom,
                              help="Initialisation, optimizer, momentum, L2, batch norm, dropout, seeds.") \
         and not classroom

@@ -1,38 +1,62 @@
-"""Moons comparison: several networks trained side by side on the same 2-D data, live."""
+"""Moons comparison: several networks trained side by side on the same 2-D data, live.
+
+The page's whole setup lives in the link (``nncore.urlstate``): a link opens it, Train writes it back,
+``hide=`` hides controls (their values still come from the link), ``lesson=intro`` adds the guided lesson.
+"""
 from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import chrome, moons_live, session, widgets
+from app_pages import chrome, lesson, moons_live, session, widgets
+from app_pages import share as share_dialog
 from nncore import urlstate
 from nncore.data.toy import DataConfig
 from nncore.models.registry import MAX_MODELS, PRESET_LABELS, PRESETS, TOY_FAMILIES, ModelSpec, preset
 from nncore.training.live import LiveComparison
 
 
+def link(data_cfg: DataConfig, lineup) -> dict[str, str]:
+    """The page's link: its setup, then the view (classroom mode, hidden controls, the lesson's step)."""
+    at = session.lesson_at()
+    return {**urlstate.encode(data_cfg, lineup), **urlstate.encode_hide(session.hidden()),
+            **({"classroom": "1"} if session.classroom() else {}),
+            **({"lesson": at[0], "step": str(at[1] + 1)} if at else {})}
+
+
 def share(data_cfg: DataConfig, lineup) -> None:
     """Write the setup into the link, so copying the URL shares it."""
-    st.query_params.from_dict(urlstate.encode(data_cfg, lineup))
+    params = link(data_cfg, lineup)
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
 
 
 def setup_from_link():
-    """The setup: a link's preset, else this session's, else the link's settings, else the defaults."""
-    if session.get_setup() is None or "preset" in st.query_params:
-        data_q, lineup_q, notices = urlstate.decode(st.query_params.to_dict())
+    """The setup: a link's preset, else this session's, else the link's settings, else the defaults;
+    then the lesson's step, when a lesson is on. Returns (data, lineup, (lesson, step) or None)."""
+    params = st.query_params.to_dict()
+    if session.get_setup() is None or "preset" in params:
+        data_q, lineup_q, notices = urlstate.decode(params)
         for notice in notices:
             session.add_notice(notice)
         session.set_setup(data_q, lineup_q, new_widgets=True)
-        if notices or "preset" in st.query_params:
-            share(data_q, lineup_q)
+    if "hide" in params:
+        notices = []
+        session.set_hidden(urlstate.decode_hide(params, notices))
+        for notice in notices:
+            session.add_notice(notice)
+    guide = lesson.current()
     for notice in session.pop_notices():
         st.warning(notice, icon=":material/link:")
-    return session.get_setup()
+    share(*session.get_setup())
+    return (*session.get_setup(), guide)
 
 
 def lineup_controls(data_cfg, lineup) -> None:
     st.subheader("Lineup")
-    chosen = st.selectbox("Preset", list(PRESETS), format_func=PRESET_LABELS.get, key="preset_choice")
-    if st.button("Load preset", width="stretch"):
+    session.sync_preset_box((data_cfg, lineup), urlstate.preset_of(data_cfg, lineup) or "custom")
+    chosen = st.selectbox("Preset", [*PRESETS, "custom"], format_func=lambda k: PRESET_LABELS.get(k, "Custom"),
+                          key=session.PRESET_BOX, help="The preset the page holds, or Custom once changed.")
+    if st.button("Load preset", width="stretch") and chosen in PRESETS:
         session.set_setup(*preset(chosen), new_widgets=True)
         share(*preset(chosen))
         st.rerun()
@@ -47,21 +71,30 @@ def lineup_controls(data_cfg, lineup) -> None:
         st.rerun()
 
 
-def settings_form(data_cfg, lineup, advanced: bool):
-    """Data and model settings in one form: editing them reruns nothing until Train is pressed.
+def settings_form(data_cfg, lineup, advanced: bool, hidden=frozenset(), show=()):
+    """Data and model settings in one form: editing them reruns nothing until Train is pressed. Controls
+    named in ``hidden`` are left out (their values stay); without the advanced inputs, the advanced values
+    that matter (``show``, or changed) are listed read-only.
     Returns the new setup when Train was pressed (a ValueError when a setting is out of range), else None."""
     gen = session.generation()
+    data_skip = tuple(f for q, f in urlstate.DATA_KEYS.items() if q in hidden)
+    model_skip = tuple(n for n in urlstate.MODEL_FIELDS if n in hidden)
     with st.form("setup", border=False):
         submitted = st.form_submit_button(f"Train {len(lineup)} models", type="primary", width="stretch",
                                           icon=":material/play_arrow:")
         st.subheader("Data")
-        data_values = widgets.config_inputs(data_cfg, f"g{gen}-data-", advanced, columns=1)
+        data_values = widgets.config_inputs(data_cfg, f"g{gen}-data-", advanced, columns=1, skip=data_skip)
+        if not advanced:
+            widgets.fixed_settings(data_cfg, show, data_skip)
         st.subheader("Models")
         model_values = []
         for i, (tab, spec) in enumerate(zip(st.tabs([s.name for s in lineup]), lineup)):
             with tab:
-                name = st.text_input("Name", spec.name, max_chars=60, key=f"g{gen}-m{i}-label")
-                config = widgets.config_inputs(spec.config, f"g{gen}-m{i}-", advanced, columns=2)
+                name = spec.name if "name" in hidden else \
+                    st.text_input("Name", spec.name, max_chars=60, key=f"g{gen}-m{i}-label")
+                config = widgets.config_inputs(spec.config, f"g{gen}-m{i}-", advanced, columns=2, skip=model_skip)
+                if not advanced:
+                    widgets.fixed_settings(spec.config, show, model_skip)
                 model_values.append({"name": name, "framework": spec.framework,
                                      "config": {**spec.config.to_dict(), **config}})
     if not submitted:
@@ -87,13 +120,20 @@ def start(data_cfg, lineup) -> None:
 
 
 st.title("Moons comparison")
-st.caption("Several networks, the same data, trained side by side. Set them up in the sidebar, then press "
-           "**Train** and watch the boundaries form.")
 advanced = chrome.advanced_settings(chrome.classroom_mode())
-data_cfg, lineup = setup_from_link()
+data_cfg, lineup, guide = setup_from_link()
+if guide is None:
+    st.caption("Several networks, the same data, trained side by side. Set them up in the sidebar, then press "
+               "**Train** and watch the boundaries form.")
+else:
+    lesson.panel(*guide)
+hidden = session.hidden()
 with st.sidebar:
-    new_setup = settings_form(data_cfg, lineup, advanced)
-    lineup_controls(data_cfg, lineup)
+    new_setup = settings_form(data_cfg, lineup, advanced, hidden, guide[0].steps[guide[1]].show if guide else ())
+    if "lineup" not in hidden:
+        lineup_controls(data_cfg, lineup)
+    if st.button("Share this setup", icon=":material/share:", width="stretch"):
+        share_dialog.dialog(link(data_cfg, lineup))
 if isinstance(new_setup, ValueError):
     chrome.friendly_error("Check the settings", new_setup)
 elif new_setup is not None:

@@ -162,3 +162,68 @@ def apply_tab_request() -> None:
     label = st.session_state.pop(_TAB_REQUEST, None)
     if label is not None:
         st.session_state[MNIST_TAB] = label
+
+
+# --- the view: classroom mode, hidden controls, the Preset box, the guided lesson ---------------------
+
+_CLASSROOM_ON = "classroom_on"      # classroom mode for the whole session (the toggle's key is dropped
+                                    # when a page change stops drawing it, so it is kept here)
+_HIDDEN = "hidden_controls"         # the controls a link hid (hide=...), kept across pages
+_PRESET_SHOWN = "preset_box_setup"  # the setup the Preset box was last set to match
+_LESSON = "lesson_at"               # (lesson name, step index) or None
+_REVEALED = "lesson_revealed"       # {(lesson, step)}: explanations shown
+PRESET_BOX = "preset_choice"        # the Preset box (a widget key)
+
+
+def classroom_known() -> bool:
+    return _CLASSROOM_ON in st.session_state
+
+
+def classroom() -> bool:
+    return bool(st.session_state.get(_CLASSROOM_ON, False))
+
+
+def set_classroom(on: bool) -> None:
+    st.session_state[_CLASSROOM_ON] = bool(on)
+
+
+def sync_classroom_toggle() -> None:
+    """Before the toggle is drawn: it shows the session's classroom mode, on every page."""
+    st.session_state[CLASSROOM] = classroom()
+
+
+def copy_classroom_toggle() -> None:
+    """The toggle's on_change: its value becomes the session's classroom mode."""
+    set_classroom(st.session_state.get(CLASSROOM, False))
+
+
+def hidden() -> frozenset:
+    return st.session_state.get(_HIDDEN, frozenset())
+
+
+def set_hidden(names) -> None:
+    st.session_state[_HIDDEN] = frozenset(names)
+
+
+def sync_preset_box(setup, shown: str) -> None:
+    """When the page's setup changed since the Preset box was last set, the box shows ``shown`` (the
+    preset the page holds, or "custom"); otherwise the student's pick stays until Load preset."""
+    if st.session_state.get(_PRESET_SHOWN) != setup or PRESET_BOX not in st.session_state:
+        st.session_state[_PRESET_SHOWN] = setup
+        st.session_state[PRESET_BOX] = shown
+
+
+def lesson_at():
+    return st.session_state.get(_LESSON)
+
+
+def set_lesson_at(name: str | None, step: int = 0) -> None:
+    st.session_state[_LESSON] = None if name is None else (name, step)
+
+
+def revealed(name: str, step: int) -> bool:
+    return (name, step) in st.session_state.get(_REVEALED, set())
+
+
+def reveal(name: str, step: int) -> None:
+    state_default(_REVEALED, set).add((name, step))

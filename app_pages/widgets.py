@@ -47,3 +47,23 @@ def config_inputs(config: Config, prefix: str, advanced: bool, *, columns: int =
         for col, (name, s) in zip(cols, fields[row:row + columns]):
             values[name] = setting_input(col, name, s, getattr(config, name), f"{prefix}{name}")
     return values
+
+
+def fixed_settings(config: Config, names=(), skip=()) -> None:
+    """The advanced settings that matter here, as read-only values (where their inputs are not shown):
+    those in ``names`` (a lesson's) and those that differ from the family's defaults."""
+    defaults = type(config)()
+    shown = [(s.label, getattr(config, n), s) for n, s in iter_settings(config, advanced=True)
+             if n not in skip and (n in names or getattr(config, n) != getattr(defaults, n))]
+    if shown:
+        text = " · ".join(f"{label} **{_as_text(s, value)}**" for label, value, s in shown)
+        st.markdown(f":material/lock: {text}", help="Advanced settings, fixed here. Turn on Advanced settings "
+                    "(outside classroom mode) to change them.")
+
+
+def _as_text(s: Setting, value) -> str:
+    if s.kind == "layers":
+        return ", ".join(map(str, value)) or "none"
+    if s.kind == "bool":
+        return "on" if value else "off"
+    return s.label_of(value) if s.kind == "choice" else f"{value:g}"

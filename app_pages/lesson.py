@@ -1,0 +1,86 @@
+"""The guided lesson panel (``?lesson=intro``): one step at a time above the moons page's results.
+
+Each step sets up the page (its ``setup`` is link parameters, decoded like a link), asks the class to
+predict, lets them train, and reveals its explanation. Next and Back (PageDown and PageUp, which a
+presentation clicker sends) move between steps; the step lives in the link (``step=2``) and the session.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import session
+from nncore import urlstate
+from nncore.lessons import Lesson, load_lesson
+
+SETUP_KEYS = (*urlstate.DATA_KEYS, "models", "preset")
+
+
+def _index(text, n: int) -> int:
+    """``step=3`` -> 2, clamped to the lesson; anything else -> the first step."""
+    try:
+        return min(max(int(str(text)[:6]), 1), n) - 1
+    except ValueError:
+        return 0
+
+
+def _apply(lesson: Lesson, i: int) -> None:
+    """Go to step ``i``: the session and the link remember it, and the page takes its setup."""
+    session.set_lesson_at(lesson.name, i)
+    st.query_params["lesson"], st.query_params["step"] = lesson.name, str(i + 1)
+    setup = lesson.steps[i].setup
+    if setup:
+        data_cfg, lineup, notices = urlstate.decode(setup)
+        for notice in notices:
+            session.add_notice(f"Lesson step {i + 1}: {notice}")
+        session.set_setup(data_cfg, lineup, new_widgets=True)
+        session.set_live(None)
+
+
+def current() -> tuple[Lesson, int] | None:
+    """The lesson (and step index) the link or the session is on; None outside a lesson. A link's bad
+    lesson name is dropped with a notice."""
+    params, at = st.query_params.to_dict(), session.lesson_at()
+    if "lesson" not in params:
+        return (load_lesson(at[0]), at[1]) if at else None     # a page change dropped the link's lesson
+    try:
+        lesson = load_lesson(params["lesson"])
+    except ValueError as exc:
+        session.add_notice(f"Ignored 'lesson' from the link ({exc}).")
+        session.set_lesson_at(None)
+        return None
+    i = _index(params.get("step", "1"), len(lesson.steps))
+    if at != (lesson.name, i):
+        if at is None and any(k in params for k in SETUP_KEYS):
+            session.set_lesson_at(lesson.name, i)       # a shared link mid-lesson: its own setup wins
+        else:
+            _apply(lesson, i)
+    return lesson, i
+
+
+def link(lesson: Lesson | None, i: int) -> dict[str, str]:
+    return {"lesson": lesson.name, "step": str(i + 1)} if lesson else {}
+
+
+def panel(lesson: Lesson, i: int) -> None:
+    """The step's title, Back/Next, the question and, once revealed, the explanation."""
+    step, n = lesson.steps[i], len(lesson.steps)
+    with st.container(border=True, key="lesson_panel"):
+        head, back, forward = st.columns([6, 1.3, 1.3], vertical_alignment="center")
+        head.markdown(f"**Step {i + 1} of {n}: {step.title}**")
+        back.button("Back", key="lesson_back", icon=":material/arrow_back:", disabled=i == 0, width="stretch",
+                    shortcut="PageUp", on_click=_apply, args=(lesson, i - 1))
+        forward.button("Next", key="lesson_next", icon=":material/arrow_forward:", disabled=i == n - 1,
+                       width="stretch", shortcut="PageDown", on_click=_apply, args=(lesson, i + 1))
+        st.caption(step.intro)
+        pick = st.radio(step.question, step.options, index=None, horizontal=True, key=f"predict-{lesson.name}-{i}")
+        if step.page == "mnist":
+            st.page_link("app_pages/mnist.py", label="Open the MNIST page", icon=":material/draw:",
+                         query_params={"classroom": "1"} if session.classroom() else None)
+        if session.revealed(lesson.name, i):
+            verdict = "" if pick is None else ("**Right!** " if step.options.index(pick) == step.answer
+                                               else "**Not quite.** ")
+            st.info(f"{verdict}*{step.options[step.answer]}.* {step.explanation}", icon=":material/lightbulb:")
+        else:
+            st.button("Reveal the explanation", key="lesson_reveal", icon=":material/visibility:",
+                      disabled=pick is None, on_click=session.reveal, args=(lesson.name, i),
+                      help="Pick the class's prediction, press Train, watch, then reveal.")
