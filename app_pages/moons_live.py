@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages import chrome, session
+from app_pages import chrome, moons_inside, session
 from nncore.data.toy import load_toy
 from nncore.figures.live import LiveView, live_view
 from nncore.figures.raster import BoundaryPainter, colour_bar
@@ -51,6 +51,9 @@ def _controls(live, tag: str) -> None:
                    help="Keep the models as trained so far.", width="stretch")
     cols[3].button("Reset", key=f"reset-{tag}", icon=":material/restart_alt:", on_click=session.set_live,
                    args=(None,), help="Clear the results.", width="stretch")
+    if tag == "start":                                # (a widget, so drawn once per run)
+        cols[4].toggle("Neurons", key="watch_neurons", disabled=not running,
+                       help="Watch every neuron of one model while it trains (below the curves).")
 
 
 def _set_paused(live, paused: bool) -> None:
@@ -102,6 +105,10 @@ def results_area(data_cfg, lineup) -> None:
     with controls.container():
         _controls(live, "start")
     slots = (st.empty(), st.empty(), st.empty(), st.empty())     # progress, boundaries, leaderboard, curves
+    watching = not live.done and st.session_state.get("watch_neurons")
+    if watching:
+        which = moons_inside.model_picker(live, "neurons_live_model")
+        neurons_slot = st.empty()
     frames = 0
     while live.steps_asked and not live.done:
         live.steps_asked -= 1
@@ -123,6 +130,9 @@ def results_area(data_cfg, lineup) -> None:
             return
         _draw(slots, live_view(live, state["painter"], frame), str(frames), final=False,
               classes=live.data.n_classes)
+        if watching:
+            with neurons_slot.container():
+                moons_inside.neurons(live, which, f"neurons-live-{frames}", clickable=False)
         frames += 1
     if live.done and not state["stored"]:
         state["stored"] = True
@@ -149,6 +159,8 @@ def _afterwards(live, state: dict) -> None:
                         + ([f"Shared from the class's results: {', '.join(shared)} (the same data, settings "
                             "and seed were trained already, so the result is identical)."] if shared else [])))
     _through_training(live, state)
+    moons_inside.inside_section(live)
+    moons_inside.backprop_section(live)
     _what_differs(live)
     _interactive(live, state)
     _gradient_check(live)

@@ -99,6 +99,26 @@ def test_pause_freezes_the_counters_resume_continues_and_stop_keeps_the_models(s
     page.close()
 
 
+def test_clicking_a_neuron_enlarges_it(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{server.url}/moons?preset=seed")
+    settle(page)
+    page.get_by_role("button", name="Train").click()
+    page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=120_000)
+    settle(page)
+    page.get_by_role("heading", name="Inside the network").scroll_into_view_if_needed()
+    units = page.locator(".js-plotly-plot .scatterlayer .trace:last-child path.point")
+    assert units.count() == 2 + 4 + 1                   # x1, x2; the seed's 4 hidden units; the output
+    units.nth(4).click(force=True)                      # the third hidden unit
+    page.get_by_text("h1.3, over the whole input plane").wait_for(timeout=30_000)
+    settle(page)
+    no_exception(page)
+    assert page.get_by_text("Into h1.3").count() == 1
+    page.get_by_text("h1.3, over the whole input plane").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "moons-neuron-enlarged.png"))
+    page.close()
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):

@@ -62,12 +62,12 @@ def test_train_fills_the_leaderboard_and_charts():
     assert list(board["model"]) and set(board["model"]) == {"Scratch", "Torch", "Sk"}
     assert set(board["epochs"]) == {8}
     assert at.session_state["trainings"] == 3
-    assert len(at.get("image")) == 2 * 3                 # each model's boundary now, and through training
-    assert len(at.get("plotly_chart")) == 1              # the learning curves
+    assert len(at.get("image")) == 2 * 3 + 1             # each model's boundary now and through training; the scale
+    assert len(at.get("plotly_chart")) == 2              # the learning curves, the neuron view
     at.slider(key="snapshot").set_value(1).run()         # through training: the first frame recorded
     assert not at.exception and at.session_state["trainings"] == 3
     at.toggle(key="interactive_boundaries").set_value(True).run()
-    assert len(at.get("plotly_chart")) == 2 and not at.exception
+    assert len(at.get("plotly_chart")) == 3 and not at.exception
 
 
 def test_unrelated_widget_changes_do_not_retrain():
@@ -204,7 +204,7 @@ def test_a_finished_training_shows_every_model_at_its_last_epoch_and_is_cached()
     at = moons_page(models=TINY, samples="200")
     train_button(at).click().run()
     assert "100%" in progress_text(at) and "Scratch: epoch 8 of 8" in progress_text(at)
-    assert set(at.dataframe[0].value["status"]) == {"ok"}
+    assert set(at.dataframe[0].value["status"]) <= {"ok", "barely learned"}   # 8 epochs: maybe near chance
     from app_pages import chrome
     assert len(chrome.shared_results()) == 3 and chrome.shared_results().trainings == 3
 
@@ -227,7 +227,7 @@ def test_a_second_student_gets_the_first_students_result_shared():
     train_button(second).click().run()
     assert not second.exception and second.session_state["trainings"] == 0
     assert any("Shared from the class's results: Scratch, Torch, Sk" in c.value for c in second.caption)
-    assert set(second.dataframe[0].value["status"]) == {"ok"}
+    assert set(second.dataframe[0].value["status"]) <= {"ok", "barely learned"}
 
 
 def test_what_differs_shows_the_one_setting_the_seed_lesson_changes():

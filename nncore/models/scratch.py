@@ -134,9 +134,11 @@ class ScratchNetwork(Stepping):
         l2 = self.config.l2
         return 0.5 * l2 * sum(float(np.sum(W * W)) for W in self.coefs_) if l2 else 0.0
 
-    def _backward(self, Z: list[np.ndarray], A: list[np.ndarray], y: np.ndarray) -> None:
+    def _backward(self, Z: list[np.ndarray], A: list[np.ndarray], y: np.ndarray,
+                  deltas: list | None = None) -> None:
         """Gradients of the mean loss (plus L2) with respect to every weight and bias, written
-        into the flat gradient vector (``self._grad_W`` and ``self._grad_b`` are views of it)."""
+        into the flat gradient vector (``self._grad_W`` and ``self._grad_b`` are views of it).
+        ``deltas``, when given, receives each layer's dL/dz, last layer first (the step-through shows them)."""
         n = len(y)
         if self.binary:
             delta = (sigmoid(Z[-1]) - y[:, None]) / n          # dL/dz_out, (n, 1)
@@ -145,6 +147,8 @@ class ScratchNetwork(Stepping):
             delta[np.arange(n), y] -= 1.0
             delta /= n                                         # (n, k)
         for i in range(len(self.coefs_) - 1, -1, -1):
+            if deltas is not None:
+                deltas.append(delta.copy())
             np.matmul(A[i].T, delta, out=self._grad_W[i])     # (sizes[i], sizes[i+1])
             if self.config.l2:
                 self._grad_W[i] += self.config.l2 * self.coefs_[i]
@@ -167,6 +171,16 @@ class ScratchNetwork(Stepping):
 
     def _labels(self, logits: np.ndarray) -> np.ndarray:
         return (logits[:, 0] > 0).astype(np.int64) if self.binary else logits.argmax(axis=1)
+
+    def train_step(self, Xb: np.ndarray, yb: np.ndarray, optimizer) -> tuple[float, int]:
+        """One optimizer step on one batch: forward, loss, backward, update. Returns (summed loss, correct)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z, A = self._forward(Xb)
+            loss = self._data_loss(Z[-1], yb) * len(yb)
+            right = int(np.count_nonzero(self._labels(Z[-1]) == yb))
+            self._backward(Z, A, yb)
+            optimizer.step(self.theta_, self._grad)
+        return loss, right
 
     def steps(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None = None,
               y_val: np.ndarray | None = None, on_epoch: EpochCallback | None = None) -> Steps:
@@ -193,13 +207,9 @@ class ScratchNetwork(Stepping):
             loss_sum, correct = 0.0, 0
             for lo in range(0, n, batch):
                 idx = order[lo:lo + batch] if order is not None else slice(None)
-                Xb, yb = X[idx], y[idx]
-                with np.errstate(over="ignore", invalid="ignore"):
-                    Z, A = self._forward(Xb)
-                    loss_sum += self._data_loss(Z[-1], yb) * len(yb)
-                    correct += int(np.count_nonzero(self._labels(Z[-1]) == yb))
-                    self._backward(Z, A, yb)
-                    optimizer.step(self.theta_, self._grad)
+                loss, right = self.train_step(X[idx], y[idx], optimizer)
+                loss_sum += loss
+                correct += right
                 elapsed += time.perf_counter() - start
                 yield "batch"
                 start = time.perf_counter()

@@ -35,6 +35,8 @@ class ModelResult:
     test_loss: float | None
     boundary: np.ndarray | None       # (R, R, n_classes) probabilities on the mesh
     snapshots: list[tuple[int, np.ndarray]] = field(default_factory=list)  # (epoch, probabilities)
+    layers: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # final (W (in, out), b) per layer
+    hidden: list[np.ndarray] = field(default_factory=list)   # final hidden outputs on the mesh, (R, R, width)
 
     @property
     def status(self) -> str:
@@ -104,16 +106,24 @@ def train_model(spec: ModelSpec, data: ToyData, mesh: Mesh, *, snapshots: int = 
     return finish(run, shots)
 
 
+def layers_of(model) -> list[tuple[np.ndarray, np.ndarray]]:
+    """A copy of the model's (W (in, out), b) per layer, as float64: a record that training won't change."""
+    return [(np.array(W, dtype=np.float64), np.array(b, dtype=np.float64)) for W, b in model.layer_weights]
+
+
 def finish(run: Training, shots: list[tuple[int, np.ndarray]] | None = None) -> ModelResult:
     """A trained (or stopped) run's result: metrics on both splits and the boundary on the mesh."""
     model, data, history = run.model, run.data, run.model.history_
     acc, train_loss, test_loss = (None, None, None) if history.status == "diverged" else _metrics(model, data)
     if acc is None and history.status != "diverged":
         history.diverge(history.epochs_run, "a prediction")
-    boundary = run.mesh.grid(model.predict_proba(run.mesh.points)) if acc is not None else None
+    points = run.mesh.points
+    boundary = run.mesh.grid(model.predict_proba(points)) if acc is not None else None
+    hidden = [run.mesh.grid(a) for a in model.hidden_activations(points)] if acc is not None else []
+    layers = layers_of(model)
     seconds = history.seconds[-1] if history.seconds else 0.0
     return ModelResult(run.spec, history, model.n_parameters, seconds, acc, train_loss, test_loss,
-                       boundary, shots or [])
+                       boundary, shots or [], layers, hidden)
 
 
 def result_key(data_config: DataConfig, spec: ModelSpec, snapshots: int, resolution: int) -> str:

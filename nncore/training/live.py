@@ -19,7 +19,7 @@ import numpy as np
 from ..core.history import History
 from ..data.toy import DataConfig, Mesh, load_toy
 from ..models.registry import ModelSpec, check_lineup
-from .comparison import Comparison, ModelResult, finish, result_key
+from .comparison import Comparison, ModelResult, finish, layers_of, result_key
 from .cost import Estimate, estimate_mlp
 from .engine import Frame, Training
 from .shared import MINE, READY, SharedResults
@@ -152,6 +152,23 @@ class LiveComparison:
                 target = math.ceil(self.share * run.epochs - 1e-9)
                 if target > run.epoch:
                     run.advance(target - run.epoch, frame=False)
+
+    def inside(self, i: int) -> tuple[list, list, np.ndarray] | None:
+        """Model ``i`` as it is now, for the neuron view: its layers' (W, b), its hidden outputs on the
+        mesh and its probabilities there; None while it has nothing to show."""
+        with self._lock:
+            cached, run = self.cached[i], self.runs[i]
+            if cached is not None:
+                return (cached.layers, cached.hidden, cached.boundary) if cached.boundary is not None else None
+            if run is None or not run.model.n_parameters:
+                return None
+            points = self.mesh.points
+            with np.errstate(all="ignore"):
+                proba = run.model.predict_proba(points)
+                if not np.isfinite(proba).all():
+                    return None
+                hidden = [self.mesh.grid(a) for a in run.model.hidden_activations(points)]
+            return layers_of(run.model), hidden, self.mesh.grid(proba)
 
     def histories(self) -> list:
         """Each model's history as it stands (read it, do not change it)."""

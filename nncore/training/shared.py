@@ -68,7 +68,8 @@ class SharedResults:
 
     def put(self, key: str, result: ModelResult, owner: str) -> None:
         """Store a finished result (its arrays become read-only) and end the claim."""
-        for array in [result.boundary, *(p for _, p in result.snapshots)]:
+        for array in [result.boundary, *(p for _, p in result.snapshots), *result.hidden,
+                      *(a for pair in result.layers for a in pair)]:
             if array is not None:
                 array.flags.writeable = False
         self._store(key, result)

@@ -20,8 +20,12 @@ _HISTORY = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
 
 def result_nbytes(result: ModelResult) -> int:
     """About how much memory a result holds: its arrays, its history and a little besides."""
-    arrays = [result.boundary, *(p for _, p in result.snapshots)]
-    return sum(a.nbytes for a in arrays if a is not None) + 6 * 32 * result.history.epochs_run + 2048
+    return sum(a.nbytes for a in _arrays(result) if a is not None) + 6 * 32 * result.history.epochs_run + 2048
+
+
+def _arrays(result: ModelResult) -> list:
+    return [result.boundary, *(p for _, p in result.snapshots), *result.hidden,
+            *(a for pair in result.layers for a in pair)]
 
 
 def save_result(folder: Path, key: str, result: ModelResult) -> None:
@@ -31,8 +35,12 @@ def save_result(folder: Path, key: str, result: ModelResult) -> None:
             "train_seconds": result.train_seconds, "test_accuracy": result.test_accuracy,
             "train_loss": result.train_loss, "test_loss": result.test_loss,
             "history": {k: getattr(h, k) for k in _HISTORY}, "status": h.status, "message": h.message,
-            "snapshot_epochs": [e for e, _ in result.snapshots]}
+            "snapshot_epochs": [e for e, _ in result.snapshots], "n_layers": len(result.layers),
+            "n_hidden": len(result.hidden)}
     arrays = {"snapshots": np.stack([p for _, p in result.snapshots])} if result.snapshots else {}
+    arrays.update({f"W{i}": W for i, (W, _) in enumerate(result.layers)})
+    arrays.update({f"b{i}": b for i, (_, b) in enumerate(result.layers)})
+    arrays.update({f"hidden{i}": h for i, h in enumerate(result.hidden)})
     if result.boundary is not None:
         arrays["boundary"] = result.boundary
     np.savez(folder / f"{key}.npz", **arrays)
@@ -52,12 +60,16 @@ def load_result(folder: Path, key: str) -> ModelResult | None:
                           meta["status"], meta["message"])
         history.epoch = [int(e) for e in history.epoch]
         shots = list(zip(meta["snapshot_epochs"], arrays.get("snapshots", [])))
-        for array in [arrays.get("boundary"), *(p for _, p in shots)]:
+        hidden = [arrays[f"hidden{i}"] for i in range(int(meta["n_hidden"]))]
+        layers = [(arrays[f"W{i}"], arrays[f"b{i}"]) for i in range(int(meta["n_layers"]))]
+        for array in [arrays.get("boundary"), *(p for _, p in shots), *hidden]:
             if array is not None and (array.dtype != np.float32 or not np.isfinite(array).all()):
                 return None
+        if any(a.dtype != np.float64 or not np.isfinite(a).all() for pair in layers for a in pair):
+            return None
         return ModelResult(ModelSpec.from_dict(meta["spec"]), history, int(meta["parameters"]),
                            float(meta["train_seconds"]), meta["test_accuracy"], meta["train_loss"],
-                           meta["test_loss"], arrays.get("boundary"), shots)
+                           meta["test_loss"], arrays.get("boundary"), shots, layers, hidden)
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

@@ -1,0 +1,99 @@
+"""Inside the MLPs on the moons page: every neuron's map with the weights between them, and one
+backprop step by hand. Section functions only: the numbers and pictures come from nncore."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+from PIL import Image
+
+from nncore.figures.neurons import MAX_UNITS, incoming, network_figure, network_units, unit_picture
+from nncore.training.backprop import network_from, step_through
+
+NOTE = ("Each square is a unit's output over the input plane (the same window as the boundary): blue "
+        "positive, orange negative, white zero, each unit on its own scale. The output's square is the "
+        "decision boundary. Lines are weights: blue positive, orange negative, wider when larger. "
+        "Click a unit to see it large, with the weights coming into it.")
+
+
+def model_picker(live, key: str) -> int:
+    names = [s.name for s in live.lineup]
+    return st.selectbox("Model", range(len(names)), format_func=names.__getitem__, key=key)
+
+
+def neurons(live, which: int, key: str, clickable: bool = True) -> None:
+    """The network of model ``which`` as it is now (live while it trains), with a click to enlarge."""
+    inside = live.inside(which)
+    if inside is None:
+        st.caption("Nothing to show yet: this model has not started, or it diverged.")
+        return
+    layers, hidden, proba = inside
+    units = network_units(live.mesh.xs, live.mesh.ys, hidden, proba)
+    wide = [f"hidden layer {i + 1} ({h.shape[-1]} units)" for i, h in enumerate(hidden) if h.shape[-1] > MAX_UNITS]
+    if wide:
+        st.caption(f"Showing the first {MAX_UNITS} units of {', '.join(wide)}.")
+    figure = network_figure(units, layers)
+    if not clickable:
+        st.plotly_chart(figure, width="stretch", key=key)
+        return
+    event = st.plotly_chart(figure, width="stretch", key=key, on_select="rerun", selection_mode="points")
+    picked = [p["customdata"] for p in event.selection.points if "customdata" in p] if event else []
+    st.caption(NOTE)
+    if picked:
+        _enlarged(units, layers, int(picked[0] if np.isscalar(picked[0]) else picked[0][0]))
+
+
+def _enlarged(units, layers, which: int) -> None:
+    unit = units[which]
+    left, right = st.columns([1, 1])
+    big = Image.fromarray(unit_picture(unit)).resize((320, 320), Image.BILINEAR)
+    left.image(np.asarray(big), caption=f"{unit.name}, over the whole input plane", width=320)
+    rows = incoming(units, layers, which)
+    if rows:
+        right.markdown(f"**Into {unit.name}**")
+        right.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
+            "weight": st.column_config.NumberColumn(format="%.4f")})
+    else:
+        right.markdown(f"**{unit.name}** is an input: its map is the coordinate itself.")
+
+
+@st.fragment
+def inside_section(live) -> None:
+    st.subheader("Inside the network")
+    which = model_picker(live, "neurons_model")
+    neurons(live, which, f"neurons-{which}")
+
+
+@st.fragment
+def backprop_section(live) -> None:
+    """One training point through one step of the scratch network's own code, every number shown."""
+    scratch = [i for i, s in enumerate(live.lineup) if s.framework == "numpy"]
+    results = {r.spec.name: r for r in live.results()}
+    scratch = [i for i in scratch if live.lineup[i].name in results and results[live.lineup[i].name].layers]
+    with st.expander("One backprop step, by hand"):
+        if not scratch:
+            st.info("Add a scratch NumPy model to step through its backprop.")
+            return
+        names = [live.lineup[i].name for i in scratch]
+        left, right = st.columns(2)
+        name = left.selectbox("Scratch model", names, key="step_model")
+        point = right.number_input("Training point", 0, len(live.data.y_train) - 1, 0, key="step_point")
+        result = results[name]
+        net = network_from(result.spec.config, result.layers, live.data.n_classes)
+        walk = step_through(net, live.data.X_train[point], int(live.data.y_train[point]))
+        st.markdown(f"Point ({walk.x[0]:.3f}, {walk.x[1]:.3f}), class **{walk.y}**; predicted probabilities "
+                    f"{np.array2string(walk.probability, precision=3)}; loss **{walk.loss:.5f}**.")
+        forward = [{"layer": f"layer {i + 1}", "z (before the activation)": _vec(z),
+                    "output": _vec(a), "delta = dL/dz": _vec(d)}
+                   for i, (z, a, d) in enumerate(zip(walk.zs, walk.activations[1:], walk.deltas))]
+        st.dataframe(pd.DataFrame(forward), hide_index=True)
+        st.caption(f"Each gradient beside its central difference (largest gap {walk.max_gradient_error:.1e}), "
+                   f"and each parameter before and after one step of {result.spec.config.optimizer} at "
+                   f"learning rate {result.spec.config.learning_rate:g} on this point alone.")
+        st.dataframe(pd.DataFrame(walk.rows), hide_index=True, height=min(640, 36 + 35 * len(walk.rows)),
+                     column_config={k: st.column_config.NumberColumn(format="%.6f")
+                                    for k in ("before", "gradient", "central difference", "after")})
+
+
+def _vec(v: np.ndarray) -> str:
+    return ", ".join(f"{x:.4f}" for x in np.ravel(v)[:MAX_UNITS]) + (" …" if np.size(v) > MAX_UNITS else "")

@@ -1,0 +1,85 @@
+"""One backprop step by hand, for a scratch network and one training point a student picks.
+
+Every number comes from the code that trains (``ScratchNetwork._forward``, ``_backward``,
+``loss_and_gradients`` and ``train_step``), not from a second implementation:
+
+- forward: each layer's pre-activation z and output a;
+- the loss;
+- each layer's delta, dL/dz, from the output back;
+- each parameter's gradient beside its central difference (L(θ + ε) − L(θ − ε)) / 2ε;
+- each parameter before and after one step of the model's own optimizer on that point.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core.optimizers import make_optimizer
+from ..models.scratch import ScratchConfig, ScratchNetwork
+
+
+@dataclass(frozen=True)
+class StepThrough:
+    x: np.ndarray                       # the point, (n_features,)
+    y: int                              # its label
+    zs: list[np.ndarray]                # per layer: pre-activation, (width,)
+    activations: list[np.ndarray]       # per layer: its input, then each hidden output; the last is the output
+    probability: np.ndarray             # class probabilities, (n_classes,)
+    loss: float                         # including the L2 penalty
+    deltas: list[np.ndarray]            # per layer (first to last): dL/dz, (width,)
+    rows: list[dict]                    # per parameter: name, before, gradient, central difference, after
+
+    @property
+    def max_gradient_error(self) -> float:
+        return max(abs(r["gradient"] - r["central difference"]) for r in self.rows)
+
+
+def network_from(config: ScratchConfig, layers: list[tuple[np.ndarray, np.ndarray]], n_classes: int) -> ScratchNetwork:
+    """A scratch network with these weights (float64), as the model had them."""
+    net = ScratchNetwork(config, layers[0][0].shape[0], n_classes)
+    for (W, b), (W_to, b_to) in zip(layers, zip(net.coefs_, net.intercepts_)):
+        W_to[...], b_to[...] = W, b
+    return net
+
+
+def step_through(net: ScratchNetwork, x: np.ndarray, y: int, eps: float = 1e-6) -> StepThrough:
+    """Forward, loss, deltas, gradients (with central differences) and one optimizer step, for one point.
+    ``net`` is left as it was."""
+    X, Y = np.asarray(x, dtype=np.float64).reshape(1, -1), np.array([int(y)])
+    before = net.theta_.copy()
+    Z, A = net._forward(X)
+    deltas: list[np.ndarray] = []
+    net._backward(Z, A, Y, deltas)
+    loss, grad_W, grad_b = net.loss_and_gradients(X, Y)
+    analytic = np.concatenate([g.ravel() for pair in zip(grad_W, grad_b) for g in pair])
+    numeric = np.empty_like(before)
+    for i in range(before.size):                        # the flat vector holds W1, b1, W2, b2, ...
+        net.theta_[i] = before[i] + eps
+        up = net.loss_and_gradients(X, Y)[0]
+        net.theta_[i] = before[i] - eps
+        numeric[i] = (up - net.loss_and_gradients(X, Y)[0]) / (2 * eps)
+        net.theta_[i] = before[i]
+    cfg = net.config
+    net.train_step(X, Y, make_optimizer(cfg.optimizer, before.size, cfg.learning_rate, cfg.momentum))
+    after = net.theta_.copy()
+    net.theta_[...] = before
+    probability = net.predict_proba(X)[0]
+    rows = [{"parameter": name, "before": before[i], "gradient": analytic[i], "central difference": numeric[i],
+             "after": after[i]} for i, name in enumerate(parameter_names(net))]
+    return StepThrough(X[0], int(y), [z[0] for z in Z], [a[0] for a in A] + [probability], probability,
+                       float(loss), [d[0] for d in reversed(deltas)], rows)
+
+
+def parameter_names(net: ScratchNetwork) -> list[str]:
+    """'W1[x1→h1.2]', 'b1[h1.2]', ... in the order of the flat parameter vector."""
+    names = []
+    last = len(net.coefs_)
+    for layer, W in enumerate(net.coefs_, start=1):
+        src = [f"x{i + 1}" for i in range(W.shape[0])] if layer == 1 else \
+            [f"h{layer - 1}.{i + 1}" for i in range(W.shape[0])]
+        dst = ["out" if W.shape[1] == 1 else f"out{j}" for j in range(W.shape[1])] if layer == last else \
+            [f"h{layer}.{j + 1}" for j in range(W.shape[1])]
+        names += [f"W{layer}[{s}→{d}]" for s in src for d in dst]
+        names += [f"b{layer}[{d}]" for d in dst]
+    return names
