@@ -20,38 +20,25 @@ from ..core.activations import ACTIVATIONS, log_softmax, sigmoid, softmax
 from ..core.history import History
 from ..core.optimizers import make_optimizer
 from ..core.settings import Config, setting
-from .base import (
-    EpochCallback,
-    Stepping,
-    Steps,
-    activation_setting,
-    batch_size_for,
-    batch_size_setting,
-    epochs_setting,
-    hidden_setting,
-    l2_setting,
-    learning_rate_setting,
-    model_seed_setting,
-    momentum_setting,
-    optimizer_setting,
-)
+from . import base
+from .base import EpochCallback, Stepping, Steps, batch_size_for
 
 
 @dataclass(frozen=True)
 class ScratchConfig(Config):
     """The from-scratch NumPy network. Defaults learn moons (the seed's did not)."""
-    hidden: tuple[int, ...] = hidden_setting((16, 16))   # input and output widths come from the data
-    activation: str = activation_setting("tanh")
+    hidden: tuple[int, ...] = base.hidden_setting((16, 16))   # input and output widths come from the data
+    activation: str = base.activation_setting("tanh")
     init: str = setting("xavier", "choice", "Weight init", "seed: 0.01·N(0,1), as in the seed (too small to "
                         "learn); he: for ReLU; xavier: for tanh and sigmoid.",
                         choices=("seed", "he", "xavier"), advanced=True)
-    optimizer: str = optimizer_setting("sgd")
-    learning_rate: float = learning_rate_setting(0.1)
-    epochs: int = epochs_setting(150)
-    batch_size: int = batch_size_setting(32)            # 0: full batch
-    momentum: float = momentum_setting(0.9)             # sgd only; 0: plain gradient descent
-    l2: float = l2_setting(0.0)                         # adds l2/2 * sum(W**2) to the loss
-    seed: int = model_seed_setting()                    # weights and batch order
+    optimizer: str = base.optimizer_setting("sgd")
+    learning_rate: float = base.learning_rate_setting(0.1)
+    epochs: int = base.epochs_setting(150)
+    batch_size: int = base.batch_size_setting(32)            # 0: full batch
+    momentum: float = base.momentum_setting(0.9)             # sgd only; 0: plain gradient descent
+    l2: float = base.l2_setting(0.0)                         # adds l2/2 * sum(W**2) to the loss
+    seed: int = base.model_seed_setting()                    # weights and batch order
 
 
 def _softplus(z: np.ndarray) -> np.ndarray:

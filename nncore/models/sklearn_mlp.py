@@ -23,33 +23,21 @@ from sklearn.neural_network._base import ACTIVATIONS as SKLEARN_FUNCTIONS
 from ..core.activations import ACTIVATIONS
 from ..core.history import History
 from ..core.settings import Config
-from .base import (
-    EpochCallback,
-    Stepping,
-    Steps,
-    activation_setting,
-    batch_size_for,
-    batch_size_setting,
-    epochs_setting,
-    hidden_setting,
-    l2_setting,
-    learning_rate_setting,
-    model_seed_setting,
-    optimizer_setting,
-)
+from . import base
+from .base import EpochCallback, Stepping, Steps, batch_size_for
 
 
 @dataclass(frozen=True)
 class SklearnConfig(Config):
     """scikit-learn's MLPClassifier, the well-known peer."""
-    hidden: tuple[int, ...] = hidden_setting((16, 16))
-    activation: str = activation_setting("relu")         # sklearn calls sigmoid "logistic"
-    optimizer: str = optimizer_setting("adam")
-    learning_rate: float = learning_rate_setting(0.01)
-    epochs: int = epochs_setting(150)
-    batch_size: int = batch_size_setting(32)            # 0: full batch
-    l2: float = l2_setting(0.0001)                      # sklearn's alpha
-    seed: int = model_seed_setting()
+    hidden: tuple[int, ...] = base.hidden_setting((16, 16))
+    activation: str = base.activation_setting("relu")         # sklearn calls sigmoid "logistic"
+    optimizer: str = base.optimizer_setting("adam")
+    learning_rate: float = base.learning_rate_setting(0.01)
+    epochs: int = base.epochs_setting(150)
+    batch_size: int = base.batch_size_setting(32)            # 0: full batch
+    l2: float = base.l2_setting(0.0001)                      # sklearn's alpha
+    seed: int = base.model_seed_setting()
 
 
 def make_classifier(config: SklearnConfig, n_samples: int, **extra) -> MLPClassifier:

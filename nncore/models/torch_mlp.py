@@ -20,39 +20,26 @@ from torch import nn
 from ..core.activations import ACTIVATIONS
 from ..core.history import History
 from ..core.settings import Config, setting
-from .base import (
-    EpochCallback,
-    Stepping,
-    Steps,
-    activation_setting,
-    batch_size_for,
-    batch_size_setting,
-    epochs_setting,
-    hidden_setting,
-    l2_setting,
-    learning_rate_setting,
-    model_seed_setting,
-    momentum_setting,
-    optimizer_setting,
-)
+from . import base
+from .base import EpochCallback, Stepping, Steps, batch_size_for
 
 
 @dataclass(frozen=True)
 class TorchMLPConfig(Config):
     """The seed's PyTorch MLP: per hidden layer Linear -> activation -> BatchNorm1d -> Dropout."""
-    hidden: tuple[int, ...] = hidden_setting((16, 8, 4))
-    activation: str = activation_setting("relu")
+    hidden: tuple[int, ...] = base.hidden_setting((16, 8, 4))
+    activation: str = base.activation_setting("relu")
     batch_norm: bool = setting(True, "bool", "Batch norm", "BatchNorm1d after each hidden activation.",
                                advanced=True)
     dropout: float = setting(0.2, "float", "Dropout", "Share of hidden units dropped at each step; 0 turns "
                              "it off.", range=(0.0, 0.9), step=0.05, widget="slider", advanced=True)
-    optimizer: str = optimizer_setting("adam")
-    learning_rate: float = learning_rate_setting(0.01)
-    momentum: float = momentum_setting(0.9)             # sgd only
-    epochs: int = epochs_setting(300)
-    batch_size: int = batch_size_setting(0)             # 0: full batch, as in the seed
-    l2: float = l2_setting(0.0)                         # weight decay
-    seed: int = model_seed_setting()
+    optimizer: str = base.optimizer_setting("adam")
+    learning_rate: float = base.learning_rate_setting(0.01)
+    momentum: float = base.momentum_setting(0.9)             # sgd only
+    epochs: int = base.epochs_setting(300)
+    batch_size: int = base.batch_size_setting(0)             # 0: full batch, as in the seed
+    l2: float = base.l2_setting(0.0)                         # weight decay
+    seed: int = base.model_seed_setting()
 
     def _check(self) -> None:
         if self.batch_norm and self.batch_size == 1:
