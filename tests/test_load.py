@@ -3,7 +3,9 @@
 ``python tools/classroom.py --students 30 --scenario all``.
 
 Two fresh servers: one with the default budget (same lineup, different lineups, over budget) and
-one with a small budget (``NNCORE_BUDGET_SECONDS=8``) so the at-budget and closed-tab cases stay short.
+one with a small budget (``NNCORE_BUDGET_SECONDS=8``) so the at-budget and closed-tab cases stay
+short. (The default lineup does not fit 8 s on a loaded host: the estimate scales with the host's
+speed, probed once per process.)
 """
 from __future__ import annotations
 
@@ -54,6 +56,7 @@ def tight_server():
 
 def _no_exceptions(result: dict) -> None:
     assert not result["exceptions"], result["exceptions"]
+    assert not result["failures"], result["failures"]
 
 
 def test_ten_students_on_one_lineup_share_one_training(server):
