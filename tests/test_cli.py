@@ -56,3 +56,8 @@ def test_bad_value_is_an_error_not_a_traceback():
     out = subprocess.run([sys.executable, "-m", "nncore", "mnist", "--epochs", "0", "--json"], cwd=ROOT,
                          capture_output=True, text=True)
     assert out.returncode == 2 and "epochs must be" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_the_shallow_vs_deep_preset_shows_depth_helping():
+    shallow, deep = run_cli("moons", "--preset", "shallow-vs-deep", "--json", "--quiet")["models"]
+    assert deep["test_accuracy"] >= 0.88 and deep["test_accuracy"] - shallow["test_accuracy"] >= 0.1
