@@ -73,18 +73,25 @@ def over_budget(items) -> str | None:
     return cost.over_budget(items, BUDGET_SECONDS)
 
 
+def over_budget_cnn(estimate, config) -> str | None:
+    """A message when a CNN training would cost more than the host allows."""
+    return cost.over_budget_cnn(estimate, config, BUDGET_SECONDS)
+
+
 # --- classroom mode ------------------------------------------------------------------------------------
 
 _CLASSROOM_CSS = """
 <style>
 /* Classroom mode: everything in proportion for a projector. Streamlit sizes text, headings, spacing and
-   tables in rem, so a larger root font scales them all together; headings get an extra step. */
-html { font-size: 125% !important; }
-[data-testid="stMain"] h1 { font-size: 3.2rem !important; }
-[data-testid="stMain"] h2 { font-size: 2.3rem !important; }
-[data-testid="stMain"] h3 { font-size: 1.75rem !important; }
-/* Charts and grids draw their own text in pixels: scale the whole element instead. */
-[data-testid="stPlotlyChart"], [data-testid="stDataFrame"], [data-testid="stGraphVizChart"] { zoom: 1.25; }
+   tables in rem, so a root font 1.25 times the theme's 17 px scales them all together. */
+html { font-size: 21px !important; }
+/* Charts and grids draw their own text in pixels: scale the whole element instead (a grid from its
+   container, which it measures to size itself). */
+[data-testid="stPlotlyChart"], [data-testid="stGraphVizChart"],
+[data-testid="stElementContainer"]:has(> [data-testid="stDataFrame"]) { zoom: 1.25; }
+/* Less empty margin, so the boundaries stay on a 1024x768 projector's first screen. */
+[data-testid="stMainBlockContainer"] { padding: 3.2rem 1.5rem 3rem !important; }
+[data-testid="stMain"] [data-testid="stButton"] button { padding-left: 0.4rem; padding-right: 0.4rem; }
 </style>
 """
 

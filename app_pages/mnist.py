@@ -75,14 +75,21 @@ def train_section(data: ImageData, advanced: bool) -> None:
     if not submitted:
         return
     try:
-        run = cnn_study.start_run(CNNConfig(dataset=data.name, **values), data)
+        config = CNNConfig(dataset=data.name, **values)
+        run = cnn_study.start_run(config, data)
     except ValueError as exc:
         chrome.friendly_error("Check the settings", exc)
         return
-    if run.key in session.cnn_models():                     # trained before in this session
-        session.set_active_cnn(run.key)
-    elif not train(run):
-        return
+    kept = session.cnn_models().get(run.key)
+    if kept is not None and kept.result.status == "ok":    # finished before in this session: show it
+        session.keep_cnn(run.key, kept)
+    else:                                                   # new, or stopped before: train anew
+        refusal = chrome.over_budget_cnn(run.training.estimate(), config)
+        if refusal:
+            chrome.friendly_error("Over the compute budget", refusal)
+            return
+        if not train(run):
+            return
     session.request_tab("Results")                          # the live chart gives way to the results
     st.rerun()
 
@@ -124,7 +131,7 @@ def load(key: str, make) -> None:
 def checkpoints_section(data: ImageData) -> None:
     prepared = list_checkpoints(chrome.MODELS_DIR)
     with st.expander("Models prepared before class, and checkpoints",
-                     expanded=bool(prepared) and session.active_cnn_key() is None):
+                     expanded=bool(prepared) and session.active_cnn(data.name) is None):
         if prepared:
             pick = st.selectbox("Prepared models", prepared, format_func=lambda p: p.name, key="cnn_prepared")
             if st.button("Load prepared model"):
@@ -140,10 +147,8 @@ def checkpoints_section(data: ImageData) -> None:
 
 
 def results_section(active: TrainedCNN, data: ImageData) -> None:
-    if active.dataset != data.name:
-        st.warning(f"The active model was trained on {active.dataset}; its results below are on {data.name}.")
     head, button = st.columns([3, 1], vertical_alignment="center")
-    head.caption(f"Model: {active.label}")
+    head.caption(f"Model: {active.label} · trained on {IMAGE_DATASETS[active.dataset]}")
     button.download_button("Download model", active.checkpoint, key="cnn_download", icon=":material/download:",
                            help="This model as a .safetensors checkpoint, to load again later.",
                            file_name=f"{active.dataset}-cnn.safetensors")
@@ -187,7 +192,7 @@ if data is None:
 keep_interrupted()
 session.apply_tab_request()
 tabs = st.tabs(TABS, key=session.MNIST_TAB, on_change="rerun")
-active = session.active_cnn()
+active = session.active_cnn(data.name)
 for tab, section in zip(tabs, (train_tab, results_section, inside_section, try_section)):
     if tab.open is False:                                   # only the open tab runs
         continue
@@ -195,6 +200,9 @@ for tab, section in zip(tabs, (train_tab, results_section, inside_section, try_s
         if section is train_tab:
             train_tab(data, advanced)
         elif active is None:
-            st.info("Train the CNN (or load a prepared model) in the Train tab first.")
+            others = ", ".join(IMAGE_DATASETS[d] for d in session.other_cnns(data.name))
+            st.info(f"No model trained on {IMAGE_DATASETS[data.name]} yet: train one (or load a prepared "
+                    "model) in the Train tab." + (f" Your {others} model is kept: choose that data set above "
+                                                  "to use it." if others else ""))
         else:
             section(active, data)

@@ -17,7 +17,7 @@ _NOTICES = "notices"
 _LIVE = "moons_live"                # the lineup training (or trained) on the moons page
 _LIVE_VIEW = "moons_live_view"      # its boundary canvas and drawn snapshot figures
 _CNN = "cnn_models"                 # model key -> nncore.training.cnn_study.TrainedCNN
-_CNN_ACTIVE = "cnn_active"          # the key of the model the MNIST page shows
+_CNN_ACTIVE = "cnn_active"          # per data set, the key of the model the MNIST page shows
 _CNN_RUN = "cnn_run"                # the CNNRun in progress, kept if a Stop click interrupts it
 _STROKES = "canvas_strokes"         # the drawing: the canvas's own stroke list (Fabric.js objects)
 _CANVAS_BASE = "canvas_base"        # the strokes the mounted canvas was started from (initial_drawing)
@@ -89,23 +89,21 @@ def cnn_models() -> dict:
     return state_default(_CNN, dict)
 
 
-def active_cnn_key() -> str | None:
-    return st.session_state.get(_CNN_ACTIVE)
+def active_cnn(dataset: str):
+    """The ``TrainedCNN`` the MNIST page shows for this data set, or None: a model is tied to the
+    data set it was trained on, so a Fashion-MNIST model never answers on the MNIST page."""
+    return cnn_models().get(state_default(_CNN_ACTIVE, dict).get(dataset))
 
 
-def active_cnn():
-    """The ``TrainedCNN`` the MNIST page shows, or None."""
-    return cnn_models().get(active_cnn_key())
+def other_cnns(dataset: str) -> list[str]:
+    """The data sets this session has an active model for, besides ``dataset``."""
+    return [d for d, key in state_default(_CNN_ACTIVE, dict).items() if d != dataset and key in cnn_models()]
 
 
 def keep_cnn(key: str, trained) -> None:
-    """Store a trained CNN and make it the active one."""
+    """Store a trained CNN and make it the active one for the data set it was trained on."""
     cnn_models()[key] = trained
-    set_active_cnn(key)
-
-
-def set_active_cnn(key: str | None) -> None:
-    st.session_state[_CNN_ACTIVE] = key
+    state_default(_CNN_ACTIVE, dict)[trained.dataset] = key
 
 
 def set_cnn_run(run) -> None:

@@ -1,3 +1,4 @@
+import os
 import sys
 from pathlib import Path
 
@@ -6,6 +7,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# Pages under test may train a full Fashion-MNIST epoch on a busy machine: a generous compute budget
+# (read once, at import). Tests of the budget itself set a small one where they need it.
+os.environ.setdefault("NNCORE_BUDGET_SECONDS", "600")
 
 from nncore.data.images import write_idx  # noqa: E402
 from nncore.data.toy import DataConfig, load_toy  # noqa: E402

@@ -25,7 +25,8 @@ def trained():
 
 
 def active(at):
-    return at.session_state["cnn_models"][at.session_state["cnn_active"]]
+    models, active = at.session_state["cnn_models"], at.session_state["cnn_active"]
+    return models[active[at.radio(key="cnn_dataset").value]]
 
 
 def uploader(at, key):
@@ -130,3 +131,46 @@ def test_fashion_mnist_trains_on_all_60000_images():
     result = active(at).result
     assert result.n_train == 60000 and active(at).dataset == "fashion-mnist"
     assert active(at).report.accuracy > 0.8
+
+
+def test_a_model_stays_with_the_data_set_it_was_trained_on(trained):
+    at = open_tab(trained, "Try it")
+    at.radio(key="cnn_dataset").set_value("fashion-mnist").run()
+    assert not at.exception and not at.metric
+    note = " ".join(i.value for i in at.info)
+    assert "No model trained on Fashion-MNIST yet" in note and "Your MNIST digits model is kept" in note
+    at.radio(key="cnn_dataset").set_value("mnist").run()
+    assert active(at).dataset == "mnist" and not at.exception
+
+
+def test_a_stopped_model_is_labelled_and_the_same_settings_train_anew():
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300).run()
+    at.switch_page("app_pages/mnist.py").run()
+    at.toggle(key="advanced_settings").set_value(True).run()
+    at.number_input(key="cnn_limit_train").set_value(600)
+    at.number_input(key="cnn_epochs").set_value(1)
+    from nncore.data.images import load_images
+    from nncore.models.cnn import CNNConfig
+    from nncore.training import cnn_study
+    config = CNNConfig(dataset="mnist", epochs=1, limit_train=600)
+    run = cnn_study.start_run(config, load_images("mnist"))
+    run.training.advance(batches=1)
+    stopped = run.stopped()                                   # as a Stop click leaves it
+    assert stopped.result.status == "stopped" and "(stopped at epoch 1 of 1)" in stopped.label
+    at.session_state["cnn_models"] = {run.key: stopped}
+    at.session_state["cnn_active"] = {"mnist": run.key}
+    next(b for b in at.button if b.label.startswith("Train")).click().run()
+    assert not at.exception
+    assert active(at).result.status == "ok" and "stopped" not in active(at).label   # trained anew
+
+
+def test_a_cnn_training_over_the_budget_is_refused_before_it_starts(monkeypatch):
+    import app_pages.chrome as chrome
+    monkeypatch.setattr(chrome, "BUDGET_SECONDS", 0.5)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300).run()
+    at.switch_page("app_pages/mnist.py").run()
+    at.number_input(key="cnn_epochs").set_value(30)
+    next(b for b in at.button if b.label.startswith("Train")).click().run()
+    assert not at.exception and not at.session_state["cnn_models"]
+    message = at.error[0].value
+    assert "Over the compute budget" in message and "lower the epochs (30 → at most" in message

@@ -107,7 +107,8 @@ class CNNRun:
         """Cancel, and keep the model trained so far (a Stop click, or a rerun that interrupted it)."""
         self.training.cancel()
         result = self.training.result()
-        return study(result, self.data, self.label + (" (stopped)" if result.status == "stopped" else ""))
+        return study(result, self.data,
+                     self.label + (f" ({result.history.message})" if result.status == "stopped" else ""))
 
 
 def start_run(config: CNNConfig, data: ImageData) -> CNNRun:

@@ -104,3 +104,15 @@ def over_budget(items: list[tuple[str, object, Estimate | None]], budget_seconds
     return (f"This training would take about {total:.0f} s of this server's time; the limit is "
             f"{budget_seconds:.0f} s per training, so every student gets a turn. The biggest cost is "
             f"“{name}” (about {worst.seconds:.0f} s): {', '.join(tips)}.")
+
+
+def over_budget_cnn(estimate: Estimate, config, budget_seconds: float) -> str | None:
+    """None when a CNN training fits the budget; else a message with the estimate and what to lower."""
+    if estimate.seconds <= budget_seconds:
+        return None
+    epochs = max(1, int(config.epochs * budget_seconds / estimate.seconds))
+    fewer = f"lower the epochs ({config.epochs} → at most {epochs})" if epochs < config.epochs else \
+        "train on fewer images (Training images, under the advanced settings)"
+    return (f"This training would take about {estimate.seconds:.0f} s of this server's time; the limit is "
+            f"{budget_seconds:.0f} s per training, so every student gets a turn: {fewer}, or load a model "
+            "prepared before class.")
