@@ -45,14 +45,16 @@ def session_connected() -> bool:
 
 
 @contextlib.contextmanager
-def trainer_slot() -> Iterator[None]:
+def trainer_slot(while_waiting=None) -> Iterator[None]:
     """Hold one of the host's trainer slots for a short slice of training; while all are busy, wait
-    and say how many are ahead, first come first served."""
+    and say how many are ahead, first come first served (calling ``while_waiting`` now and then)."""
     pool, who = _trainer_pool(), session_id()
     ticket = pool.enter(who)
     note = None
     try:
         while not pool.take(ticket, 0.25):
+            if while_waiting is not None:
+                while_waiting()
             ahead = pool.ahead(ticket)
             note = note or st.empty()
             note.info(f"Waiting for a free trainer: {ahead} ahead of you. Every student gets a turn…",
@@ -90,7 +92,7 @@ html { font-size: 21px !important; }
 [data-testid="stPlotlyChart"], [data-testid="stGraphVizChart"],
 [data-testid="stElementContainer"]:has(> [data-testid="stDataFrame"]) { zoom: 1.25; }
 /* Less empty margin, so the boundaries stay on a 1024x768 projector's first screen. */
-[data-testid="stMainBlockContainer"] { padding: 3.2rem 1.5rem 3rem !important; }
+[data-testid="stMainBlockContainer"] { padding: 2.8rem 1.5rem 3rem !important; }
 [data-testid="stMain"] [data-testid="stButton"] button { padding-left: 0.4rem; padding-right: 0.4rem; }
 </style>
 """

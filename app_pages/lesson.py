@@ -13,6 +13,9 @@ from nncore import urlstate
 from nncore.lessons import Lesson, load_lesson
 
 SETUP_KEYS = (*urlstate.DATA_KEYS, "models", "preset")
+# The shortcut badges (PageUp, PageDown) would crowd Back and Next out of their narrow columns: the
+# buttons' help says the keys instead.
+_CSS = "<style>.st-key-lesson_back kbd, .st-key-lesson_next kbd { display: none; }</style>"
 
 
 def _index(text, n: int) -> int:
@@ -61,18 +64,26 @@ def link(lesson: Lesson | None, i: int) -> dict[str, str]:
     return {"lesson": lesson.name, "step": str(i + 1)} if lesson else {}
 
 
-def panel(lesson: Lesson, i: int) -> None:
-    """The step's title, Back/Next, the question and, once revealed, the explanation."""
+def panel(lesson: Lesson, i: int, trained: bool) -> None:
+    """The step's title, Back/Next, the question and, once revealed, the explanation. Once the class has
+    trained (``trained``), the step's introduction folds away so the boundaries stay on the first screen."""
     step, n = lesson.steps[i], len(lesson.steps)
     with st.container(border=True, key="lesson_panel"):
-        head, back, forward = st.columns([6, 1.3, 1.3], vertical_alignment="center")
+        st.markdown(_CSS, unsafe_allow_html=True)
+        head, back, forward = st.columns([5, 1.7, 1.7], vertical_alignment="center")
         head.markdown(f"**Step {i + 1} of {n}: {step.title}**")
         back.button("Back", key="lesson_back", icon=":material/arrow_back:", disabled=i == 0, width="stretch",
-                    shortcut="PageUp", on_click=_apply, args=(lesson, i - 1))
+                    shortcut="PageUp", help="The previous step (PageUp: a clicker's back key).",
+                    on_click=_apply, args=(lesson, i - 1))
         forward.button("Next", key="lesson_next", icon=":material/arrow_forward:", disabled=i == n - 1,
-                       width="stretch", shortcut="PageDown", on_click=_apply, args=(lesson, i + 1))
-        st.caption(step.intro)
-        pick = st.radio(step.question, step.options, index=None, horizontal=True, key=f"predict-{lesson.name}-{i}")
+                       width="stretch", shortcut="PageDown", help="The next step (PageDown: a clicker's next key).",
+                       on_click=_apply, args=(lesson, i + 1))
+        intro = st.empty()                            # one element either way: a live run's frames never
+        if not trained or step.page == "mnist":       # see a stale introduction from the run before Train
+            intro.caption(step.intro)
+        ask, reveal = st.columns([5, 2], vertical_alignment="bottom")
+        pick = ask.radio(step.question, step.options, index=None, horizontal=True,
+                         key=f"predict-{lesson.name}-{i}")
         if step.page == "mnist":
             st.page_link("app_pages/mnist.py", label="Open the MNIST page", icon=":material/draw:",
                          query_params={"classroom": "1"} if session.classroom() else None)
@@ -81,6 +92,6 @@ def panel(lesson: Lesson, i: int) -> None:
                                                else "**Not quite.** ")
             st.info(f"{verdict}*{step.options[step.answer]}.* {step.explanation}", icon=":material/lightbulb:")
         else:
-            st.button("Reveal the explanation", key="lesson_reveal", icon=":material/visibility:",
-                      disabled=pick is None, on_click=session.reveal, args=(lesson.name, i),
-                      help="Pick the class's prediction, press Train, watch, then reveal.")
+            reveal.button("Reveal", key="lesson_reveal", icon=":material/visibility:", width="stretch",
+                          disabled=pick is None, on_click=session.reveal, args=(lesson.name, i),
+                          help="Pick the class's prediction, press Train, watch, then reveal the explanation.")

@@ -125,8 +125,7 @@ data_cfg, lineup, guide = setup_from_link()
 if guide is None:
     st.caption("Several networks, the same data, trained side by side. Set them up in the sidebar, then press "
                "**Train** and watch the boundaries form.")
-else:
-    lesson.panel(*guide)
+lesson_slot = st.container()                          # filled below, once Train has been read
 hidden = session.hidden()
 with st.sidebar:
     new_setup = settings_form(data_cfg, lineup, advanced, hidden, guide[0].steps[guide[1]].show if guide else ())
@@ -139,4 +138,7 @@ if isinstance(new_setup, ValueError):
 elif new_setup is not None:
     data_cfg, lineup = new_setup
     start(data_cfg, lineup)
+if guide is not None:
+    with lesson_slot:
+        lesson.panel(*guide, trained=session.get_live() is not None)
 moons_live.results_area(data_cfg, lineup)

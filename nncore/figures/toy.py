@@ -30,8 +30,12 @@ def data_figure(data: ToyData) -> go.Figure:
     fig = go.Figure()
     _points(fig, data)
     fig.update_xaxes(title="x1 (scaled)")
-    fig.update_yaxes(title="x2 (scaled)", scaleanchor="x")
-    return layout(fig, f"{data.config.name}: {len(data.y_train)} train (●), {len(data.y_test)} test (✕)")
+    fig.update_yaxes(title="x2 (scaled)")
+    layout(fig, f"{data.config.name}: {len(data.y_train)} train (●), {len(data.y_test)} test (✕)", height=420)
+    # The legend in a column at the right, clear of the x axis's title; no fixed aspect ratio, so the
+    # points fill the panel's width.
+    return fig.update_layout(legend=dict(orientation="v", x=1.01, y=1, xanchor="left", yanchor="top"),
+                             margin=dict(l=10, r=10, t=50, b=10))
 
 
 def _boundary_z(proba: np.ndarray | None, shape: tuple[int, int], k: int) -> tuple[np.ndarray, np.ndarray]:
