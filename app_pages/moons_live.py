@@ -21,6 +21,7 @@ from nncore.training.gradcheck import check_config
 
 FRAME_SECONDS = 0.2     # training between two frames: about 4 frames a second with drawing
 STEP = 0.05             # Step: a twentieth of the training
+WAIT_SECONDS = 2.0      # the longest a session waiting for a shared result goes without a look
 LEGEND = {2: "Colour: the model's probability of class 1 (blue) against class 0 (red); white is 50/50. "
              "● training points, ✕ test points.",
           3: "Colour: the class the model picks (red 0, blue 1, green 2), paler where it is unsure. "
@@ -120,10 +121,15 @@ def results_area(data_cfg, lineup) -> None:
             return
         try:
             if live.needs_trainer:
-                with chrome.trainer_slot():
+                with chrome.trainer_slot(while_waiting=live.keep_claims):
                     frame = live.advance_for(FRAME_SECONDS)
-            else:                                     # only waiting for another student's identical model
-                frame = live.advance_for(FRAME_SECONDS)
+            else:                                     # only waiting for another student's identical model:
+                before = live.waiting.count(True)     # redraw when one arrives, not several times a second
+                frame = live.advance_for(WAIT_SECONDS)
+                if live.waiting.count(True) == before and not live.done:
+                    slots[0].progress(live.share, text="Another student is training exactly these models: "
+                                                       "their result will be shared with you…")
+                    continue                          # (an element: a click can interrupt here)
         except Exception as exc:  # noqa: BLE001 - a student sees a message, the page stays usable
             session.set_live(None)
             chrome.friendly_error("Training failed", exc)

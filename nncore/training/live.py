@@ -142,10 +142,14 @@ class LiveComparison:
                 frame = self.step(self.share + 1.0 / MAX_FRAMES)
             return self._record() if not self.needs_trainer else frame
 
+    def keep_claims(self) -> None:
+        """Tell the shared store this session is still training its models (also while it waits)."""
+        self.shared.touch([k for k, r in zip(self.keys, self.runs) if r is not None and not r.done], self.owner)
+
     def _advance_to(self, share: float) -> None:
         for i in range(len(self.lineup)):
             self._resolve(i)
-        self.shared.touch([k for k, r in zip(self.keys, self.runs) if r is not None and not r.done], self.owner)
+        self.keep_claims()
         self.share = min(1.0, max(self.share, share))
         for run in self.runs:
             if run is not None and not run.done:

@@ -3,8 +3,10 @@
 A result depends only on its key (data, config with its seed, mesh), and once made it never
 changes, so one copy serves the whole class. When 30 students press Train on the same lineup,
 the first to ``claim`` a key trains it; the others ``wait`` for it and show the same result.
-A claim whose owner goes quiet (a closed tab) for ``STALE_SECONDS`` can be taken over, so no
-one waits forever. The store is bounded in bytes: the least recently used results go first.
+An owner that stops, fails or closes its tab releases its claims at once; a claim whose owner
+vanished without a word (a crashed script) goes stale after ``STALE_SECONDS`` and can be taken
+over, so no one waits forever. Owners keep their claims fresh while they train and while they wait
+for a trainer slot. The store is bounded in bytes: the least recently used results go first.
 Results prepared by ``nncore warm`` are read from a folder on a miss (``store.load_result``).
 """
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 from .comparison import ModelResult
 from .store import load_result, result_nbytes
 
-STALE_SECONDS = 5.0
+STALE_SECONDS = 30.0
 MINE, READY, TAKEN = "mine", "ready", "taken"
 
 
