@@ -28,6 +28,6 @@ def dialog(params: dict[str, str]) -> None:
     query.update(urlstate.encode_hide(chosen))
     if classroom:
         query["classroom"] = "1"
-    base = st.context.url.split("?")[0]
+    base = (st.context.url or "").split("?")[0]                # (None outside a browser)
     st.code(f"{base}?{urlencode(query)}" if query else base, language=None, wrap_lines=True)
     st.caption("The copy button is at the code box's top right.")

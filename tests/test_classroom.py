@@ -1,0 +1,96 @@
+"""Page tests (AppTest) for lesson links: hide=, the Preset box, classroom mode across pages, read-only
+advanced settings, the guided lesson and the Share dialog."""
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+
+from tests.test_pages import TINY, app, moons_page
+
+
+@pytest.fixture(autouse=True)
+def fresh_server_caches():
+    st.cache_resource.clear()
+
+
+def widget_keys(at) -> set[str]:
+    found = set()
+    for kind in ("slider", "number_input", "selectbox", "text_input", "checkbox", "toggle", "radio"):
+        found |= {w.key for w in at.get(kind) if w.key}
+    return found
+
+
+def test_hide_removes_exactly_the_named_widgets_and_keeps_their_values():
+    shown = widget_keys(moons_page(models=TINY))
+    at = moons_page(models=TINY, noise="0.3", hide="noise,samples,activation")
+    gen = at.session_state["widget_generation"]
+    gone = {f"g{gen}-data-noise", f"g{gen}-data-n_samples"} | {f"g{gen}-m{i}-activation" for i in range(3)}
+    assert gone <= {k.replace("g1-", f"g{gen}-") for k in shown}
+    assert shown - widget_keys(at) == {k.replace(f"g{gen}-", "g1-") for k in gone}
+    assert at.session_state["moons_setup"][0].noise == 0.3                # the value still comes from the link
+    assert set(str(at.query_params["hide"]).strip("[]'").split(",")) == {"noise", "samples", "activation"}
+    at = moons_page(models=TINY, hide="name,lineup")
+    assert not any(w.label == "Name" for w in at.text_input) and not any(b.label == "Load preset" for b in at.button)
+
+
+def test_the_preset_box_shows_the_preset_the_page_holds_or_custom():
+    at = moons_page(preset="seed")
+    assert at.selectbox(key="preset_choice").value == "seed"
+    at = moons_page(models=TINY)
+    assert at.selectbox(key="preset_choice").value == "custom"
+    at.selectbox(key="preset_choice").set_value("shallow-vs-deep")
+    next(b for b in at.button if b.label == "Load preset").click().run()
+    assert at.selectbox(key="preset_choice").value == "shallow-vs-deep"
+    assert at.query_params.get("models") is not None
+
+
+def test_classroom_mode_comes_from_the_link_and_stays_across_pages():
+    at = app(classroom="1").run()
+    assert at.toggle(key="classroom_mode").value
+    for page in ("app_pages/moons.py", "app_pages/concepts.py", "app_pages/moons.py"):
+        at.switch_page(page).run()
+        assert not at.exception and at.toggle(key="classroom_mode").value
+    assert at.query_params["classroom"] in ("1", ["1"])
+    at.toggle(key="classroom_mode").set_value(False).run()
+    assert not at.toggle(key="classroom_mode").value and "classroom" not in at.query_params
+
+
+def test_classroom_mode_shows_the_advanced_settings_that_matter_read_only():
+    at = moons_page(preset="seed", classroom="1")
+    text = " ".join(m.value for m in at.markdown)
+    assert "Weight init **seed**" in text and "Momentum **0**" in text
+    gen = at.session_state["widget_generation"]
+    assert f"g{gen}-m0-init" not in widget_keys(at)                     # shown, not editable
+
+
+def test_the_guided_lesson_steps_through_and_back():
+    at = moons_page(lesson="intro")
+    assert any("Step 1 of 5" in m.value for m in at.markdown)
+    assert [s.name for s in at.session_state["moons_setup"][1]][0] == "Scratch (seed)"
+    for i in range(2, 6):
+        at.button(key="lesson_next").click().run()
+        assert not at.exception and any(f"Step {i} of 5" in m.value for m in at.markdown)
+        assert at.query_params["step"] in (str(i), [str(i)])
+    assert at.button(key="lesson_next").disabled
+    for i in range(4, 0, -1):
+        at.button(key="lesson_back").click().run()
+        assert not at.exception and any(f"Step {i} of 5" in m.value for m in at.markdown)
+    at.radio(key="predict-intro-0").set_value(at.radio(key="predict-intro-0").options[1]).run()
+    at.button(key="lesson_reveal").click().run()
+    assert at.info and "Right!" in at.info[0].value
+
+
+def test_a_lesson_link_mid_lesson_keeps_its_own_setup_and_a_bad_one_is_ignored():
+    at = moons_page(lesson="intro", step="3", samples="400")
+    assert any("Step 3 of 5" in m.value for m in at.markdown)
+    assert at.session_state["moons_setup"][0].n_samples == 400
+    at = moons_page(lesson="../../etc/passwd", step="x")
+    assert at.warning and "Ignored 'lesson'" in at.warning[0].value and not at.exception
+
+
+def test_the_share_dialog_builds_the_link():
+    at = moons_page(models=TINY, noise="0.2", hide="noise")
+    next(b for b in at.button if b.label == "Share this setup").click().run()
+    assert not at.exception
+    code = " ".join(c.value for c in at.code)
+    assert "noise=0.2" in code and "hide=noise" in code
