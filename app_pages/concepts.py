@@ -30,7 +30,8 @@ so they often need fewer parameters for the same boundary, at the price of harde
 gradients must flow back through every layer (vanishing gradients with sigmoid, dead units with ReLU),
 which is why initialisation, batch norm and Adam matter. On moons both work; on the spiral, depth helps.
 """)
-st.page_link("app_pages/moons.py", label="Open the moons page on the 'Shallow vs deep' preset", icon="🌙",
+st.page_link("app_pages/moons.py", label="Open the moons page on the 'Shallow vs deep' preset",
+             icon=":material/scatter_plot:",
              query_params={"preset": "shallow-vs-deep"})
 
 st.header("Deep learning: advantages and disadvantages")

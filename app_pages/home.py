@@ -12,20 +12,29 @@ convolutional network on handwritten digits.
 
 | Page | What it shows |
 | --- | --- |
-| 🌙 **Moons comparison** | Several models trained on the same 2-D data (moons, circles, XOR, spiral): decision boundaries, learning curves, a leaderboard, boundaries *through* training, and a gradient check proving the scratch network's backprop. |
-| ✍️ **MNIST CNN** | The seed's CNN trained live on MNIST or Fashion-MNIST: architecture, confusion matrix, filters and feature maps, and a canvas where students draw digits for it. |
-| 📐 **Concepts** | Activation functions and their derivatives, shallow vs deep, and what deep learning is good and bad at. |
+| :material/scatter_plot: **Moons comparison** | Several models trained on the same 2-D data (moons, circles, XOR, spiral): decision boundaries, learning curves, a leaderboard, boundaries *through* training, and a gradient check proving the scratch network's backprop. |
+| :material/draw: **MNIST CNN** | The seed's CNN trained live on MNIST or Fashion-MNIST: architecture, confusion matrix, filters and feature maps, and a canvas where students draw digits for it. |
+| :material/functions: **Concepts** | Activation functions and their derivatives, shallow vs deep, and what deep learning is good and bad at. |
 
 ### Using it in a lesson
+The **guided lesson** takes a class through five steps in about 50 minutes: the seed's failure, the
+initialisation fix, shallow versus deep, noise and overfitting, then the CNN and a digit drawn by a student.
+Each step sets up the page, asks the class to predict, trains, then explains what is on screen. **Next** and
+**Back** (or a presentation clicker's PageDown and PageUp) move between steps.
+
+Or build your own:
 1. Open **Moons comparison**, load the **Seed** preset and train: the scratch network barely learns.
    Its loss stays at chance level (ln 2 ≈ 0.693) and its boundary is washed out, every probability
-   within a few percent of 0.5, because its initial weights are too small. PyTorch learns. Ask *why*,
-   then switch to **Defaults**.
+   within a few percent of 0.5, because its initial weights are too small. Ask *why*, then compare it
+   with the same network on He initialisation.
 2. Turn up the noise, or try **XOR** and **Spiral**: which models still cope? Watch the
    **Through training** slider to see a boundary form.
-3. Copy the page's URL to share exactly that setup with the class.
+3. **Share this setup** (in the sidebar) gives the link to exactly that page, and can hide any control
+   from students while its value still comes from the link.
 4. On **MNIST CNN**, train for an epoch (or load a model prepared before class), then let students
    draw digits and see what the network sees.
 
-Turn on **Classroom mode** in the sidebar for larger text on a projector.
+Turn on **Classroom mode** in the sidebar for a projector: everything larger, on every page, and in the link.
 """)
+st.page_link("app_pages/moons.py", label="Start the guided lesson", icon=":material/school:",
+             query_params={"lesson": "intro"})

@@ -29,5 +29,5 @@ def dialog(params: dict[str, str]) -> None:
     if classroom:
         query["classroom"] = "1"
     base = (st.context.url or "").split("?")[0]                # (None outside a browser)
-    st.code(f"{base}?{urlencode(query)}" if query else base, language=None, wrap_lines=True)
+    st.code(f"{base}?{urlencode(query, safe=',:[]{}')}" if query else base, language=None, wrap_lines=True)
     st.caption("The copy button is at the code box's top right.")
