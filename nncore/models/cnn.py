@@ -7,8 +7,8 @@ Recipes:
   channels-last memory and bfloat16 autocast where the processor computes it natively (measured by
   ``python -m nncore bench``: in 5 epochs it passes the seed's 10-epoch test accuracy).
 
-Evaluation runs under ``inference_mode`` in large batches, and the loss is summed over
-images, then divided by their number (the seed divided a sum of batch means by it).
+Evaluation runs under ``inference_mode`` in batches of 256 (cache-sized: faster than larger ones), and
+the loss is summed over images, then divided by their number (the seed divided a sum of batch means by it).
 
 Training steps through ``nncore.training.cnn_run.CNNTraining``; ``train_cnn`` drives it to the end.
 """
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from ..training.cnn_run import CNNResult
 
 BatchCallback = Callable[[int, int, float], bool | None]   # (batches done, total, loss) -> stop?
-EVAL_BATCH = 2000
+EVAL_BATCH = 256               # measured: 10k test images in 0.7 s at 256 per batch, 1.2 s at 2,000 (2 cores)
 SEED_DROPOUT = 0.5            # the seed's Dropout2d(); every trained model is handed back with it
 FAST_DROPOUT = 0.1            # the fast recipe's channel dropout while training (p=0.5 needs ~8 epochs)
 FAST_LABEL_SMOOTHING = 0.1
