@@ -221,7 +221,7 @@ class LiveComparison:
                     continue
                 shots = [(f.frames[i].epoch, f.frames[i].proba) for f in self.history
                          if f.frames[i] is not None and f.frames[i].proba is not None and f.frames[i].epoch > 0]
-                out.append(finish(run, _unique(shots)))
+                out.append(finish(run, list({e: p for e, p in reversed(shots)}.items())[::-1]))  # one per epoch
             if not self.done:
                 return out
             self._results = out
@@ -241,11 +241,3 @@ class LiveComparison:
                 self.shared.release(key, self.owner)
         return new
 
-
-def _unique(shots: list[tuple[int, np.ndarray]]) -> list[tuple[int, np.ndarray]]:
-    seen, out = set(), []
-    for epoch, proba in shots:
-        if epoch not in seen:
-            seen.add(epoch)
-            out.append((epoch, proba))
-    return out
