@@ -16,10 +16,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..core.activations import HIDDEN_ACTIVATIONS
+from ..core.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from ..models.scratch import ScratchConfig, ScratchNetwork
 
-TORCH_FN = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
@@ -52,7 +51,7 @@ def _autograd(net: ScratchNetwork, X: np.ndarray, y: np.ndarray) -> list[np.ndar
     for i, (W, b) in enumerate(zip(Ws, bs)):
         h = h @ W + b
         if i < len(Ws) - 1:
-            h = TORCH_FN[net.config.activation](h)
+            h = getattr(torch.nn, ACTIVATIONS[net.config.activation].torch)()(h)   # the table's torch twin
     yt = torch.tensor(y)
     loss = (F.binary_cross_entropy_with_logits(h[:, 0], yt.double()) if net.binary
             else F.cross_entropy(h, yt))
