@@ -20,7 +20,6 @@ from ..core.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from ..models.scratch import ScratchConfig, ScratchNetwork
 
 
-
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     num = np.linalg.norm(a - b)
     den = np.linalg.norm(a) + np.linalg.norm(b)
