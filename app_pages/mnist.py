@@ -12,6 +12,7 @@ import streamlit as st
 from app_pages import chrome, session
 from app_pages.mnist_try import try_section
 from app_pages.widgets import config_inputs
+from nncore import urlstate
 from nncore.data.images import IMAGE_DATASETS, ImageData, load_images
 from nncore.figures.base import curves_figure
 from nncore.figures.images import digits_figure
@@ -34,6 +35,25 @@ def samples_figure(name: str):
     """The same 16 training images for everyone: built once per process, only read."""
     d = dataset(name)
     return digits_figure(d.train_images[:16].numpy(), d.classes, d.train_labels[:16].tolist())
+
+
+def settings_from_link() -> None:
+    """Once per session: the training form (and the data set) start from the link's settings."""
+    if session.cnn_link() is not None:
+        return
+    params = st.query_params.to_dict()
+    config, notices = urlstate.decode_cnn(params)
+    session.set_cnn_link(config)
+    if params.get("dataset") == config.dataset:
+        st.session_state["cnn_dataset"] = config.dataset
+    for notice in notices:
+        st.warning(notice, icon=":material/link:")
+
+
+def share(config: CNNConfig) -> None:
+    """Write the form's settings into the link (keeping classroom mode and the other view keys)."""
+    session.set_cnn_link(config)
+    st.query_params.from_dict({**urlstate.view_of(st.query_params.to_dict()), **urlstate.encode_cnn(config)})
 
 
 def data_section() -> ImageData | None:
@@ -68,18 +88,21 @@ def train_tab(data: ImageData, advanced: bool) -> None:
 
 
 def train_section(data: ImageData, advanced: bool) -> None:
-    defaults = CNNConfig(dataset=data.name, epochs=2 if data.name == "mnist" else 1)
+    linked = session.cnn_link()
+    defaults = linked.replace(dataset=data.name) if linked is not None and linked != CNNConfig() else \
+        CNNConfig(dataset=data.name, epochs=2 if data.name == "mnist" else 1)
     with st.form("cnn_form"):
         values = config_inputs(defaults, "cnn_", advanced, skip=("dataset",))
         submitted = st.form_submit_button("Train the CNN", type="primary")
     if not submitted:
         return
     try:
-        config = CNNConfig(dataset=data.name, **values)
+        config = defaults.replace(**values)             # settings not on the form keep the link's values
         run = cnn_study.start_run(config, data)
     except ValueError as exc:
         chrome.friendly_error("Check the settings", exc)
         return
+    share(config)
     kept = session.cnn_models().get(run.key)
     if kept is not None and kept.result.status == "ok":    # finished before in this session: show it
         session.keep_cnn(run.key, kept)
@@ -186,6 +209,7 @@ def feature_maps_view(active: TrainedCNN, data: ImageData) -> None:
 
 st.title("MNIST CNN")
 advanced = chrome.advanced_settings(chrome.classroom_mode())
+settings_from_link()
 data = data_section()
 if data is None:
     st.stop()

@@ -18,6 +18,7 @@ _LIVE = "moons_live"                # the lineup training (or trained) on the mo
 _LIVE_VIEW = "moons_live_view"      # its boundary canvas and drawn snapshot figures
 _CNN = "cnn_models"                 # model key -> nncore.training.cnn_study.TrainedCNN
 _CNN_ACTIVE = "cnn_active"          # per data set, the key of the model the MNIST page shows
+_CNN_LINK = "cnn_link"              # the MNIST form's settings as the link gave them (read once)
 _CNN_RUN = "cnn_run"                # the CNNRun in progress, kept if a Stop click interrupts it
 _STROKES = "canvas_strokes"         # the drawing: the canvas's own stroke list (Fabric.js objects)
 _CANVAS_BASE = "canvas_base"        # the strokes the mounted canvas was started from (initial_drawing)
@@ -98,6 +99,15 @@ def active_cnn(dataset: str):
 def other_cnns(dataset: str) -> list[str]:
     """The data sets this session has an active model for, besides ``dataset``."""
     return [d for d, key in state_default(_CNN_ACTIVE, dict).items() if d != dataset and key in cnn_models()]
+
+
+def cnn_link():
+    """The MNIST form's settings from the link (a ``CNNConfig``), or None before the link is read."""
+    return st.session_state.get(_CNN_LINK)
+
+
+def set_cnn_link(config) -> None:
+    st.session_state[_CNN_LINK] = config
 
 
 def keep_cnn(key: str, trained) -> None:

@@ -174,3 +174,28 @@ def test_a_cnn_training_over_the_budget_is_refused_before_it_starts(monkeypatch)
     assert not at.exception and not at.session_state["cnn_models"]
     message = at.error[0].value
     assert "Over the compute budget" in message and "lower the epochs (30 → at most" in message
+
+
+def test_the_training_form_lives_in_the_link():
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)
+    for key, value in {"epochs": "1", "recipe": "seed", "limit_train": "600", "classroom": "1"}.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("app_pages/mnist.py").run()               # classroom mode: advanced settings not shown
+    assert at.number_input(key="cnn_epochs").value == 1 and at.selectbox(key="cnn_recipe").value == "seed"
+    at.number_input(key="cnn_epochs").set_value(2)
+    next(b for b in at.button if b.label.startswith("Train")).click().run()
+    assert not at.exception
+    link = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    assert link["epochs"] == "2" and link["recipe"] == "seed" and link["limit_train"] == "600"
+    assert link.get("classroom") == "1"                       # the view keys stay in the link
+    assert at.session_state["cnn_models"]                     # and the run used limit_train 600 from the link
+    assert next(iter(at.session_state["cnn_models"].values())).result.n_train == 600
+
+
+def test_a_bad_value_in_the_link_falls_back_with_a_notice():
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)
+    at.query_params["epochs"] = "1e9"
+    at.run()
+    at.switch_page("app_pages/mnist.py").run()
+    assert not at.exception and any("Ignored" in w.value and "epochs" in w.value for w in at.warning)

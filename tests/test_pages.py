@@ -142,11 +142,12 @@ def test_load_preset_add_and_remove_models():
     at = moons_page(models=TINY)
     at.selectbox(key="preset_choice").set_value("seed")
     next(b for b in at.button if b.label == "Load preset").click().run()
-    assert [s.name for s in at.session_state["moons_setup"][1]] == ["Scratch (seed)", "PyTorch (seed)"]
+    assert [s.name for s in at.session_state["moons_setup"][1]] == ["Scratch (seed)", "PyTorch (seed)",
+                                                                    "Scratch (seed), He init"]
     next(b for b in at.button if b.label == "Add model").click().run()
-    assert len(at.session_state["moons_setup"][1]) == 3
+    assert len(at.session_state["moons_setup"][1]) == 4
     next(b for b in at.button if b.label == "Remove model").click().run()
-    assert len(at.session_state["moons_setup"][1]) == 2
+    assert len(at.session_state["moons_setup"][1]) == 3
     assert not at.exception
 
 
