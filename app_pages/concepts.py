@@ -28,7 +28,9 @@ A network with **one wide hidden layer** can in principle approximate any smooth
 approximation theorem), but it may need very many units. **Deep** networks reuse features layer by layer,
 so they often need fewer parameters for the same boundary, at the price of harder optimisation:
 gradients must flow back through every layer (vanishing gradients with sigmoid, dead units with ReLU),
-which is why initialisation, batch norm and Adam matter. On moons both work; on the spiral, depth helps.
+which is why initialisation, batch norm and Adam matter. The *Shallow vs deep* preset shows it on the
+three-armed spiral: four units in one layer score about 75 %, the same four units stacked three deep
+above 90 % (the neuron view shows how the later layers combine the first layer's straight cuts).
 """)
 st.page_link("app_pages/moons.py", label="Open the moons page on the 'Shallow vs deep' preset",
              icon=":material/scatter_plot:",
