@@ -42,7 +42,7 @@ def _state(live) -> dict:
 def _controls(live, tag: str) -> None:
     """Pause or Resume, Step, Stop and Reset. ``tag`` keeps the keys unique when the row is redrawn."""
     running = not live.done
-    cols = st.columns(5)
+    cols = st.columns([1, 1, 1, 1, 1.25])
     label, icon = ("Resume", ":material/play_arrow:") if live.paused else ("Pause", ":material/pause:")
     cols[0].button(label, key=f"{label.lower()}-{tag}", icon=icon, on_click=_set_paused,
                    args=(live, not live.paused), disabled=not running, width="stretch")
