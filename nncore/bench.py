@@ -67,7 +67,7 @@ def _row(name: str, ours: float, peer: float, unit: str, higher_is_better: bool,
     ratio = (ours / peer) if higher_is_better else (peer / ours)
     target = TARGETS[name][extra["kind"]] if isinstance(TARGETS[name], dict) else TARGETS[name]
     met = ratio >= target and extra.get("reached", True)     # a time to an accuracy never reached fails
-    return {"name": name, "ours": round(ours, 6), "peer": round(peer, 6), "ratio": round(ratio, 3),
+    return {"name": name, "ours": round(ours, 6), "peer": round(peer, 6), "ratio": float(f"{ratio:.4g}"),
             "unit": unit, "target": round(target, 3), "met": bool(met), **extra}
 
 

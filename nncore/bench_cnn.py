@@ -37,7 +37,7 @@ class _PerImageDataset(torch.utils.data.Dataset):
         return self.transform(Image.fromarray(self.images[i].numpy(), mode="L")), int(self.labels[i])
 
 
-def seed_recipe(data, epochs: int, limit: int = 0) -> tuple[float, float]:
+def seed_recipe(data, epochs: int, limit: int = 0, log=None) -> tuple[float, float]:
     """The seed's MNIST script: DataLoader with ToTensor/Normalize per image, batch 64, Adam, SeedCNN.
     Returns (training seconds, test accuracy)."""
     from torchvision import datasets, transforms
@@ -59,13 +59,15 @@ def seed_recipe(data, epochs: int, limit: int = 0) -> tuple[float, float]:
     t = time.perf_counter()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
-        for _ in range(epochs):
+        for epoch in range(epochs):
             model.train()
             for x, y in loader:
                 opt.zero_grad()
                 loss = torch.nn.functional.nll_loss(model(x), y)
                 loss.backward()
                 opt.step()
+            if log is not None:
+                log(f"seed recipe: epoch {epoch + 1} of {epochs} at {time.perf_counter() - t:.1f} s")
     seconds = time.perf_counter() - t
     return seconds, evaluate(model, data.test_images, data.test_labels)[1]
 
@@ -91,7 +93,7 @@ def bench_cnn(quick: bool, row, log) -> list[dict]:
     peer_epochs = 2 if quick else 10
     prec = precision()
     log(f"seed recipe: {peer_epochs} epochs on {limit or data.n_train} images ({data.source})")
-    peer_s, peer_acc = seed_recipe(data, peer_epochs, limit)
+    peer_s, peer_acc = seed_recipe(data, peer_epochs, limit, log)
     log(f"seed recipe: {peer_s:.1f} s, test accuracy {peer_acc:.4f}")
     cfg = CNNConfig(dataset="fashion-mnist", recipe="fast", epochs=2 if quick else FAST_EPOCHS, limit_train=limit)
     reached: list[float] = []
