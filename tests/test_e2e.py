@@ -166,7 +166,8 @@ def test_a_classroom_of_ten_trains_at_once(browser):
             for i, p in enumerate(pages):
                 if i in done:
                     continue
-                if p.get_by_text("Waiting for a free trainer").count():
+                if p.get_by_text("Waiting for a free trainer").count() or \
+                        p.get_by_text("Another student is training exactly these models").count():
                     waited = True
                 if p.locator('[data-testid="stDataFrame"]').count():
                     done[i] = time.time() - start
@@ -188,7 +189,8 @@ def test_a_classroom_of_ten_trains_at_once(browser):
                   f"{after:.0f} MB after eleven: {per_session:.1f} MB per session")
         (ARTIFACTS / "classroom.txt").write_text(report + "\n")
         print(report)
-        assert waited, "no student was told to wait for a free trainer"
+        # the ten lineups differ only in a model's name, so they share one training: the others wait for it
+        assert waited, "no student was told to wait (for a trainer, or for the shared result)"
         assert per_session < 60, report
     finally:
         for ctx in contexts:

@@ -210,5 +210,5 @@ def test_mnist_stop_keeps_the_model_trained_so_far(server, browser):
     page.get_by_text("Test accuracy").wait_for(timeout=60_000)
     settle(page)
     no_exception(page)
-    assert "(stopped)" in page.get_by_text("Model:").first.inner_text()
+    assert "(stopped at epoch" in page.get_by_text("Model:").first.inner_text()
     page.close()
