@@ -14,7 +14,7 @@ import streamlit as st
 from app_pages import chrome, moons_inside, session
 from nncore.data.toy import load_toy
 from nncore.figures.live import LiveView, live_view
-from nncore.figures.raster import BoundaryPainter, colour_bar
+from nncore.figures.raster import BoundaryPainter, colour_bar, png
 from nncore.figures.toy import comparison_figures, data_figure
 from nncore.models.registry import differences
 from nncore.training.gradcheck import check_config
@@ -188,7 +188,8 @@ def _through_training(live, state: dict) -> None:
         pictures = []
         for r in results:
             epoch, proba = r.snapshots[min(step, len(r.snapshots)) - 1] if r.snapshots else (0, None)
-            pictures.append((f"{r.spec.name}: epoch {epoch} of {r.spec.config.epochs}", state["painter"].paint(proba)))
+            pictures.append((f"{r.spec.name}: epoch {epoch} of {r.spec.config.epochs}",
+                             png(state["painter"].paint(proba))))      # encoded once: a frame seen comes back as is
         state["snapshots"][step] = pictures
     _pictures(state["snapshots"][step])
 

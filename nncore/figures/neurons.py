@@ -7,15 +7,13 @@ the decision boundary. Pure functions of a model's weights and its activations o
 from __future__ import annotations
 
 import base64
-import io
 from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
-from PIL import Image
 
 from .base import CLASS_COLORS, frozen, layout
-from .raster import probability_colors
+from .raster import png, probability_colors
 
 MAX_UNITS = 16                  # per column; wider layers show their first 16 and say so
 POSITIVE, NEGATIVE = "#1f77b4", "#ff7f0e"
@@ -54,9 +52,7 @@ def unit_picture(unit: Unit) -> np.ndarray:
 
 
 def _data_uri(picture: np.ndarray) -> str:
-    buffer = io.BytesIO()
-    Image.fromarray(picture).save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return "data:image/png;base64," + base64.b64encode(png(picture)).decode()
 
 
 def network_units(xs: np.ndarray, ys: np.ndarray, hidden: list[np.ndarray], proba: np.ndarray) -> list[Unit]:

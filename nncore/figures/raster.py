@@ -85,3 +85,11 @@ def colour_bar(n_classes: int, width: int = 320, height: int = 14) -> np.ndarray
         for c in range(k):                              # spread the rest evenly: the winner stays the winner
             proba[0, winner != c, c] = ((1 - conf) / (k - 1))[winner != c]
     return np.repeat(probability_colors(proba), height, axis=0)
+
+
+def png(picture: np.ndarray) -> bytes:
+    """A picture as PNG bytes (what a page sends), encoded once by whoever keeps it."""
+    import io
+    buffer = io.BytesIO()
+    Image.fromarray(picture).save(buffer, format="PNG")
+    return buffer.getvalue()
