@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 from PIL import Image
 
+from app_pages import session
 from nncore.figures.neurons import MAX_UNITS, incoming, network_figure, network_units, unit_picture
 from nncore.training.backprop import network_from, step_through
 
@@ -21,18 +22,33 @@ def model_picker(live, key: str) -> int:
     return st.selectbox("Model", range(len(names)), format_func=names.__getitem__, key=key)
 
 
-def neurons(live, which: int, key: str, clickable: bool = True) -> None:
-    """The network of model ``which`` as it is now (live while it trains), with a click to enlarge."""
+def _drawn(live, which: int):
+    """(units, layers, figure, note) of model ``which`` now, or None; a finished model's, built once."""
+    cache = session.live_canvas(dict).setdefault("neurons", {}) if live.done else None   # this run's view state
+    if cache is not None and which in cache:
+        return cache[which]
     inside = live.inside(which)
     if inside is None:
-        st.caption("Nothing to show yet: this model has not started, or it diverged.")
-        return
+        return None
     layers, hidden, proba = inside
     units = network_units(live.mesh.xs, live.mesh.ys, hidden, proba)
     wide = [f"hidden layer {i + 1} ({h.shape[-1]} units)" for i, h in enumerate(hidden) if h.shape[-1] > MAX_UNITS]
-    if wide:
-        st.caption(f"Showing the first {MAX_UNITS} units of {', '.join(wide)}.")
-    figure = network_figure(units, layers)
+    drawn = (units, layers, network_figure(units, layers),
+             f"Showing the first {MAX_UNITS} units of {', '.join(wide)}." if wide else "")
+    if cache is not None:
+        cache[which] = drawn
+    return drawn
+
+
+def neurons(live, which: int, key: str, clickable: bool = True) -> None:
+    """The network of model ``which`` as it is now (live while it trains), with a click to enlarge."""
+    drawn = _drawn(live, which)
+    if drawn is None:
+        st.caption("Nothing to show yet: this model has not started, or it diverged.")
+        return
+    units, layers, figure, note = drawn
+    if note:
+        st.caption(note)
     if not clickable:
         st.plotly_chart(figure, width="stretch", key=key)
         return

@@ -146,14 +146,24 @@ def results_area(data_cfg, lineup) -> None:
     if live.done and frames:                          # it finished during this run: the controls say so
         with controls.container():
             _controls(live, "end")
-    _draw(slots, live_view(live, state["painter"]), "now", final=live.done, classes=live.data.n_classes)
+    _draw(slots, _final(live, state) if live.done else live_view(live, state["painter"]), "now", final=live.done,
+          classes=live.data.n_classes)
     if live.done:
         _afterwards(live, state)
 
 
+def _final(live, state: dict) -> LiveView:
+    """The finished view, built once (its pictures as PNG bytes): a rerun only sends it again."""
+    if state.get("final") is None:
+        view = live_view(live, state["painter"])
+        view.pictures = [(title, png(picture)) for title, picture in view.pictures]
+        state["final"] = view
+    return state["final"]
+
+
 def _afterwards(live, state: dict) -> None:
     results = live.results()
-    board = pd.DataFrame(live_view(live, state["painter"]).board)
+    board = pd.DataFrame(_final(live, state).board)
     st.download_button("Download leaderboard (CSV)", board.to_csv(index=False), "leaderboard.csv", "text/csv",
                        icon=":material/download:")
     for r in results:
