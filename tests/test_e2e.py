@@ -189,8 +189,10 @@ def test_a_classroom_of_ten_trains_at_once(browser):
                   f"{after:.0f} MB after eleven: {per_session:.1f} MB per session")
         (ARTIFACTS / "classroom.txt").write_text(report + "\n")
         print(report)
-        # the ten lineups differ only in a model's name, so they share one training: the others wait for it
-        assert waited, "no student was told to wait (for a trainer, or for the shared result)"
+        # the ten lineups differ only in a model's name from the warm-up student's: all are shared, none retrained
+        shared = [i for i, p in enumerate(pages) if "Shared from the class's results" in
+                  p.locator('[data-testid="stMain"]').inner_text()]
+        assert waited or len(shared) == 10, f"only students {shared} were told their results were shared"
         assert per_session < 60, report
     finally:
         for ctx in contexts:

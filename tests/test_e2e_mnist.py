@@ -43,7 +43,7 @@ def same_digit(shown: np.ndarray, given: np.ndarray) -> bool:
         and np.corrcoef(shown.ravel(), given.ravel())[0, 1] > 0.95
 
 
-def assert_canvas_is_the_input(page, timeout: float = 5.0) -> None:
+def assert_canvas_is_the_input(page, timeout: float = 15.0) -> None:
     """The canvas (made MNIST-style here) and the network's input show the same digit. The canvas
     loads a drawing asynchronously after a run, so it gets ``timeout`` seconds to catch up."""
     deadline = time.time() + timeout

@@ -129,3 +129,23 @@ def test_a_tampered_result_file_is_ignored(tmp_path):
     assert load_result(tmp_path, live.keys[0]) is None
     assert load_result(tmp_path, "../etc") is None and SharedResults(folder=tmp_path).claim(live.keys[0], "x") == MINE
     assert READY == "ready"
+
+
+def test_two_sessions_that_each_train_part_of_the_others_lineup_never_wait_on_each_other():
+    """A claims A-only and shared models in one order, B in another: each shares a model as soon as it
+    is trained, not when its whole lineup is done (else each would wait for the other's last model)."""
+    shared = SharedResults()
+    x, y = ModelSpec("X", ScratchConfig(epochs=15)), ModelSpec("Y", ScratchConfig(epochs=15, seed=3))
+    a = LiveComparison(DATA, (x, y), shared=shared, owner="a")
+    b = LiveComparison(DATA, (y, x), shared=shared, owner="b")
+    a._resolve(0)                                    # a claims X, b claims Y: each waits for the other's
+    b._resolve(0)
+    a.start(), b.start()
+    assert a.to_train == b.to_train == 1
+    threads = [threading.Thread(target=train, args=(live,)) for live in (a, b)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert a.done and b.done and time.perf_counter() - start < 10 and shared.trainings == 2

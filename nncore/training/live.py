@@ -60,7 +60,8 @@ class LiveComparison:
         # run's thread is still inside a step: steps, cancels and results take turns on this lock.
         self._lock = threading.RLock()
         self.history: list[LiveFrame] = []
-        self._results: list[ModelResult] | None = None
+        self._finished: dict[int, ModelResult] = {}          # results of runs that are over
+        self._published: set[int] = set()                     # ... already shared (or released)
 
     # --- cost and state ---------------------------------------------------------------------------
 
@@ -156,6 +157,7 @@ class LiveComparison:
                 target = math.ceil(self.share * run.epochs - 1e-9)
                 if target > run.epoch:
                     run.advance(target - run.epoch, frame=False)
+        self._publish()
 
     def inside(self, i: int) -> tuple[list, list, np.ndarray] | None:
         """Model ``i`` as it is now, for the neuron view: its layers' (W, b), its hidden outputs on the
@@ -186,11 +188,10 @@ class LiveComparison:
             if run is not None:
                 run.cancel()
         with self._lock:
-            for key, run in zip(self.keys, self.runs):
+            for run in self.runs:
                 if run is not None and not run.done:
                     run.stop()
-                if run is not None and run.status != "ok":
-                    self.shared.release(key, self.owner)       # nobody waits for a result that won't come
+            self._publish()                                    # nobody waits for a result that won't come
             self.waiting = [False] * len(self.lineup)
         self.paused = False
 
@@ -212,32 +213,38 @@ class LiveComparison:
         with self._lock:
             return [r for r in self._collect() if r is not None]
 
-    def _collect(self) -> list[ModelResult]:
-        if self._results is None or not self.done:
-            out = []
-            for i, (run, cached) in enumerate(zip(self.runs, self.cached)):
-                if cached is not None or run is None:
-                    out.append(cached)
-                    continue
-                shots = [(f.frames[i].epoch, f.frames[i].proba) for f in self.history
-                         if f.frames[i] is not None and f.frames[i].proba is not None and f.frames[i].epoch > 0]
-                out.append(finish(run, list({e: p for e, p in reversed(shots)}.items())[::-1]))  # one per epoch
-            if not self.done:
-                return out
-            self._results = out
-        return self._results
+    def _collect(self) -> list[ModelResult | None]:
+        return [c if c is not None or r is None else self._result_of(i)
+                for i, (r, c) in enumerate(zip(self.runs, self.cached))]
+
+    def _result_of(self, i: int) -> ModelResult:
+        """Model ``i``'s result with its frames as snapshots; kept once its run is over."""
+        if i not in self._finished:
+            shots = [(f.frames[i].epoch, f.frames[i].proba) for f in self.history
+                     if f.frames[i] is not None and f.frames[i].proba is not None and f.frames[i].epoch > 0]
+            result = finish(self.runs[i], list({e: p for e, p in reversed(shots)}.items())[::-1])  # one an epoch
+            if not self.runs[i].done:
+                return result
+            self._finished[i] = result
+        return self._finished[i]
+
+    def _publish(self) -> None:
+        """Share each model as soon as its own run is over (a session waiting for it needn't wait for the
+        rest of this lineup: two sessions may each train a part of the other's), or release its claim."""
+        for i, (key, run) in enumerate(zip(self.keys, self.runs)):
+            if run is not None and run.done and i not in self._published:
+                self._published.add(i)
+                if run.status == "stopped":
+                    self.shared.release(key, self.owner)
+                else:
+                    self.shared.put(key, self._result_of(i), self.owner)
 
     def comparison(self) -> Comparison:
         return Comparison(self.data, self.mesh, self.results())
 
     def store(self) -> list[str]:
-        """Share the results this session finished (not stopped ones); returns their keys."""
-        new = []
-        for key, result, run in zip(self.keys, self._collect(), self.runs):
-            if run is not None and result is not None and result.status != "stopped":
-                self.shared.put(key, result, self.owner)
-                new.append(key)
-            elif run is not None:
-                self.shared.release(key, self.owner)
-        return new
+        """Share what is still unshared; returns the keys of every result this session trained and shared."""
+        with self._lock:
+            self._publish()
+        return [self.keys[i] for i in sorted(self._published) if self.runs[i].status != "stopped"]
 
