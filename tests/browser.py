@@ -2,15 +2,11 @@
 Chromium (Debian's) driven by Playwright, waits, screenshots in test-artifacts/ and drawing strokes."""
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 
 from tests.conftest import ROOT
+from tools.classroom import Server as ClassroomServer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = ROOT / "test-artifacts"
@@ -19,38 +15,13 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class Server(ClassroomServer):
+    """A real ``streamlit run dashboard.py`` on a free port (the load client's), its log in test-artifacts/."""
 
-
-class Server:
     def __init__(self, env: dict | None = None):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(ARTIFACTS / f"server-{self.port}.log", "w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-             "--server.port", str(self.port), "--server.address", "127.0.0.1"],
-            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            try:
-                if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2).status == 200:
-                    return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("streamlit did not start")
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
+        ARTIFACTS.mkdir(exist_ok=True)
+        port_log = ARTIFACTS / f"server-{time.time_ns()}.log"
+        super().__init__(env=env, log=port_log)
 
 
 def settle(page, timeout=120_000):

@@ -412,15 +412,20 @@ def report(name: str, students: list[Student], **extra) -> dict:
             **extra, "per_student": rows}
 
 
-async def same_lineup(url: str, n: int, timeout: float = 180.0, query: str = "") -> dict:
-    """a. n students open the moons page with one lineup and press Train at once."""
-    students = [Student(url, "moons", query, f"s{i}") for i in range(n)]
+async def press_train_together(students: list, timeout: float) -> None:
+    """Every student opens the page, then all press Train at once and wait for their results."""
     try:
         await open_all(students, timeout)
         await asyncio.gather(*(s.click() for s in students))
         await asyncio.gather(*(s.results(timeout) for s in students))
     finally:
         await close_all(students)
+
+
+async def same_lineup(url: str, n: int, timeout: float = 180.0, query: str = "") -> dict:
+    """a. n students open the moons page with one lineup and press Train at once."""
+    students = [Student(url, "moons", query, f"s{i}") for i in range(n)]
+    await press_train_together(students, timeout)
     rows = [s.sharing() for s in students]
     trained = Counter(name for r in rows for name in r["trained"] or [])
     return report("same-lineup", students, sessions_training=sum(bool(r["trained"]) for r in rows),
@@ -437,12 +442,7 @@ async def different_lineups(url: str, n: int, timeout: float = 240.0) -> dict:
         tag, lineup = student_lineup(i, width)
         tags.append(tag)
         students.append(Student(url, "moons", lineup_query(lineup), tag))
-    try:
-        await open_all(students, timeout)
-        await asyncio.gather(*(s.click() for s in students))
-        await asyncio.gather(*(s.results(timeout) for s in students))
-    finally:
-        await close_all(students)
+    await press_train_together(students, timeout)
     leaks, missing = {}, []
     for tag, s in zip(tags, students):
         text = "\n".join(s.texts)
