@@ -76,7 +76,14 @@ def _enlarged(units, layers, which: int) -> None:
 @st.fragment
 def inside_section(live) -> None:
     st.subheader("Inside the network")
-    which = model_picker(live, "neurons_model")
+    left, right = st.columns([1, 2], vertical_alignment="bottom")
+    shown = left.toggle("Show every neuron", key="show_neurons", value=True,
+                        help="Each unit's map over the input plane, and the weights between them.")
+    if not shown:                                     # (off: the finished page draws one chart fewer)
+        right.caption("Turn on to see each unit's map, the weights between units, and one unit enlarged.")
+        return
+    with right:
+        which = model_picker(live, "neurons_model")
     neurons(live, which, f"neurons-{which}")
 
 
@@ -87,6 +94,10 @@ def backprop_section(live) -> None:
     results = {r.spec.name: r for r in live.results()}
     scratch = [i for i in scratch if live.lineup[i].name in results and results[live.lineup[i].name].layers]
     with st.expander("One backprop step, by hand"):
+        if not st.toggle("Step through one training point", key="show_step", value=False):
+            st.caption("Forward values, the loss, each layer's delta, every gradient beside its central "
+                       "difference, and the weights before and after one step, for a point you pick.")
+            return
         if not scratch:
             st.info("Add a scratch NumPy model to step through its backprop.")
             return
