@@ -137,20 +137,6 @@ def comparison_figures(comparison, canvas: BoundaryCanvas | None = None) -> dict
             "curves": curves_figure([(r.spec.name, r.history) for r in comparison.results])}
 
 
-def snapshot_figure(comparison, step: int, canvas: BoundaryCanvas | None = None) -> Prepared:
-    """Every model's boundary at its ``step``-th snapshot (1-based)."""
-    panels = []
-    for r in comparison.results:
-        if r.snapshots:
-            epoch, proba = r.snapshots[min(step, len(r.snapshots)) - 1]
-            panels.append((f"{r.spec.name}: epoch {epoch}", proba))
-        else:
-            panels.append((f"{r.spec.name}: diverged", None))
-    canvas = canvas or BoundaryCanvas(comparison.mesh.xs, comparison.mesh.ys, comparison.data,
-                                      len(comparison.results), row_height=320)
-    return canvas.draw(panels)
-
-
 def activation_figure(name: str, z: np.ndarray | None = None) -> go.Figure:
     """An activation and its derivative over z; ``softmax`` shows one output against its own logit."""
     z = np.linspace(-5, 5, 201) if z is None else z
