@@ -47,7 +47,7 @@ def test_moons_trains_live_on_the_first_screen(server, browser):
     pictures = {first_picture(page)}
     while not page.locator('[data-testid="stDataFrame"]').count() and time.time() - start < 120:
         pictures.add(first_picture(page))
-        page.wait_for_timeout(50)
+        page.wait_for_timeout(10)
     final = time.time() - start
     settle(page)
     no_exception(page)
