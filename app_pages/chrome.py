@@ -107,8 +107,8 @@ def classroom_mode() -> bool:
     on = st.sidebar.toggle("Classroom mode", key=session.CLASSROOM, on_change=session.copy_classroom_toggle,
                            help="Larger text, charts and tables for a projector; kept on every page and in "
                                 "the link.")
-    if on:
-        st.markdown(_CLASSROOM_CSS, unsafe_allow_html=True)
+    if on:   # style-only HTML goes to Streamlit's event container: it shifts no element on the page, so
+        st.html(_CLASSROOM_CSS)   # toggling never remounts a component below it (the drawing canvas)
         st.query_params["classroom"] = "1"
     elif "classroom" in st.query_params:
         del st.query_params["classroom"]
