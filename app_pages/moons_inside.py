@@ -31,7 +31,7 @@ def _drawn(live, which: int):
     if inside is None:
         return None
     layers, hidden, proba = inside
-    units = network_units(live.mesh.xs, live.mesh.ys, hidden, proba)
+    units = network_units(live.mesh.xs, live.mesh.ys, hidden, proba, live.lineup[which].config.inputs)
     wide = [f"hidden layer {i + 1} ({h.shape[-1]} units)" for i, h in enumerate(hidden) if h.shape[-1] > MAX_UNITS]
     drawn = (units, layers, network_figure(units, layers),
              f"Showing the first {MAX_UNITS} units of {', '.join(wide)}." if wide else "")
@@ -70,7 +70,7 @@ def _enlarged(units, layers, which: int) -> None:
         right.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
             "weight": st.column_config.NumberColumn(format="%.4f")})
     else:
-        right.markdown(f"**{unit.name}** is an input: its map is the coordinate itself.")
+        right.markdown(f"**{unit.name}** is an input: its map is {unit.name} at each point of the plane.")
 
 
 @st.fragment
@@ -110,6 +110,8 @@ def backprop_section(live) -> None:
         walk = step_through(net, live.data.X_train[point], int(live.data.y_train[point]))
         st.markdown(f"Point ({walk.x[0]:.3f}, {walk.x[1]:.3f}), class **{walk.y}**; predicted probabilities "
                     f"{np.array2string(walk.probability, precision=3)}; loss **{walk.loss:.5f}**.")
+        st.markdown("Its inputs: " + ", ".join(f"{name} = {v:.4f}"
+                                               for name, v in zip(walk.inputs, walk.activations[0])))
         forward = [{"layer": f"layer {i + 1}", "z (before the activation)": _vec(z),
                     "output": _vec(a), "delta = dL/dz": _vec(d)}
                    for i, (z, a, d) in enumerate(zip(walk.zs, walk.activations[1:], walk.deltas))]

@@ -20,6 +20,9 @@ def setting_input(container, name: str, s: Setting, value, key: str):
     if s.kind == "choice":
         return container.selectbox(s.label, s.choices, index=s.choices.index(value), format_func=s.label_of,
                                    help=s.help, key=key)
+    if s.kind == "multi":                 # an empty pick is refused by the config, with a message
+        return container.multiselect(s.label, s.choices, default=[v for v in value if v in s.choices],
+                                     format_func=s.label_of, help=s.help, key=key)
     if s.kind == "bool":
         return container.checkbox(s.label, bool(value), help=s.help, key=key)
     if s.kind == "layers":
@@ -64,6 +67,8 @@ def fixed_settings(config: Config, names=(), skip=()) -> None:
 def _as_text(s: Setting, value) -> str:
     if s.kind == "layers":
         return ", ".join(map(str, value)) or "none"
+    if s.kind == "multi":
+        return ", ".join(map(s.label_of, value))
     if s.kind == "bool":
         return "on" if value else "off"
     return s.label_of(value) if s.kind == "choice" else f"{value:g}"

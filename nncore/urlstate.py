@@ -38,8 +38,8 @@ HIDEABLE = (*DATA_KEYS, *MODEL_FIELDS, "name", "lineup")     # hide=...: the con
 def to_text(s: Setting, value) -> str:
     if s.kind == "bool":
         return "1" if value else "0"
-    if s.kind == "layers":
-        return ",".join(map(str, value))
+    if s.kind in ("layers", "multi"):
+        return ",".join(map(str, value))                        # multi: ids such as x1^2 hold no comma
     return repr(value) if s.kind == "float" else str(value)      # repr: the shortest exact float
 
 
@@ -60,6 +60,8 @@ def from_text(s: Setting, text: str):
         return text.lower() in ("1", "true")
     if s.kind == "layers":
         return parse_layers(text)
+    if s.kind == "multi":
+        return tuple(p.strip() for p in text.split(",") if p.strip())
     try:
         return _number(text)
     except (ValueError, RecursionError):

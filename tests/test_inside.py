@@ -75,7 +75,7 @@ def test_the_step_through_is_the_training_code_for_the_seeds_17_parameters(small
     twin.fit(x[None], np.array([y]))
     np.testing.assert_array_equal([r["after"] for r in walk.rows], twin.theta_)
     assert np.array_equal([r["before"] for r in walk.rows], net.theta_)          # the model is untouched
-    assert parameter_names(net)[:3] == ["W1[x1→h1.1]", "W1[x1→h1.2]", "W1[x1→h1.3]"]
+    assert parameter_names(net)[:3] == ["W1[x₁→h1.1]", "W1[x₁→h1.2]", "W1[x₁→h1.3]"]     # display labels
     assert [d.shape for d in walk.deltas] == [(4,), (1,)]
 
 

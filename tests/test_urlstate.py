@@ -23,6 +23,8 @@ def value_of(s):
         return st.booleans()
     if s.kind == "layers":
         return st.lists(st.integers(1, int(s.hi)), max_size=s.max_layers).map(tuple)
+    if s.kind == "multi":
+        return st.lists(st.sampled_from(s.choices), min_size=1, unique=True).map(tuple)
     if s.kind == "int":
         return st.integers(int(s.lo), int(s.hi))
     return st.floats(s.lo, s.hi, exclude_min=s.lo_open, exclude_max=s.hi_open, allow_nan=False)

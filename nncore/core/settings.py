@@ -28,7 +28,7 @@ SEED_MAX = 2**31 - 1
 @dataclass(frozen=True)
 class Setting:
     """What one config field accepts, and how a person sees it."""
-    kind: str                          # int, float, choice, bool or layers
+    kind: str                          # int, float, choice, multi, bool or layers
     label: str
     help: str = ""
     advanced: bool = False             # folded away unless the advanced settings are on
@@ -36,8 +36,8 @@ class Setting:
     hi: float | None = None
     lo_open: bool = False              # float: lo itself excluded
     hi_open: bool = False
-    choices: tuple[str, ...] = ()      # choice: the allowed values
-    labels: tuple[str, ...] = ()       # choice: how each value reads on a page (default: the value)
+    choices: tuple[str, ...] = ()      # choice and multi: the allowed values
+    labels: tuple[str, ...] = ()       # choice and multi: how each value reads on a page (default: the value)
     step: float | None = None          # widgets: the increment
     max_layers: int = 8                # layers: the most hidden layers
     widget: str = ""                   # "slider" for a slider; else an input box (or a select box)
@@ -51,6 +51,8 @@ class Setting:
             return check_float(name, value, self.lo, self.hi, lo_open=self.lo_open, hi_open=self.hi_open)
         if self.kind == "choice":
             return check_choice(name, value, self.choices)
+        if self.kind == "multi":
+            return check_multi(name, value, self.choices)
         if self.kind == "bool":
             if not isinstance(value, bool):
                 raise ValueError(f"{name} must be true or false, got {_short(value)}")
@@ -63,6 +65,8 @@ class Setting:
         """The allowed values in words, for help texts and the command line."""
         if self.kind == "choice":
             return ", ".join(self.choices)
+        if self.kind == "multi":
+            return f"one or more of {', '.join(self.choices)}"
         if self.kind == "layers":
             return f"up to {self.max_layers} widths of 1 to {int(self.hi)}"
         if self.kind == "bool":
@@ -133,6 +137,23 @@ def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(choices)}; got {_short(value)}")
     return value
+
+
+def check_multi(name: str, value: Any, choices: tuple[str, ...]) -> tuple[str, ...]:
+    """One or more distinct values of ``choices``, returned in the order of ``choices`` (so the same
+    selection is the same config, however it was picked)."""
+    allowed = ", ".join(choices)
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"{name} must be a list of one or more of {allowed}; got {_short(value)}")
+    if not value:
+        raise ValueError(f"{name} needs at least one of {allowed}")
+    bad = [v for v in value if not isinstance(v, str) or v not in choices]
+    if bad:
+        raise ValueError(f"{name} may hold only {allowed}; got {_short(bad[0])}")
+    twice = next((v for i, v in enumerate(value) if v in value[:i]), None)
+    if twice is not None:
+        raise ValueError(f"{name} holds {twice!r} twice; each of {allowed} may appear once")
+    return tuple(c for c in choices if c in value)
 
 
 def check_layers(name: str, value: Any, *, max_layers: int = 8, max_width: int = 512) -> tuple[int, ...]:

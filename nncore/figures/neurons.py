@@ -1,8 +1,10 @@
 """The neuron view: an MLP drawn as columns of units, each unit a small map of its output over the
 input plane (the same mesh as the boundary), edges coloured by the weight's sign, wide by its size.
 
-The inputs are x1 and x2 themselves; each hidden unit's map is its activation; the output's map is
-the decision boundary. Pure functions of a model's weights and its activations on the mesh.
+The inputs are what the first layer reads: x1 and x2 themselves, and any engineered inputs (x1²,
+sin x1, ...: ``nncore.core.features``), each drawn as its own map over the plane; each hidden unit's
+map is its activation; the output's map is the decision boundary. Pure functions of a model's
+weights and its activations on the mesh.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from ..core.features import RAW_INPUTS, expand, label
 from .base import CLASS_COLORS, frozen, layout
 from .raster import png, probability_colors
 
@@ -23,7 +26,7 @@ POSITIVE, NEGATIVE = "#1f77b4", "#ff7f0e"
 class Unit:
     column: int                 # 0: inputs; 1..L-1: hidden layers; L: output
     index: int                  # within its column
-    name: str                   # "x1", "h1.3", "out"
+    name: str                   # "x₁", "x₁²", "h1.3", "out"
     values: np.ndarray          # (R, R) its output over the mesh; two-class output: probabilities (R, R, 2)
     color: str = ""             # a class's output unit: white (probability 0) to this colour (1)
 
@@ -55,11 +58,14 @@ def _data_uri(picture: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(png(picture)).decode()
 
 
-def network_units(xs: np.ndarray, ys: np.ndarray, hidden: list[np.ndarray], proba: np.ndarray) -> list[Unit]:
-    """Every unit shown: x1 and x2, the first MAX_UNITS of each hidden layer, and the output
-    (one unit for two classes; one per class for more, each its class's probability)."""
+def network_units(xs: np.ndarray, ys: np.ndarray, hidden: list[np.ndarray], proba: np.ndarray,
+                  inputs: tuple[str, ...] = RAW_INPUTS) -> list[Unit]:
+    """Every unit shown: the model's inputs (x1 and x2 unless ``inputs`` names more), the first MAX_UNITS
+    of each hidden layer (none without a hidden layer), and the output (one unit for two classes; one
+    per class for more, each its class's probability)."""
     gx, gy = np.meshgrid(xs, ys)
-    units = [Unit(0, 0, "x1", gx.astype(np.float32)), Unit(0, 1, "x2", gy.astype(np.float32))]
+    maps = expand(np.c_[gx.ravel(), gy.ravel()], inputs).reshape(*gx.shape, len(inputs))   # (R, R, inputs)
+    units = [Unit(0, j, label(name), maps[..., j].astype(np.float32)) for j, name in enumerate(inputs)]
     for layer, maps in enumerate(hidden, start=1):
         units += [Unit(layer, j, f"h{layer}.{j + 1}", maps[..., j]) for j in range(min(MAX_UNITS, maps.shape[-1]))]
     out = len(hidden) + 1

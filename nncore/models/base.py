@@ -13,6 +13,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from ..core.activations import HIDDEN_ACTIVATIONS
+from ..core.features import FEATURES, RAW_INPUTS, expand
 from ..core.history import History
 from ..core.settings import SEED_MAX, setting
 
@@ -62,6 +63,25 @@ def batch_size_for(batch_size: int, n: int) -> int:
 
 
 # --- settings the MLP families share: one declaration each ----------------------------------------
+
+def inputs_setting():
+    return setting(RAW_INPUTS, "multi", "Inputs", "What the first layer reads: the point's x₁ and x₂, and any of "
+                   "x₁², x₂², x₁x₂, sin x₁, sin x₂ computed from them. With x₁² and x₂², a network without "
+                   "hidden layers can draw a circle.", choices={k: f.label for k, f in FEATURES.items()})
+
+
+def input_width(config, n_features: int) -> int:
+    """The first layer's width: one unit per input the config names, each computed from the 2-D point."""
+    if n_features != 2:
+        raise ValueError(f"the 2-D models read points (x1, x2), got {n_features} features")
+    return len(config.inputs)
+
+
+def model_inputs(config, X: np.ndarray) -> np.ndarray:
+    """Points (n, 2) -> what the network's first layer reads, (n, len(config.inputs)). The default
+    inputs return the points themselves, so the default models compute exactly what they did before."""
+    return expand(X, config.inputs)
+
 
 def hidden_setting(default: tuple[int, ...]):
     return setting(default, "layers", "Hidden layers (widths)",

@@ -1,7 +1,9 @@
 """The from-scratch NumPy network: the seed's ``NeuralNetwork`` grown up.
 
 Forward and backward sit side by side: the forward pass caches exactly what the
-backward pass needs (each layer's input ``A[i]`` and pre-activation ``Z[i]``).
+backward pass needs (each layer's input ``A[i]`` and pre-activation ``Z[i]``). The first layer's
+input is the point's engineered inputs (``config.inputs``: x1, x2, x1², ...); every public method
+takes raw 2-D points and computes them.
 
 Output and loss: two classes use one sigmoid unit with binary cross-entropy,
 more classes use softmax with cross-entropy. With either pairing the gradient of
@@ -27,7 +29,8 @@ from .base import EpochCallback, Stepping, Steps, batch_size_for
 @dataclass(frozen=True)
 class ScratchConfig(Config):
     """The from-scratch NumPy network. Defaults learn moons (the seed's did not)."""
-    hidden: tuple[int, ...] = base.hidden_setting((16, 16))   # input and output widths come from the data
+    inputs: tuple[str, ...] = base.inputs_setting()           # the input width is len(inputs)
+    hidden: tuple[int, ...] = base.hidden_setting((16, 16))   # the output width comes from the data
     activation: str = base.activation_setting("tanh")
     init: str = setting("xavier", "choice", "Weight init", "seed: 0.01·N(0,1), as in the seed (too small to "
                         "learn); he: for ReLU; xavier: for tanh and sigmoid.",
@@ -58,7 +61,7 @@ class ScratchNetwork(Stepping):
         self.n_classes = n_classes
         self.dtype = dtype
         self.binary = n_classes == 2
-        self.sizes = (n_features, *config.hidden, 1 if self.binary else n_classes)
+        self.sizes = (base.input_width(config, n_features), *config.hidden, 1 if self.binary else n_classes)
         self.activation = ACTIVATIONS[config.activation]
         self.rng = np.random.default_rng(config.seed)
         # Every weight and bias is a view into one flat vector (and every gradient into another),
@@ -98,10 +101,15 @@ class ScratchNetwork(Stepping):
     def layer_weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
         return list(zip(self.coefs_, self.intercepts_))
 
+    def expand(self, X: np.ndarray) -> np.ndarray:
+        """Points (n, 2) -> the first layer's input (n, len(inputs)), in the network's dtype."""
+        return base.model_inputs(self.config, np.asarray(X, dtype=self.dtype))
+
     # --- forward and backward -------------------------------------------------------------------
 
     def _forward(self, X: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Return (Z, A): Z[i] is layer i's pre-activation, A[i] its input; Z[-1] are the logits."""
+        """Return (Z, A): Z[i] is layer i's pre-activation, A[i] its input; Z[-1] are the logits.
+        ``X`` is the first layer's input, ``self.expand(points)``."""
         A, Z = [X], []
         last = len(self.coefs_) - 1
         for i, (W, b) in enumerate(zip(self.coefs_, self.intercepts_)):
@@ -145,7 +153,7 @@ class ScratchNetwork(Stepping):
 
     def loss_and_gradients(self, X: np.ndarray, y: np.ndarray):
         """(loss including L2, weight gradients, bias gradients): what the gradient check compares."""
-        Z, A = self._forward(np.asarray(X, dtype=self.dtype))
+        Z, A = self._forward(self.expand(X))
         loss = self._data_loss(Z[-1], y) + self._penalty()
         self._backward(Z, A, y)
         return loss, [g.copy() for g in self._grad_W], [g.copy() for g in self._grad_b]
@@ -160,7 +168,11 @@ class ScratchNetwork(Stepping):
         return (logits[:, 0] > 0).astype(np.int64) if self.binary else logits.argmax(axis=1)
 
     def train_step(self, Xb: np.ndarray, yb: np.ndarray, optimizer) -> tuple[float, int]:
-        """One optimizer step on one batch: forward, loss, backward, update. Returns (summed loss, correct)."""
+        """One optimizer step on a batch of points: forward, loss, backward, update. Returns (summed loss, correct)."""
+        return self._step(self.expand(Xb), yb, optimizer)
+
+    def _step(self, Xb: np.ndarray, yb: np.ndarray, optimizer) -> tuple[float, int]:
+        """``train_step`` on a batch already expanded (``steps`` expands the data once)."""
         with np.errstate(over="ignore", invalid="ignore"):
             Z, A = self._forward(Xb)
             loss = self._data_loss(Z[-1], yb) * len(yb)
@@ -178,11 +190,11 @@ class ScratchNetwork(Stepping):
         A loss or weight that becomes NaN or infinite stops training with status "diverged".
         """
         cfg = self.config
-        X = np.asarray(X, dtype=self.dtype)
+        X = self.expand(X)                                     # (n, len(inputs))
         y = np.asarray(y, dtype=np.int64)
         has_val = X_val is not None and y_val is not None
         if has_val:
-            X_val, y_val = np.asarray(X_val, dtype=self.dtype), np.asarray(y_val, dtype=np.int64)
+            X_val, y_val = self.expand(X_val), np.asarray(y_val, dtype=np.int64)
         n = len(y)
         batch = batch_size_for(cfg.batch_size, n)
         optimizer = make_optimizer(cfg.optimizer, self.theta_.size, cfg.learning_rate, cfg.momentum, self.dtype)
@@ -194,7 +206,7 @@ class ScratchNetwork(Stepping):
             loss_sum, correct = 0.0, 0
             for lo in range(0, n, batch):
                 idx = order[lo:lo + batch] if order is not None else slice(None)
-                loss, right = self.train_step(X[idx], y[idx], optimizer)
+                loss, right = self._step(X[idx], y[idx], optimizer)
                 loss_sum += loss
                 correct += right
                 elapsed += time.perf_counter() - start
@@ -213,14 +225,14 @@ class ScratchNetwork(Stepping):
     def hidden_activations(self, X: np.ndarray) -> list[np.ndarray]:
         """Each hidden layer's output (after its activation), (n, width) per layer."""
         with np.errstate(over="ignore", invalid="ignore"):
-            return self._forward(np.asarray(X, dtype=self.dtype))[1][1:]
+            return self._forward(self.expand(X))[1][1:]
 
     # --- prediction -----------------------------------------------------------------------------
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities, (n, n_classes)."""
         with np.errstate(over="ignore", invalid="ignore"):
-            logits = self._forward(np.asarray(X, dtype=self.dtype))[0][-1]
+            logits = self._forward(self.expand(X))[0][-1]
         if self.binary:
             p = sigmoid(logits[:, 0])
             return np.column_stack([1.0 - p, p])

@@ -30,7 +30,8 @@ from .base import EpochCallback, Stepping, Steps, batch_size_for
 @dataclass(frozen=True)
 class SklearnConfig(Config):
     """scikit-learn's MLPClassifier, the well-known peer."""
-    hidden: tuple[int, ...] = base.hidden_setting((16, 16))
+    inputs: tuple[str, ...] = base.inputs_setting()           # the first layer reads len(inputs) values
+    hidden: tuple[int, ...] = base.hidden_setting((16, 16))   # (): no hidden layer, which MLPClassifier accepts
     activation: str = base.activation_setting("relu")         # sklearn calls sigmoid "logistic"
     optimizer: str = base.optimizer_setting("adam")
     learning_rate: float = base.learning_rate_setting(0.01)
@@ -65,6 +66,7 @@ class SklearnMLP(Stepping):
         self.config = config
         self.n_classes = n_classes
         self.n_features = n_features
+        self.n_inputs = base.input_width(config, n_features)   # what the first layer reads
         self.clf: MLPClassifier | None = None
         self.rng = np.random.default_rng(config.seed)
         self.history_ = History()
@@ -81,7 +83,7 @@ class SklearnMLP(Stepping):
 
     def steps(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None = None,
               y_val: np.ndarray | None = None, on_epoch: EpochCallback | None = None) -> Steps:
-        X, y = np.asarray(X, dtype=np.float64), np.asarray(y)
+        X, y = self._inputs(np.asarray(X, dtype=np.float64)), np.asarray(y)
         classes = np.arange(self.n_classes)
         n = len(y)
         batch = batch_size_for(self.config.batch_size, n)
@@ -108,7 +110,7 @@ class SklearnMLP(Stepping):
             train_acc = float(np.mean(p.argmax(1) == y))
             val_loss = val_acc = math.nan
             if X_val is not None and y_val is not None:
-                pv = self.clf.predict_proba(X_val)
+                pv = self.clf.predict_proba(self._inputs(X_val))
                 val_loss = _log_loss(y_val, pv) if np.isfinite(pv).all() else math.nan
                 val_acc = float(np.mean(pv.argmax(1) == y_val))
             elapsed += time.perf_counter() - start
@@ -118,12 +120,16 @@ class SklearnMLP(Stepping):
             if stop:
                 return
 
+    def _inputs(self, X: np.ndarray) -> np.ndarray:
+        """Points (n, 2) -> the first layer's input, (n, len(inputs))."""
+        return base.model_inputs(self.config, np.asarray(X))
+
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        return self.clf.predict_proba(X)
+        return self.clf.predict_proba(self._inputs(X))
 
     def hidden_activations(self, X: np.ndarray) -> list[np.ndarray]:
         """Each hidden layer's output, computed with scikit-learn's own activation functions."""
-        out, h = [], np.asarray(X, dtype=np.float64)
+        out, h = [], self._inputs(np.asarray(X, dtype=np.float64))
         for W, b in list(zip(self.clf.coefs_, self.clf.intercepts_))[:-1]:
             h = h @ W + b
             SKLEARN_FUNCTIONS[self.clf.activation](h)      # in place, as scikit-learn applies it

@@ -27,6 +27,7 @@ from .base import EpochCallback, Stepping, Steps, batch_size_for
 @dataclass(frozen=True)
 class TorchMLPConfig(Config):
     """The seed's PyTorch MLP: per hidden layer Linear -> activation -> BatchNorm1d -> Dropout."""
+    inputs: tuple[str, ...] = base.inputs_setting()           # the first Linear reads len(inputs) values
     hidden: tuple[int, ...] = base.hidden_setting((16, 8, 4))
     activation: str = base.activation_setting("relu")
     batch_norm: bool = setting(True, "bool", "Batch norm", "BatchNorm1d after each hidden activation.",
@@ -64,10 +65,10 @@ class SeededDropout(nn.Module):
         return f"p={self.p}"
 
 
-def build_mlp(config: TorchMLPConfig, n_features: int, n_outputs: int,
+def build_mlp(config: TorchMLPConfig, n_inputs: int, n_outputs: int,
               generator: torch.Generator) -> nn.Sequential:
     layers: list[nn.Module] = []
-    width = n_features
+    width = n_inputs
     for h in config.hidden:
         layers += [nn.Linear(width, h), getattr(nn, ACTIVATIONS[config.activation].torch)()]
         if config.batch_norm:
@@ -96,7 +97,8 @@ class TorchMLP(Stepping):
         self.n_classes = n_classes
         self.binary = n_classes == 2
         self.generator = torch.Generator().manual_seed(config.seed)
-        self.model = build_mlp(config, n_features, 1 if self.binary else n_classes, self.generator)
+        self.model = build_mlp(config, base.input_width(config, n_features), 1 if self.binary else n_classes,
+                               self.generator)
         self.history_ = History()
 
     @property
@@ -108,6 +110,10 @@ class TorchMLP(Stepping):
         """Each Linear's (W (in, out), b) as float64 NumPy arrays."""
         return [(m.weight.detach().double().numpy().T, m.bias.detach().double().numpy())
                 for m in self.model if isinstance(m, nn.Linear)]
+
+    def _tensor(self, X: np.ndarray) -> torch.Tensor:
+        """Points (n, 2) -> the first Linear's input, (n, len(inputs)) float32."""
+        return torch.as_tensor(base.model_inputs(self.config, np.asarray(X)), dtype=torch.float32)
 
     def _loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         if self.binary:
@@ -127,11 +133,11 @@ class TorchMLP(Stepping):
     def steps(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None = None,
               y_val: np.ndarray | None = None, on_epoch: EpochCallback | None = None) -> Steps:
         cfg = self.config
-        Xt = torch.as_tensor(np.asarray(X), dtype=torch.float32)
+        Xt = self._tensor(X)
         yt = torch.as_tensor(np.asarray(y), dtype=torch.long)
         has_val = X_val is not None and y_val is not None
         if has_val:
-            Xv = torch.as_tensor(np.asarray(X_val), dtype=torch.float32)
+            Xv = self._tensor(X_val)
             yv = torch.as_tensor(np.asarray(y_val), dtype=torch.long)
         n = len(yt)
         batch = batch_size_for(cfg.batch_size, n)
@@ -181,7 +187,7 @@ class TorchMLP(Stepping):
         was_training = self.model.training
         self.model.eval()
         with torch.inference_mode():
-            logits = self.model(torch.as_tensor(np.asarray(X), dtype=torch.float32))
+            logits = self.model(self._tensor(X))
         self.model.train(was_training)
         if self.binary:
             p = torch.sigmoid(logits[:, 0]).double().numpy()
@@ -193,7 +199,7 @@ class TorchMLP(Stepping):
         next Linear layer reads. (n, width) per hidden layer, float64."""
         was_training = self.model.training
         self.model.eval()
-        out, h = [], torch.as_tensor(np.asarray(X), dtype=torch.float32)
+        out, h = [], self._tensor(X)
         linears = [i for i, m in enumerate(self.model) if isinstance(m, nn.Linear)]
         with torch.inference_mode():
             for i, m in enumerate(self.model):

@@ -3,7 +3,8 @@
 Every number comes from the code that trains (``ScratchNetwork._forward``, ``_backward``,
 ``loss_and_gradients`` and ``train_step``), not from a second implementation:
 
-- forward: each layer's pre-activation z and output a;
+- forward: the first layer's inputs (x1, x2 and any engineered ones), each layer's pre-activation z
+  and output a;
 - the loss;
 - each layer's delta, dL/dz, from the output back;
 - each parameter's gradient beside its central difference (L(θ + ε) − L(θ − ε)) / 2ε;
@@ -15,16 +16,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.features import labels
 from ..core.optimizers import make_optimizer
 from ..models.scratch import ScratchConfig, ScratchNetwork
 
 
 @dataclass(frozen=True)
 class StepThrough:
-    x: np.ndarray                       # the point, (n_features,)
+    x: np.ndarray                       # the point, (2,)
     y: int                              # its label
+    inputs: list[str]                   # the first layer's inputs by display label: x₁, x₂, x₁², ...
     zs: list[np.ndarray]                # per layer: pre-activation, (width,)
-    activations: list[np.ndarray]       # per layer: its input, then each hidden output; the last is the output
+    activations: list[np.ndarray]       # the first layer's input (len(inputs),), each hidden output; the last
+                                        # is the output
     probability: np.ndarray             # class probabilities, (n_classes,)
     loss: float                         # including the L2 penalty
     deltas: list[np.ndarray]            # per layer (first to last): dL/dz, (width,)
@@ -37,8 +41,9 @@ class StepThrough:
 
 def network_from(config: ScratchConfig, layers: list[tuple[np.ndarray, np.ndarray]], n_classes: int) -> ScratchNetwork:
     """A scratch network with these weights (float64), as the model had them."""
-    net = ScratchNetwork(config, layers[0][0].shape[0], n_classes)
-    for (W, b), (W_to, b_to) in zip(layers, zip(net.coefs_, net.intercepts_)):
+    net = ScratchNetwork(config, 2, n_classes)
+    for (W, b), (W_to, b_to) in zip(layers, zip(net.coefs_, net.intercepts_), strict=True):
+        assert W.shape == W_to.shape and b.shape == b_to.shape, f"weights {W.shape} do not fit {W_to.shape}"
         W_to[...], b_to[...] = W, b
     return net
 
@@ -48,7 +53,7 @@ def step_through(net: ScratchNetwork, x: np.ndarray, y: int, eps: float = 1e-6) 
     ``net`` is left as it was."""
     X, Y = np.asarray(x, dtype=np.float64).reshape(1, -1), np.array([int(y)])
     before = net.theta_.copy()
-    Z, A = net._forward(X)
+    Z, A = net._forward(net.expand(X))                  # A[0]: the point's inputs, x1, x2, x1², ...
     deltas: list[np.ndarray] = []
     net._backward(Z, A, Y, deltas)
     loss, grad_W, grad_b = net.loss_and_gradients(X, Y)
@@ -67,16 +72,16 @@ def step_through(net: ScratchNetwork, x: np.ndarray, y: int, eps: float = 1e-6) 
     probability = net.predict_proba(X)[0]
     rows = [{"parameter": name, "before": before[i], "gradient": analytic[i], "central difference": numeric[i],
              "after": after[i]} for i, name in enumerate(parameter_names(net))]
-    return StepThrough(X[0], int(y), [z[0] for z in Z], [a[0] for a in A] + [probability], probability,
-                       float(loss), [d[0] for d in reversed(deltas)], rows)
+    return StepThrough(X[0], int(y), labels(net.config.inputs), [z[0] for z in Z], [a[0] for a in A] + [probability],
+                       probability, float(loss), [d[0] for d in reversed(deltas)], rows)
 
 
 def parameter_names(net: ScratchNetwork) -> list[str]:
-    """'W1[x1→h1.2]', 'b1[h1.2]', ... in the order of the flat parameter vector."""
+    """'W1[x₁→h1.2]', 'W1[x₁²→h1.2]', 'b1[h1.2]', ... in the order of the flat parameter vector."""
     names = []
     last = len(net.coefs_)
     for layer, W in enumerate(net.coefs_, start=1):
-        src = [f"x{i + 1}" for i in range(W.shape[0])] if layer == 1 else \
+        src = labels(net.config.inputs) if layer == 1 else \
             [f"h{layer - 1}.{i + 1}" for i in range(W.shape[0])]
         dst = ["out" if W.shape[1] == 1 else f"out{j}" for j in range(W.shape[1])] if layer == last else \
             [f"h{layer}.{j + 1}" for j in range(W.shape[1])]

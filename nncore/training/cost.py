@@ -87,7 +87,7 @@ def estimate_mlp(spec, data, *, mesh_points: int = 0, frames: int = 1) -> Estima
     cfg = spec.config
     n_train, n_val = len(data.y_train), len(data.y_test)
     out = 1 if data.n_classes == 2 else data.n_classes
-    forward = mlp_forward_flops((data.n_features, *cfg.hidden, out))
+    forward = mlp_forward_flops((len(cfg.inputs), *cfg.hidden, out))     # the first layer reads cfg.inputs
     batch = batch_size_for(cfg.batch_size, n_train)
     batches = math.ceil(n_train / batch)
     calls = math.ceil(n_train / (batch * max(1, CHUNK_POINTS // batch)))
