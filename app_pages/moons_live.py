@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages import chrome, moons_inside, session
+from app_pages import chrome, moons_board, moons_inside, session
 from nncore.data.toy import load_toy
 from nncore.figures.live import LiveView, live_view
 from nncore.figures.raster import BoundaryPainter, colour_bar, png
@@ -26,11 +26,7 @@ LEGEND = {2: "Colour: the model's probability of class 1 (blue) against class 0 
              "● training points, ✕ test points.",
           3: "Colour: the class the model picks (red 0, blue 1, green 2), paler where it is unsure. "
              "● training points, ✕ test points."}
-BOARD_FORMAT = {"test accuracy": "{:.1%}", "train loss": "{:.4f}", "test loss": "{:.4f}", "train seconds": "{:.2f}"}
-BOARD_COLUMNS = {
-    "test accuracy": st.column_config.ProgressColumn("test accuracy", format="percent", min_value=0, max_value=1),
-    "train loss": st.column_config.NumberColumn(format="%.4f"),
-    "test loss": st.column_config.NumberColumn(format="%.4f")}
+
 
 
 def _state(live) -> dict:
@@ -84,11 +80,7 @@ def _draw(slots, view: LiveView, tag: str, final: bool, classes: int) -> None:
                   caption="P(class 1): 0 ← 0.5 → 1" if classes == 2 else "unsure → sure, per class")
         legend.caption(LEGEND[min(classes, 3)])
     with board.container():
-        st.subheader("Leaderboard")
-        if final:                                     # sortable, with a CSV download
-            st.dataframe(pd.DataFrame(view.board), hide_index=True, column_config=BOARD_COLUMNS, key="board")
-        else:                                         # while training: a plain table, cheap to redraw
-            st.table(pd.DataFrame(view.board).set_index("model").style.format(BOARD_FORMAT, na_rep="–"))
+        moons_board.leaderboard(view, final, tag)
     curves.plotly_chart(view.curves, width="stretch", key=f"curves-{tag}")
 
 

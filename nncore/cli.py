@@ -68,10 +68,11 @@ def cmd_moons(args) -> int:
     if args.lineup is not None:
         lineup = _lineup_file(args.lineup)
     data_cfg = data_cfg.replace(seed=args.seed) if args.seed is not None else data_cfg
+    data_cfg = data_cfg.replace(repeats=args.repeats) if args.repeats is not None else data_cfg
     lineup = tuple(ModelSpec(s.name, s.config.replace(
         **({"epochs": args.epochs} if args.epochs else {}),
         **({"seed": args.seed} if args.seed is not None else {}))) for s in lineup)
-    total = sum(s.config.epochs for s in lineup)
+    total = sum(s.config.epochs for s in lineup) * data_cfg.repeats
     with tqdm(total=total, desc="training", unit="epoch", file=sys.stderr, disable=args.quiet) as bar:
         def progress(i, spec, history):
             bar.set_postfix_str(spec.name)
@@ -84,6 +85,10 @@ def cmd_moons(args) -> int:
         rows.append(f"{m['name']:<22} {m['framework']:<9} {_fmt(m['test_accuracy'], '9.3f')} "
                     f"{_fmt(m['train_loss'], '11.4f')} {m['epochs']:>7} {m['train_seconds']:>8.2f} "
                     f"{m['parameters']:>7} {m['status']}")
+        if data_cfg.repeats > 1:
+            rows.append(f"{'':<22} over {data_cfg.repeats} seeds: mean {_fmt(m['test_accuracy_mean'], '.3f')} "
+                        f"± {_fmt(m['test_accuracy_std'], '.3f')} (runs: "
+                        f"{', '.join(_fmt(a, '.3f') for a in m['test_accuracies'])})")
     _emit(summary, args.json, rows)
     return 0
 
@@ -192,6 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--data", type=Path, default=None, help="a CSV of points (x1,x2,label); not built yet")
     m.add_argument("--seed", type=int, default=None, help="seed for data and every model")
     m.add_argument("--epochs", type=int, default=None, help="override every model's epochs")
+    m.add_argument("--repeats", type=int, default=None, help="train each model K times (1 to 10), with seeds "
+                   "derived from its own; the JSON gives test_accuracy_mean, _std, test_accuracies and seeds")
     common(m)
     m.set_defaults(fn=cmd_moons)
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from nncore.models.scratch import ScratchConfig, ScratchNetwork
-from nncore.training.gradcheck import check_network, gradcheck, relative_error
+from nncore.training.gradcheck import check_config, check_network, gradcheck, relative_error
 
 
 def test_backprop_matches_central_differences_and_autograd():
@@ -32,3 +32,10 @@ def test_float32_network_is_refused():
     net = ScratchNetwork(ScratchConfig(), 2, 2, dtype=np.float32)
     with pytest.raises(ValueError, match="dtype"):
         check_network(net, np.zeros((2, 2)), np.zeros(2, dtype=int))
+
+
+def test_engineered_inputs_match_autograd_and_central_differences():
+    for hidden in ((), (4,)):
+        for classes in (2, 3):
+            row = check_config(ScratchConfig(hidden=hidden, inputs=("x1", "x2", "x1^2", "x1*x2", "sin(x2)")), classes)
+            assert row.vs_autograd < 1e-10 and row.vs_numerical < 1e-6, row

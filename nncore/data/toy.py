@@ -31,6 +31,10 @@ class DataConfig(Config):
                                    query="test")
     seed: int = setting(42, "int", "Data seed", "One seed for the points and the split.", range=(0, SEED_MAX),
                         advanced=True)
+    repeats: int = setting(1, "int", "Repeat over seeds", "Train each model this many times, with seeds derived "
+                           "from its own: the curves show the mean and a band of ±1 standard deviation, the "
+                           "leaderboard the mean, the spread and a 95 % confidence interval.", range=(1, 10),
+                           widget="slider", query="repeats")
 
 
 @dataclass
@@ -53,7 +57,7 @@ class ToyData:
     def summary(self) -> dict:
         c = self.config
         return {"name": c.name, "n_samples": c.n_samples, "noise": c.noise, "test_fraction": c.test_fraction,
-                "seed": c.seed, "n_train": len(self.y_train), "n_test": len(self.y_test),
+                "seed": c.seed, "repeats": c.repeats, "n_train": len(self.y_train), "n_test": len(self.y_test),
                 "n_classes": self.n_classes}
 
     def mesh(self, resolution: int = 80, margin: float = 0.5) -> tuple[np.ndarray, np.ndarray]:

@@ -8,11 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import plotly.graph_objects as go
 
 from ..training.comparison import leaderboard
 from ..training.live import LiveComparison, LiveFrame
+from ..training.repeats import Spread, grouped, significance, spread, spread_board
 from .base import Prepared, curves_figure
 from .raster import BoundaryPainter
+from .spread import band_curves_figure, spread_figure
 from .toy import result_title
 
 
@@ -23,6 +26,8 @@ class LiveView:
     board: list[dict]          # one row per model, best test accuracy first
     counters: str              # "Scratch NumPy: epoch 40 of 150 · ..."
     share: float               # how much of the training is done, 0..1
+    spread: go.Figure | None = None   # repeats, once over: every run's test accuracy, per model
+    note: str | None = None           # repeats, once over: do the two best differ by more than luck?
 
 
 def _title(name: str, label: str, history) -> str:
@@ -37,14 +42,20 @@ def live_view(live: LiveComparison, painter: BoundaryPainter, frame: LiveFrame |
     a multi-panel chart several times a second."""
     histories = live.histories()
     names = [s.name for s in live.lineup]
-    curves = curves_figure(list(zip(names, histories)))
+    repeats = live.data_config.repeats
+    curves = curves_figure(list(zip(names, histories))) if repeats == 1 else \
+        band_curves_figure(list(zip(names, live.histories(runs=True))))
     if live.done:
         results = live.results()
-        return LiveView([(result_title(r), painter.paint(r.boundary)) for r in results], curves,
+        view = LiveView([(result_title(r), painter.paint(r.boundary)) for r in results], curves,
                         leaderboard(results), _counters([r.spec.name for r in results],
                                                         [(r.history.epochs_run, r.spec.config.epochs, r.status)
                                                          for r in results]),
                         live.share if live.stopped else 1.0)
+        if repeats > 1:
+            spreads = [spread(runs) for runs in live.results(runs=True) if runs]
+            view.board, view.spread, view.note = spread_board(spreads), spread_figure(spreads), significance(spreads)
+        return view
     frame = frame or live.latest()
     panels, rows, counts = [], [], []
     for i, (spec, f, cached) in enumerate(zip(live.lineup, frame.frames, live.cached)):
@@ -70,8 +81,18 @@ def live_view(live: LiveComparison, painter: BoundaryPainter, frame: LiveFrame |
                      "parameters": live.runs[i].model.n_parameters, "status": f.label})
         counts.append((f.epoch, f.epochs, f.status))
     rows.sort(key=lambda r: -(r["test accuracy"] if r["test accuracy"] is not None else -1))
+    if repeats > 1:                                   # the runs so far: their last test accuracy each
+        seeds = grouped([s.config.seed for s in live.specs], len(live.lineup))
+        rows = spread_board([Spread(s.name, s.framework, *zip(*[(k, _last(h)) for k, h in zip(ks, hs) if h.epoch]))
+                             if any(h.epoch for h in hs) else Spread(s.name, s.framework, (), ())
+                             for s, ks, hs in zip(live.lineup, seeds, live.histories(runs=True))])
     pictures = [(title, painter.paint(proba)) for title, proba in panels]
     return LiveView(pictures, curves, rows, _counters(names, counts), frame.share)
+
+
+def _last(history) -> float | None:
+    acc = history.last("val_accuracy")
+    return None if acc is None or acc != acc else float(acc)
 
 
 def _counters(names, counts) -> str:

@@ -19,6 +19,7 @@ from ..core.settings import config_key
 from ..data.toy import DataConfig, Mesh, ToyData, load_toy
 from ..models.registry import ModelSpec, check_lineup
 from .engine import Training
+from .repeats import expand, grouped, spread
 
 # progress(model_index, spec, history) after each epoch of each model
 ProgressCallback = Callable[[int, ModelSpec, History], bool | None]
@@ -67,10 +68,18 @@ class ModelResult:
 class Comparison:
     data: ToyData
     mesh: Mesh
-    results: list[ModelResult]
+    results: list[ModelResult]        # every run: the lineup first, then its repeats (``repeats.expand``)
+    models: int = 0                   # how many models the lineup holds (0: one run each)
+
+    @property
+    def groups(self) -> list[list[ModelResult]]:
+        """Per model of the lineup, its runs in repeat order."""
+        return grouped(self.results, self.models or len(self.results))
 
     def summary(self) -> dict:
-        return {"dataset": self.data.summary(), "models": [r.summary() for r in self.results]}
+        """Per model: its first run's numbers, and its test accuracies over every repeat."""
+        return {"dataset": self.data.summary(),
+                "models": [{**runs[0].summary(), **spread(runs).summary()} for runs in self.groups]}
 
 
 def _metrics(model, data: ToyData):
@@ -128,13 +137,14 @@ def finish(run: Training, shots: list[tuple[int, np.ndarray]] | None = None) -> 
 
 def result_key(data_config: DataConfig, spec: ModelSpec, snapshots: int, resolution: int) -> str:
     """What a trained result depends on: data, model config (seed included) and mesh settings."""
-    return config_key(data_config, spec.config, snapshots, resolution)
+    return config_key(data_config.replace(repeats=1), spec.config, snapshots, resolution)  # a run is a run
 
 
 def compare(data_config: DataConfig, lineup: Sequence[ModelSpec], *, snapshots: int = 10,
             resolution: int = 60, on_progress: ProgressCallback | None = None,
             cache: MutableMapping[str, ModelResult] | None = None) -> Comparison:
-    """Train every model in ``lineup`` on the same data; return their results in lineup order.
+    """Train every model in ``lineup`` on the same data, ``data_config.repeats`` times each (seeds
+    derived from its own: ``repeats.expand``); return every run's result, the lineup's first.
 
     With a ``cache`` (key -> result), a model whose data and config were trained before is
     reused, not retrained; a renamed model keeps its result under its new name.
@@ -143,17 +153,17 @@ def compare(data_config: DataConfig, lineup: Sequence[ModelSpec], *, snapshots: 
     data = load_toy(data_config)
     mesh = Mesh.for_data(data, resolution)
     results = []
-    for i, spec in enumerate(lineup):
+    for i, spec in enumerate(expand(lineup, data_config.repeats)):
         key = result_key(data_config, spec, snapshots, resolution)
         if cache is not None and key in cache:
             results.append(dataclasses.replace(cache[key], spec=spec))
             continue
-        cb = (lambda h, i=i, spec=spec: on_progress(i, spec, h)) if on_progress else None
+        cb = (lambda h, i=i, spec=spec: on_progress(i % len(lineup), spec, h)) if on_progress else None
         result = train_model(spec, data, mesh, snapshots=snapshots, on_epoch=cb)
         if cache is not None and result.status != "stopped":        # a stopped run is not passed off as done
             cache[key] = result
         results.append(result)
-    return Comparison(data, mesh, results)
+    return Comparison(data, mesh, results, len(lineup))
 
 
 def leaderboard(results: Sequence[ModelResult]) -> list[dict]:

@@ -46,7 +46,7 @@ def _numerical(net: ScratchNetwork, X: np.ndarray, y: np.ndarray, eps: float) ->
 def _autograd(net: ScratchNetwork, X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
     Ws = [torch.tensor(W, requires_grad=True) for W in net.coefs_]
     bs = [torch.tensor(b, requires_grad=True) for b in net.intercepts_]
-    h = torch.tensor(X)
+    h = torch.tensor(net.expand(X))                       # the engineered inputs (x1², ...) the net reads
     for i, (W, b) in enumerate(zip(Ws, bs)):
         h = h @ W + b
         if i < len(Ws) - 1:

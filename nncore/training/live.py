@@ -1,9 +1,8 @@
 """A lineup trained together, frame by frame, for the live moons page.
 
-Models move forward together: after ``step(share)`` every model has done ``share`` of its own
-epochs, so a 150-epoch model and a 1000-epoch model finish at the same moment. Each frame
-keeps every model's probabilities on the mesh (as bytes, 0-255), which become the
-"through training" view afterwards. One session's object; never shared.
+Models move forward together: after ``step(share)`` every model has done ``share`` of its own epochs, so
+a 150-epoch model and a 1000-epoch model finish at the same moment. Each frame keeps every model's
+probabilities on the mesh (bytes), the "through training" view afterwards. One session's; never shared.
 """
 from __future__ import annotations
 
@@ -22,6 +21,7 @@ from ..models.registry import ModelSpec, check_lineup
 from .comparison import Comparison, ModelResult, finish, layers_of, result_key
 from .cost import Estimate, estimate_mlp
 from .engine import Frame, Training
+from .repeats import expand, grouped
 from .shared import MINE, READY, SharedResults
 
 MAX_FRAMES = 40         # frames kept for the through-training view
@@ -38,39 +38,38 @@ class LiveComparison:
     """Train a lineup in steps. Results another session made (or is making) come from ``shared``.
 
     Create it, check ``estimate()`` against the budget, then ``start()``: only then does it claim
-    the results it will train, so a refused lineup never makes anyone wait."""
+    the results it will train, so a refused lineup never makes anyone wait. With ``repeats`` K above 1
+    (``data_config.repeats``) it trains K runs of each model (``self.specs``, the lineup's own first:
+    ``repeats.expand``); frames and the per-model views (``results``, ``inside``) are of the first."""
 
     def __init__(self, data_config: DataConfig, lineup: Sequence[ModelSpec], *, resolution: int = 60,
                  snapshots: int = 10, shared: SharedResults | None = None, owner: str = "local",
                  hidden: bool = False):
         self.data_config, self.lineup = data_config, check_lineup(lineup)
+        self.specs = expand(self.lineup, data_config.repeats)     # every run; run i is of model i % len(lineup)
         self.data = load_toy(data_config)
         self.mesh = Mesh.for_data(self.data, resolution)
-        self.keys = [result_key(data_config, s, snapshots, resolution) for s in self.lineup]
+        self.keys = [result_key(data_config, s, snapshots, resolution) for s in self.specs]
         self.shared = shared if shared is not None else SharedResults()
         self.owner, self.hidden = owner, hidden
-        n = len(self.lineup)
+        n = len(self.specs)
         self.cached: list[ModelResult | None] = [None] * n     # finished elsewhere (shared)
         self.runs: list[Training | None] = [None] * n           # trained here
         self.waiting = [True] * n                               # being trained by another session
         self.share = 0.0
         self.paused = False                     # a view's wishes: hold still, or take Step's share next
         self.steps_asked = 0
-        # Streamlit may start a session's next run (a Stop click's callback, say) while the previous
-        # run's thread is still inside a step: steps, cancels and results take turns on this lock.
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()   # a Stop click's callback may come while a step is in flight
         self.history: list[LiveFrame] = []
         self._finished: dict[int, ModelResult] = {}          # results of runs that are over
         self._published: set[int] = set()                     # ... already shared (or released)
 
-    # --- cost and state ---------------------------------------------------------------------------
-
     def estimates(self) -> list[Estimate | None]:
-        """Per model, what training it here would cost (None: its result is already shared)."""
-        points = len(self.mesh.points)
+        """Per run, what training it here would cost (None: its result is already shared)."""
+        points, n = len(self.mesh.points), len(self.lineup)       # (a repeat draws no frames, one boundary)
         return [None if self.shared.get(k) is not None else
-                estimate_mlp(s, self.data, mesh_points=points, frames=41)
-                for s, k in zip(self.lineup, self.keys)]
+                estimate_mlp(s, self.data, mesh_points=points, frames=41 if i < n else 1)
+                for i, (s, k) in enumerate(zip(self.specs, self.keys))]
 
     def estimate(self) -> Estimate:
         """What the models still to train will cost, before any work."""
@@ -79,7 +78,7 @@ class LiveComparison:
     def start(self) -> LiveComparison:
         """Claim what this session will train; take what is shared; wait for what others train."""
         with self._lock:
-            for i in range(len(self.lineup)):
+            for i in range(len(self.specs)):
                 self._resolve(i)
         return self
 
@@ -90,9 +89,9 @@ class LiveComparison:
         state = self.shared.claim(self.keys[i], self.owner)
         result = self.shared.get(self.keys[i]) if state == READY else None
         if result is not None:
-            self.cached[i], self.waiting[i] = dataclasses.replace(result, spec=self.lineup[i]), False
+            self.cached[i], self.waiting[i] = dataclasses.replace(result, spec=self.specs[i]), False
         elif state == MINE:
-            self.runs[i] = Training(self.lineup[i], self.data, self.mesh, hidden=self.hidden)
+            self.runs[i] = Training(self.specs[i], self.data, self.mesh, hidden=self.hidden)
             self.waiting[i] = False
 
     @property
@@ -109,16 +108,14 @@ class LiveComparison:
         return not any(self.waiting) and all(r is None or r.done for r in self.runs)
 
     def names(self, trained_here: bool) -> list[str]:
-        """The models this session trained to the end, or the ones it took from the class's results."""
-        if trained_here:
-            return [s.name for s, r in zip(self.lineup, self.runs) if r is not None and r.status == "ok"]
-        return [s.name for s, c in zip(self.lineup, self.cached) if c is not None]
+        """The models this session trained to the end (a run or more), or took from the class's results."""
+        flags = [r is not None and r.status == "ok" for r in self.runs] if trained_here else \
+            [c is not None for c in self.cached]
+        return [s.name for s, runs in zip(self.lineup, grouped(flags, len(self.lineup))) if any(runs)]
 
     @property
     def stopped(self) -> bool:
         return any(r is not None and r.status == "stopped" for r in self.runs)
-
-    # --- stepping ---------------------------------------------------------------------------------
 
     def step(self, share: float) -> LiveFrame:
         """Advance every model to ``share`` (0..1] of its own epochs; record and return the frame."""
@@ -148,7 +145,7 @@ class LiveComparison:
         self.shared.touch([k for k, r in zip(self.keys, self.runs) if r is not None and not r.done], self.owner)
 
     def _advance_to(self, share: float) -> None:
-        for i in range(len(self.lineup)):
+        for i in range(len(self.specs)):
             self._resolve(i)
         self.keep_claims()
         self.share = min(1.0, max(self.share, share))
@@ -176,10 +173,11 @@ class LiveComparison:
                 hidden = [self.mesh.grid(a) for a in run.model.hidden_activations(points)]
             return layers_of(run.model), hidden, self.mesh.grid(proba)
 
-    def histories(self) -> list:
-        """Each model's history as it stands (read it, do not change it)."""
-        return [c.history if c is not None else r.model.history_ if r is not None else History()
-                for r, c in zip(self.runs, self.cached)]
+    def histories(self, runs: bool = False) -> list:
+        """Each model's history as it stands (read only); ``runs``: every run's, as ``[model][repeat]``."""
+        every = [c.history if c is not None else r.model.history_ if r is not None else History()
+                 for r, c in zip(self.runs, self.cached)]
+        return grouped(every, len(self.lineup)) if runs else every[:len(self.lineup)]
 
     def cancel(self) -> None:
         """Stop every model still training; each keeps what it has learned ("stopped at epoch e of E").
@@ -192,11 +190,12 @@ class LiveComparison:
                 if run is not None and not run.done:
                     run.stop()
             self._publish()                                    # nobody waits for a result that won't come
-            self.waiting = [False] * len(self.lineup)
+            self.waiting = [False] * len(self.specs)
         self.paused = False
 
     def _record(self) -> LiveFrame:
-        frame = LiveFrame(self.share, tuple(None if r is None else r.frame(history=False) for r in self.runs))
+        frame = LiveFrame(self.share, tuple(None if r is None else r.frame(history=False)
+                                            for r in self.runs[:len(self.lineup)]))   # (the repeats: none)
         self.history.append(frame)
         if len(self.history) > 2 * MAX_FRAMES:      # (Step adds frames too) thin out: every other, and the last
             self.history = self.history[:-1:2] + self.history[-1:]
@@ -205,13 +204,14 @@ class LiveComparison:
     def latest(self) -> LiveFrame:
         return self.history[-1] if self.history else self._record()
 
-    # --- results ----------------------------------------------------------------------------------
-
-    def results(self) -> list[ModelResult]:
+    def results(self, runs: bool = False) -> list:
         """Each model's result (finished, stopped or shared), with the frames as snapshots; a model
-        that was still waiting for another session when training stopped has none."""
+        that was still waiting for another session when training stopped has none. With ``runs``,
+        every run's result, grouped by model (``[model][repeat]``)."""
         with self._lock:
-            return [r for r in self._collect() if r is not None]
+            every, n = self._collect(), len(self.lineup)
+        return [[r for r in g if r is not None] for g in grouped(every, n)] if runs else \
+            [r for r in every[:n] if r is not None]
 
     def _collect(self) -> list[ModelResult | None]:
         return [c if c is not None or r is None else self._result_of(i)
@@ -220,8 +220,8 @@ class LiveComparison:
     def _result_of(self, i: int) -> ModelResult:
         """Model ``i``'s result with its frames as snapshots; kept once its run is over."""
         if i not in self._finished:
-            shots = [(f.frames[i].epoch, f.frames[i].proba) for f in self.history
-                     if f.frames[i] is not None and f.frames[i].proba is not None and f.frames[i].epoch > 0]
+            shots = [(f.frames[i].epoch, f.frames[i].proba) for f in self.history if i < len(f.frames)
+                     and f.frames[i] is not None and f.frames[i].proba is not None and f.frames[i].epoch > 0]
             result = finish(self.runs[i], list({e: p for e, p in reversed(shots)}.items())[::-1])  # one an epoch
             if not self.runs[i].done:
                 return result
@@ -240,7 +240,7 @@ class LiveComparison:
                     self.shared.put(key, self._result_of(i), self.owner)
 
     def comparison(self) -> Comparison:
-        return Comparison(self.data, self.mesh, self.results())
+        return Comparison(self.data, self.mesh, self.results())        # (the lineup's own runs)
 
     def store(self) -> list[str]:
         """Share what is still unshared; returns the keys of every result this session trained and shared."""

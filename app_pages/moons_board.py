@@ -1,0 +1,38 @@
+"""The moons page's leaderboard: one row per model, or, with repeats over seeds, each model's mean,
+spread and 95 % confidence interval with a plain-words note on the two best and every run's accuracy."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from nncore.figures.live import LiveView
+
+BOARD_FORMAT = {"test accuracy": "{:.1%}", "train loss": "{:.4f}", "test loss": "{:.4f}", "train seconds": "{:.2f}",
+                **dict.fromkeys(("mean test accuracy", "± std", "95% CI low", "95% CI high", "lowest", "highest"),
+                                "{:.1%}")}
+BOARD_COLUMNS = {
+    "test accuracy": st.column_config.ProgressColumn("test accuracy", format="percent", min_value=0, max_value=1),
+    "train loss": st.column_config.NumberColumn(format="%.4f"),
+    "test loss": st.column_config.NumberColumn(format="%.4f"),
+    "mean test accuracy": st.column_config.ProgressColumn("mean test accuracy", format="percent", min_value=0,
+                                                          max_value=1, help="The mean over the runs (seeds)."),
+    **{c: st.column_config.NumberColumn(format="percent", help=h) for c, h in (
+        ("± std", "How far one run strays from the mean: the standard deviation over the seeds."),
+        ("95% CI low", "The mean is in this interval with 95 % confidence (Student's t)."),
+        ("95% CI high", "The mean is in this interval with 95 % confidence (Student's t)."),
+        ("lowest", "The worst run's test accuracy."), ("highest", "The best run's test accuracy."))}}
+
+
+def leaderboard(view: LiveView, final: bool, tag: str) -> None:
+    """While training a plain table (cheap to redraw); once over a sortable grid with a CSV download."""
+    st.subheader("Leaderboard")
+    table = pd.DataFrame(view.board)
+    if final:                                     # sortable, with a CSV download
+        st.dataframe(table, hide_index=True, column_config=BOARD_COLUMNS, key="board")
+    else:                                         # while training: a plain table, cheap to redraw
+        st.table(table.set_index("model").style.format(
+            {c: f for c, f in BOARD_FORMAT.items() if c in table.columns}, na_rep="–"))
+    if view.note:                                 # repeats: do the two best differ by more than luck?
+        st.markdown(view.note)
+    if view.spread is not None:
+        st.plotly_chart(view.spread, width="stretch", key=f"spread-{tag}")

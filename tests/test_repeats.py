@@ -1,0 +1,126 @@
+"""Repeats over seeds: K runs per model through the same engine, cache and budget, and their statistics."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from nncore.cli import main
+from nncore.core.settings import SEED_MAX
+from nncore.data.toy import DataConfig
+from nncore.figures.live import live_view
+from nncore.figures.raster import BoundaryPainter
+from nncore.figures.spread import band_curves_figure, spread_figure
+from nncore.models.registry import ModelSpec
+from nncore.models.scratch import ScratchConfig
+from nncore.models.sklearn_mlp import SklearnConfig
+from nncore.models.torch_mlp import TorchMLPConfig
+from nncore.training.comparison import compare
+from nncore.training.live import LiveComparison
+from nncore.training.repeats import Spread, band, expand, repeat_seeds, significance, spread_board
+from nncore.training.shared import SharedResults
+
+DATA = DataConfig(n_samples=200, noise=0.2)
+LINEUP = (ModelSpec("narrow", ScratchConfig(hidden=(3,), epochs=30, seed=4)),
+          ModelSpec("torch", TorchMLPConfig(hidden=(8,), epochs=20, seed=1)),
+          ModelSpec("sklearn", SklearnConfig(hidden=(8,), epochs=10, seed=2)))
+
+
+def test_seeds_start_with_the_models_own_and_are_stable():
+    seeds = repeat_seeds(7, 10)
+    assert seeds[0] == 7 and len(set(seeds)) == 10 and all(0 <= s <= SEED_MAX for s in seeds)
+    assert repeat_seeds(7, 4) == seeds[:4] and repeat_seeds(8, 4) != seeds[:4]
+    specs = expand(LINEUP, 3)
+    assert specs[:3] == LINEUP                                  # the lineup itself first
+    assert [s.config.seed for s in specs[0::3]] == repeat_seeds(4, 3)
+    assert all(s.config.replace(seed=0) == LINEUP[i % 3].config.replace(seed=0) for i, s in enumerate(specs))
+
+
+def test_five_repeats_are_five_separate_runs_with_the_listed_seeds():
+    result = compare(DATA.replace(repeats=5), LINEUP, snapshots=0)
+    summary = result.summary()["models"]
+    for spec, model in zip(LINEUP, summary):
+        assert len(model["test_accuracies"]) == 5 and model["seeds"] == repeat_seeds(spec.config.seed, 5)
+        alone = [compare(DATA, (ModelSpec(spec.name, spec.config.replace(seed=s)),), snapshots=0)
+                 .results[0].test_accuracy for s in model["seeds"]]
+        assert model["test_accuracies"] == alone
+        assert model["test_accuracy_mean"] == pytest.approx(np.mean(alone))
+        assert model["test_accuracy_std"] == pytest.approx(np.std(alone, ddof=1))
+
+
+def test_live_repeats_match_compare_and_the_budget_counts_every_run():
+    data = DATA.replace(repeats=3)
+    live = LiveComparison(data, LINEUP, shared=SharedResults())
+    one = LiveComparison(DATA, LINEUP, shared=SharedResults())
+    assert len(live.estimates()) == 9
+    assert live.estimate().seconds > 2.5 * one.estimate().seconds       # all three runs of each are counted
+    live.start()
+    while not live.done:
+        live.advance_for(0.05)
+    groups = live.results(runs=True)
+    expected = compare(data, LINEUP, snapshots=0).groups
+    assert [[r.test_accuracy for r in g] for g in groups] == [[r.test_accuracy for r in g] for g in expected]
+    assert [r.spec for r in live.results()] == list(LINEUP)              # the per-model views: repeat 0
+    assert all(len(f.frames) == 3 for f in live.history)                  # frames only of the lineup's own runs
+    view = live_view(live, BoundaryPainter(live.mesh, live.data))
+    assert {row["runs"] for row in view.board} == {3} and view.spread is not None and view.note
+    assert len(view.curves.to_dict()["data"]) == 3 * 6                  # band + two means, two panels, per model
+
+
+def test_a_second_session_takes_every_repeat_from_the_shared_results():
+    shared = SharedResults()
+    first = LiveComparison(DATA.replace(repeats=2), LINEUP[:1], shared=shared, owner="a").start()
+    while not first.done:
+        first.advance_for(0.05)
+    again = LiveComparison(DATA.replace(repeats=3), LINEUP[:1], shared=shared, owner="b")
+    assert [e is None for e in again.estimates()] == [True, True, False]  # only the third run costs anything
+    again.start()
+    assert again.to_train == 1
+
+
+def test_spread_statistics_match_scipy():
+    accs = (0.8, 0.85, 0.9, 0.82, 0.88)
+    s = Spread("m", "numpy", tuple(range(5)), accs)
+    assert s.mean == pytest.approx(np.mean(accs)) and s.std == pytest.approx(np.std(accs, ddof=1))
+    lo, hi = stats.t.interval(0.95, 4, loc=np.mean(accs), scale=stats.sem(accs))
+    assert s.ci95 == pytest.approx((lo, hi))
+    with_diverged = Spread("m", "numpy", (1, 2, 3), (0.9, None, 0.8))
+    assert with_diverged.runs == 2 and with_diverged.diverged == 1 and with_diverged.mean == pytest.approx(0.85)
+    assert Spread("m", "numpy", (1,), (0.9,)).ci95 is None
+
+
+def test_significance_in_plain_words():
+    good = Spread("good", "torch", tuple(range(6)), (0.97, 0.98, 0.97, 0.99, 0.98, 0.97))
+    bad = Spread("bad", "numpy", tuple(range(6)), (0.80, 0.83, 0.79, 0.82, 0.81, 0.80))
+    twin = Spread("twin", "numpy", tuple(range(6)), (0.96, 0.99, 0.98, 0.97, 0.99, 0.96))
+    assert "really better" in significance([bad, good]) and "good" in significance([bad, good]).split("is")[0]
+    p = stats.ttest_ind(good.accuracies, twin.accuracies, equal_var=False).pvalue
+    assert p > 0.05 and "do not differ significantly" in significance([good, twin, bad])
+    assert significance([good]) is None
+    rows = spread_board([bad, good])
+    assert rows[0]["model"] == "good" and rows[0]["runs"] == 6 and rows[0]["95% CI low"] < rows[0]["mean test accuracy"]
+
+
+def test_band_is_the_mean_and_std_over_runs():
+    results = compare(DATA.replace(repeats=3), LINEUP[:1], snapshots=0).results
+    histories = [r.history for r in results]
+    epochs, mean, std = band(histories, "val_accuracy")
+    grid = np.array([h.val_accuracy for h in histories])
+    assert np.allclose(mean, grid.mean(axis=0)) and np.allclose(std, grid.std(axis=0)) and len(epochs) == 30
+    fig = band_curves_figure([("narrow", histories)]).to_dict()
+    assert fig["data"][3]["fill"] == "toself" and fig["data"][0]["fill"] == "toself"   # a band in each panel
+    box = spread_figure([Spread("narrow", "numpy", (1, 2), (0.9, 0.8))])
+    assert list(box.data[0].y) == [0.9, 0.8] and list(box.data[0].text) == ["seed 1", "seed 2"]
+
+
+def test_command_line_repeats(capsys):
+    assert main(["moons", "--repeats", "3", "--epochs", "5", "--json", "--quiet"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    for model in out["models"]:
+        assert len(model["test_accuracies"]) == len(model["seeds"]) == 3
+        assert model["test_accuracy_mean"] == pytest.approx(np.mean(model["test_accuracies"]))
+        assert model["test_accuracy_std"] == pytest.approx(np.std(model["test_accuracies"], ddof=1))
+    assert main(["moons", "--repeats", "11", "--quiet"]) == 2
+    assert "repeats must be between 1 and 10" in capsys.readouterr().err
