@@ -10,7 +10,8 @@ import streamlit as st
 from app_pages import chrome, lesson, moons_live, session, widgets
 from app_pages import share as share_dialog
 from nncore import urlstate
-from nncore.data.toy import DataConfig
+from nncore.data.points import read_points
+from nncore.data.toy import DataConfig, load_toy
 from nncore.models.registry import MAX_MODELS, PRESET_LABELS, PRESETS, TOY_FAMILIES, ModelSpec, preset
 from nncore.training.live import LiveComparison
 
@@ -106,13 +107,39 @@ def settings_form(data_cfg, lineup, advanced: bool, hidden=frozenset(), show=())
         return exc
 
 
+def points_upload(data_cfg, lineup) -> None:
+    """Your own points: a CSV read once per upload; a good one becomes the dataset "csv", a bad one gets
+    its message and changes nothing."""
+    with st.expander("Your own points (CSV)", icon=":material/upload_file:", expanded=data_cfg.name == "csv"):
+        st.caption("Columns **x1, x2, label**: at most 5,000 rows and 2 to 10 classes; labels may be numbers "
+                   "or words. The points are split and scaled like the built-in sets.")
+        upload = st.file_uploader("CSV of points", type=["csv", "txt"], max_upload_size=1, key="points_upload")
+        if upload is None or upload.file_id == session.points()[1]:
+            return
+        try:
+            points = read_points(upload.getvalue())
+            load_toy(data_cfg.replace(name="csv"), points)               # (a split it can make)
+        except ValueError as exc:
+            st.error(f"**Nothing was changed.** {exc}", icon=":material/error:")
+            return
+        session.set_points(points, upload.file_id)
+        session.set_setup(data_cfg.replace(name="csv"), lineup, new_widgets=True)
+        st.rerun()
+
+
 def start(data_cfg, lineup) -> None:
     """Train pressed: keep the setup and write it into the link; if its cost fits the host's budget
     (checked before any work, links included), start a live training of the lineup."""
     session.set_setup(data_cfg, lineup)
     share(data_cfg, lineup)
-    live = LiveComparison(data_cfg, lineup, shared=chrome.shared_results(), owner=chrome.session_id())
-    refusal = chrome.over_budget([(s.name, s, e) for s, e in zip(lineup, live.estimates())])
+    points = session.points()[0] if data_cfg.name == "csv" else None
+    if data_cfg.name == "csv" and points is None:
+        chrome.friendly_error("No points yet", ValueError("Upload a CSV of points first (sidebar: Your own "
+                                                          "points), or pick another dataset."))
+        return
+    live = LiveComparison(data_cfg, lineup, shared=chrome.shared_results(), owner=chrome.session_id(),
+                          points=points)
+    refusal = chrome.over_budget([(s.name, s, e) for s, e in zip(live.specs, live.estimates())])
     if refusal:
         chrome.friendly_error("Over the compute budget", refusal)
         return
@@ -129,6 +156,8 @@ lesson_slot = st.container()                          # filled below, once Train
 hidden = session.hidden()
 with st.sidebar:
     new_setup = settings_form(data_cfg, lineup, advanced, hidden, guide[0].steps[guide[1]].show if guide else ())
+    if "dataset" not in hidden:
+        points_upload(data_cfg, lineup)
     if "lineup" not in hidden:
         lineup_controls(data_cfg, lineup)
     if st.button("Share this setup", icon=":material/share:", width="stretch"):
@@ -141,4 +170,4 @@ elif new_setup is not None:
 if guide is not None:
     with lesson_slot:
         lesson.panel(*guide, trained=session.get_live() is not None)
-moons_live.results_area(data_cfg, lineup)
+moons_live.results_area(data_cfg, lineup, session.points()[0] if data_cfg.name == "csv" else None)

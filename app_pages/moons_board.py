@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from nncore.data.points import safe_cell
+from nncore.data.toy import points_csv
 from nncore.figures.live import LiveView
 
 BOARD_FORMAT = {"test accuracy": "{:.1%}", "train loss": "{:.4f}", "test loss": "{:.4f}", "train seconds": "{:.2f}",
@@ -36,3 +38,16 @@ def leaderboard(view: LiveView, final: bool, tag: str) -> None:
         st.markdown(view.note)
     if view.spread is not None:
         st.plotly_chart(view.spread, width="stretch", key=f"spread-{tag}")
+
+
+def download_points(data_cfg, points) -> None:
+    """The data set on screen as a CSV (x1, x2, label in original units): upload it again to train on
+    exactly these points."""
+    st.download_button("Download these points (CSV)", points_csv(data_cfg, points), f"{data_cfg.name}-points.csv",
+                       "text/csv", icon=":material/scatter_plot:", key="download_points",
+                       help="x1, x2, label: open it in a spreadsheet, change it, and upload it again.")
+
+
+def csv_text(table: pd.DataFrame) -> str:
+    """A table as CSV whose text cells never start a spreadsheet formula (model names are students')."""
+    return table.map(lambda v: safe_cell(v) if isinstance(v, str) else v).to_csv(index=False)

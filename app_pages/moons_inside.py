@@ -10,6 +10,7 @@ from PIL import Image
 from app_pages import session
 from nncore.figures.neurons import MAX_UNITS, incoming, network_figure, network_units, unit_picture
 from nncore.training.backprop import network_from, step_through
+from nncore.training.gradcheck import check_config
 
 NOTE = ("Each square is a unit's output over the input plane (the same window as the boundary): blue "
         "positive, orange negative, white zero, each unit on its own scale. The output's square is the "
@@ -126,3 +127,19 @@ def backprop_section(live) -> None:
 
 def _vec(v: np.ndarray) -> str:
     return ", ".join(f"{x:.4f}" for x in np.ravel(v)[:MAX_UNITS]) + (" …" if np.size(v) > MAX_UNITS else "")
+
+
+def gradient_check(live) -> None:
+    with st.expander("Backprop check: is the scratch network's maths right?"):
+        st.write("Compares the hand-written gradients with central differences and with PyTorch autograd "
+                 "(float64). Relative errors near 1e-8 or below mean the backprop is right.")
+        scratch = [s for s in live.lineup if s.framework == "numpy"]
+        if not scratch:
+            st.info("Add a scratch NumPy model to check its gradients.")
+        elif st.button("Run the gradient check"):
+            rows = [{"model": s.name, **check_config(s.config, live.data.n_classes).to_dict()} for s in scratch]
+            st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
+                "vs_numerical": st.column_config.NumberColumn("vs central differences", format="%.2e"),
+                "vs_autograd": st.column_config.NumberColumn("vs torch autograd", format="%.2e")})
+            worst = max(max(r["vs_numerical"], r["vs_autograd"]) for r in rows)
+            (st.success if worst < 1e-5 else st.error)(f"Largest relative error: {worst:.2e}")

@@ -17,7 +17,6 @@ from nncore.figures.live import LiveView, live_view
 from nncore.figures.raster import BoundaryPainter, colour_bar, png
 from nncore.figures.toy import comparison_figures, data_figure
 from nncore.models.registry import differences
-from nncore.training.gradcheck import check_config
 
 FRAME_SECONDS = 0.2     # training between two frames: about 4 frames a second with drawing
 STEP = 0.05             # Step: a twentieth of the training
@@ -84,13 +83,18 @@ def _draw(slots, view: LiveView, tag: str, final: bool, classes: int) -> None:
     curves.plotly_chart(view.curves, width="stretch", key=f"curves-{tag}")
 
 
-def results_area(data_cfg, lineup) -> None:
+def results_area(data_cfg, lineup, points=None) -> None:
     session.count_trainings(0)                        # (the count starts at 0 for the tests)
     live = session.get_live()
-    if live is not None and live.done and (live.data_config, live.lineup) != (data_cfg, lineup):
+    if live is not None and live.done and (live.data_config, live.lineup, live.points) != (data_cfg, lineup, points):
         live = None                                   # the settings changed since: show the new data
     if live is None:
-        st.plotly_chart(data_figure(load_toy(data_cfg)), width="stretch", key="data")
+        if data_cfg.name == "csv" and points is None:
+            st.info("This setup trains on uploaded points, which a link cannot carry: upload the CSV in the "
+                    "sidebar (**Your own points**), or pick another dataset.", icon=":material/upload_file:")
+            return
+        st.plotly_chart(data_figure(load_toy(data_cfg, points)), width="stretch", key="data")
+        moons_board.download_points(data_cfg, points)
         st.info(f"Press **Train {len(lineup)} models** to watch them learn this data side by side.")
         return
     state = _state(live)
@@ -156,8 +160,12 @@ def _final(live, state: dict) -> LiveView:
 def _afterwards(live, state: dict) -> None:
     results = live.results()
     board = pd.DataFrame(_final(live, state).board)
-    st.download_button("Download leaderboard (CSV)", board.to_csv(index=False), "leaderboard.csv", "text/csv",
-                       icon=":material/download:")
+    left, right = st.columns(2)
+    with left:
+        st.download_button("Download leaderboard (CSV)", moons_board.csv_text(board), "leaderboard.csv", "text/csv",
+                           icon=":material/download:")
+    with right:
+        moons_board.download_points(live.data_config, live.points)
     for r in results:
         if r.status == "diverged":
             st.error(f"**{r.spec.name} diverged.** {r.history.message}", icon=":material/error:")
@@ -171,7 +179,7 @@ def _afterwards(live, state: dict) -> None:
     moons_inside.backprop_section(live)
     _what_differs(live)
     _interactive(live, state)
-    _gradient_check(live)
+    moons_inside.gradient_check(live)
 
 
 @st.fragment
@@ -222,20 +230,3 @@ def _interactive(live, state: dict) -> None:
     if state["interactive"] is None:
         state["interactive"] = comparison_figures(live.comparison())["boundaries"]
     st.plotly_chart(state["interactive"], width="stretch", key="interactive")
-
-
-def _gradient_check(live) -> None:
-    with st.expander("Backprop check: is the scratch network's maths right?"):
-        st.write("Compares the hand-written gradients with central differences and with PyTorch autograd "
-                 "(float64). Relative errors near 1e-8 or below mean the backprop is right.")
-        scratch = [s for s in live.lineup if s.framework == "numpy"]
-        if not scratch:
-            st.info("Add a scratch NumPy model to check its gradients.")
-        elif st.button("Run the gradient check"):
-            rows = [{"model": s.name, **check_config(s.config, live.data.n_classes).to_dict()} for s in scratch]
-            st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
-                "vs_numerical": st.column_config.NumberColumn("vs central differences", format="%.2e"),
-                "vs_autograd": st.column_config.NumberColumn("vs torch autograd", format="%.2e")})
-            worst = max(max(r["vs_numerical"], r["vs_autograd"]) for r in rows)
-            (st.success if worst < 1e-5 else st.error)(f"Largest relative error: {worst:.2e}")
-

@@ -11,6 +11,7 @@ import streamlit as st
 
 # session-state keys, all in one place
 _SETUP = "moons_setup"              # (DataConfig, lineup) the page currently shows
+_POINTS = "moons_points"            # (uploaded Points, the upload's file id): the dataset "csv"
 _TRAININGS = "trainings"            # how many models this session has trained (tests count it)
 _GENERATION = "widget_generation"   # bumped when a preset or a link replaces the lineup's widgets
 _NOTICES = "notices"
@@ -50,6 +51,16 @@ def set_setup(data_config, lineup, *, new_widgets: bool = False) -> None:
     st.session_state[_SETUP] = (data_config, tuple(lineup))
     if new_widgets:
         st.session_state[_GENERATION] = st.session_state.get(_GENERATION, 0) + 1
+
+
+def points() -> tuple:
+    """The points this session uploaded (``nncore.data.points.Points``) and the upload's file id (a new
+    upload is read once), or (None, None)."""
+    return st.session_state.get(_POINTS, (None, None))
+
+
+def set_points(value, file_id: str | None) -> None:
+    st.session_state[_POINTS] = (value, file_id)
 
 
 def generation() -> int:

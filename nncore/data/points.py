@@ -1,13 +1,11 @@
 """A student's own 2-D points, read from and written to CSV.
 
-The file has a header naming `x1`, `x2` and `label` (any order or case; extra columns are
-ignored), then one point a row. A problem raises a ValueError of one sentence naming the row
-(the file's line; the header is row 1). Labels are class names as written (stripped); codes
-follow a canonical order: numeric when every label is an integer (2, 3, 10), else sorted text.
+A header naming `x1`, `x2` and `label` (any order or case; extra columns ignored), then a point a row.
+A problem raises a ValueError of one sentence naming the row (the file's line; the header is row 1).
+Labels are class names as written; codes follow numeric order when every label is an integer, else text.
 
-Spreadsheet safety (OWASP CSV injection): on export, a label that would be read as text starting
-with `=`, `+`, `-`, `@`, tab or CR gets a leading `'`; a plain number such as `-1` is no formula and
-stays as written, as do coordinates. Import removes that `'`, so export then import is lossless.
+Spreadsheet safety (OWASP CSV injection): on export, a text label starting with `=`, `+`, `-`, `@`, tab or
+CR gets a leading `'` (a number such as `-1` stays); import removes it, so export then import is lossless.
 """
 from __future__ import annotations
 
@@ -34,8 +32,7 @@ EMPTY = "The file is empty; it needs a header row x1,x2,label and then one row p
 
 @dataclass(frozen=True, eq=False)
 class Points:
-    """Points with class codes, equal and hashed by `digest`. Build them with read_points or from_arrays,
-    which check the limits and put the labels in canonical order."""
+    """Points with class codes, equal and hashed by `digest` (build with read_points or from_arrays)."""
     X: np.ndarray = field(repr=False)    # (n, 2) float64, read-only
     y: np.ndarray = field(repr=False)    # (n,) int64 codes 0..k-1, read-only
     labels: tuple[str, ...]              # code i -> labels[i], in canonical order
@@ -95,11 +92,14 @@ def _canonical(X: np.ndarray, codes: np.ndarray, labels: list[str], rows=None) -
     return Points(X, remap[codes], tuple(ordered))
 
 
-def _decode(raw: bytes | str) -> str:
-    size = len(raw.encode("utf-8", "surrogatepass")) if isinstance(raw, str) else len(raw)
+def check_size(size: int) -> None:             # refuse a file by its size alone, before reading it
     if size > MAX_BYTES:
         raise ValueError(f"The file is {size / 1e6:.1f} MB, over the {MAX_BYTES / 1e6:.1f} MB limit "
                          f"for a CSV of points (at most {MAX_ROWS} points).")
+
+
+def _decode(raw: bytes | str) -> str:
+    check_size(len(raw.encode("utf-8", "surrogatepass")) if isinstance(raw, str) else len(raw))
     try:
         text = (raw if isinstance(raw, str) else bytes(raw).decode("utf-8")).removeprefix("\ufeff")
     except UnicodeDecodeError:
@@ -144,6 +144,10 @@ def _coordinate(cell: str, name: str, line: int) -> float:
 
 def _risky(text: str) -> bool:                 # would a spreadsheet start a formula here?
     return text.lstrip("' ").startswith(FORMULA_START)
+
+
+def safe_cell(text: str) -> str:   # a cell a spreadsheet shows as text: -1 is no formula; risky text gets a '
+    return text if _NUMBER.fullmatch(text) or not _risky(text) else "'" + text
 
 
 def _label(cell: str, line: int) -> str:
@@ -225,16 +229,14 @@ def from_arrays(X, y, labels=None) -> Points:
 
 
 def to_csv(X, y, labels=None) -> str:
-    """CSV text, header x1,x2,label; coordinates as repr(float) so they read back bit for bit.
-    Without labels, y's values are written as the labels. Row and class limits are not enforced
-    here: a built-in set of 20,000 points exports, but read_points refuses it."""
+    """CSV text, header x1,x2,label; coordinates as repr(float), read back bit for bit. Without labels, y's
+    values are the labels. Limits are not enforced: a 20,000-point set exports (read_points refuses it)."""
     X, codes, names = _arrays(X, y, labels)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for (a, b), code in zip(X.tolist(), codes.tolist()):
-        label = names[code]                   # a number such as -1 is no formula; other risky text gets a '
-        writer.writerow((repr(a), repr(b), label if _NUMBER.fullmatch(label) or not _risky(label) else "'" + label))
+        writer.writerow((repr(a), repr(b), safe_cell(names[code])))
     return out.getvalue()
 
 

@@ -13,14 +13,17 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from ..core.settings import SEED_MAX, Config, setting
+from .points import Points, check_split, to_csv
 
-TOY_DATASETS = {"moons": "Moons", "circles": "Circles", "xor": "XOR", "spiral": "Spiral (3 classes)"}
+TOY_DATASETS = {"moons": "Moons", "circles": "Circles", "xor": "XOR", "spiral": "Spiral (3 classes)",
+                "csv": "Your points (CSV)"}
 
 
 @dataclass(frozen=True)
 class DataConfig(Config):
     """Which toy set, how many points, how noisy, and how they are split."""
-    name: str = setting("moons", "choice", "Dataset", "Two classes: moons, circles, XOR. Three: the spiral.",
+    name: str = setting("moons", "choice", "Dataset", "Two classes: moons, circles, XOR. Three: the spiral. "
+                        "Or your own points: upload a CSV with columns x1, x2, label.",
                         choices=TOY_DATASETS, query="dataset")
     n_samples: int = setting(1000, "int", "Samples", "Points in all, before the train/test split.",
                              range=(40, 20000), step=20, widget="slider", query="samples")
@@ -45,6 +48,10 @@ class ToyData:
     X_test: np.ndarray    # (n_test, 2), scaled with the training part's scaler
     y_test: np.ndarray
     scaler: StandardScaler
+    labels: tuple[str, ...] = ()      # the class names (uploaded points); empty: "class 0", "class 1", ...
+
+    def label(self, k: int) -> str:
+        return self.labels[k] if self.labels else f"class {k}"
 
     @property
     def n_classes(self) -> int:
@@ -55,10 +62,11 @@ class ToyData:
         return self.X_train.shape[1]
 
     def summary(self) -> dict:
-        c = self.config
-        return {"name": c.name, "n_samples": c.n_samples, "noise": c.noise, "test_fraction": c.test_fraction,
+        c, n = self.config, len(self.y_train) + len(self.y_test)
+        return {"name": c.name, "n_samples": n if c.name == "csv" else c.n_samples,
+                "noise": None if c.name == "csv" else c.noise, "test_fraction": c.test_fraction,
                 "seed": c.seed, "repeats": c.repeats, "n_train": len(self.y_train), "n_test": len(self.y_test),
-                "n_classes": self.n_classes}
+                "n_classes": self.n_classes, **({"labels": list(self.labels)} if self.labels else {})}
 
     def mesh(self, resolution: int = 80, margin: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
         """Grid axes covering both splits plus a margin: (xs, ys), each (resolution,)."""
@@ -108,7 +116,9 @@ def _spiral(n: int, noise: float, rng: np.random.Generator, classes: int = 3):
 
 
 def generate(config: DataConfig) -> tuple[np.ndarray, np.ndarray]:
-    """All points and labels, before splitting."""
+    """All points and labels, before splitting (a built-in set; uploaded points come as ``Points``)."""
+    if config.name == "csv":
+        raise ValueError("the dataset 'csv' needs its points: upload a CSV of x1, x2, label first")
     n, noise, seed = config.n_samples, config.noise, config.seed
     if config.name == "moons":
         return make_moons(n_samples=n, noise=noise, random_state=seed)
@@ -120,10 +130,25 @@ def generate(config: DataConfig) -> tuple[np.ndarray, np.ndarray]:
     return _spiral(n, noise, rng)
 
 
-def load_toy(config: DataConfig) -> ToyData:
-    X, y = generate(config)
+def load_toy(config: DataConfig, points: Points | None = None) -> ToyData:
+    """The data set, split (stratified) and scaled (on the training part). Uploaded ``points`` are split
+    and scaled the same way, with the config's test fraction and seed; the config then names "csv"."""
+    if points is not None and config.name != "csv":
+        raise ValueError(f"uploaded points need the dataset 'csv', got {config.name!r}")
+    if points is not None:
+        check_split(points, config.test_fraction)
+    X, y = (points.X, points.y) if points is not None else generate(config)
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=config.test_fraction, stratify=y, random_state=config.seed)
     scaler = StandardScaler().fit(X_train)
     return ToyData(config, scaler.transform(X_train), y_train.astype(np.int64),
-                   scaler.transform(X_test), y_test.astype(np.int64), scaler)
+                   scaler.transform(X_test), y_test.astype(np.int64), scaler,
+                   points.labels if points is not None else ())
+
+
+def points_csv(config: DataConfig, points: Points | None = None) -> str:
+    """The data set as a CSV (x1, x2, label), every point in its original units and order: importing it
+    (with the same test fraction and seed) splits, scales and trains to identical results."""
+    if points is not None:
+        return to_csv(points.X, points.y, points.labels)
+    return to_csv(*generate(config))

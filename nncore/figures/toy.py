@@ -1,6 +1,7 @@
 """Figures of the 2-D toy sets: data, decision boundaries, snapshots, activations."""
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 import numpy as np
@@ -8,7 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..core.activations import ACTIVATIONS, softmax
-from ..data.toy import ToyData
+from ..data.toy import TOY_DATASETS, ToyData
 from .base import CLASS_COLORS, Prepared, curves_figure, frozen, layout
 
 
@@ -19,7 +20,8 @@ def _points(fig: go.Figure, data: ToyData) -> None:
                                     ("test", data.X_test, data.y_test, "x")):
             pts = X[y == k]
             fig.add_trace(go.Scatter(
-                x=pts[:, 0].round(3), y=pts[:, 1].round(3), mode="markers", name=f"class {k} ({split})",
+                x=pts[:, 0].round(3), y=pts[:, 1].round(3), mode="markers",
+                name=f"{html.escape(data.label(k))} ({split})",
                 legendgroup=f"{split}{k}",
                 marker=dict(color=CLASS_COLORS[k], symbol=symbol, size=6 if split == "train" else 8,
                             line=dict(width=1, color="white" if split == "train" else "black")),
@@ -31,7 +33,8 @@ def data_figure(data: ToyData) -> go.Figure:
     _points(fig, data)
     fig.update_xaxes(title="x1 (scaled)")
     fig.update_yaxes(title="x2 (scaled)")
-    layout(fig, f"{data.config.name}: {len(data.y_train)} train (●), {len(data.y_test)} test (✕)", height=420)
+    name = TOY_DATASETS[data.config.name]
+    layout(fig, f"{name}: {len(data.y_train)} train (●), {len(data.y_test)} test (✕)", height=420)
     # The legend in a column at the right, clear of the x axis's title; no fixed aspect ratio, so the
     # points fill the panel's width.
     return fig.update_layout(legend=dict(orientation="v", x=1.01, y=1, xanchor="left", yanchor="top"),

@@ -135,14 +135,16 @@ def finish(run: Training, shots: list[tuple[int, np.ndarray]] | None = None) -> 
                        boundary, shots or [], layers, hidden)
 
 
-def result_key(data_config: DataConfig, spec: ModelSpec, snapshots: int, resolution: int) -> str:
-    """What a trained result depends on: data, model config (seed included) and mesh settings."""
-    return config_key(data_config.replace(repeats=1), spec.config, snapshots, resolution)  # a run is a run
+def result_key(data_config: DataConfig, spec: ModelSpec, snapshots: int, resolution: int, points=None) -> str:
+    """What a trained result depends on: data (uploaded points by their digest), model config (seed
+    included) and mesh settings."""
+    digest = (points.digest,) if points is not None else ()
+    return config_key(data_config.replace(repeats=1), spec.config, snapshots, resolution, *digest)
 
 
 def compare(data_config: DataConfig, lineup: Sequence[ModelSpec], *, snapshots: int = 10,
             resolution: int = 60, on_progress: ProgressCallback | None = None,
-            cache: MutableMapping[str, ModelResult] | None = None) -> Comparison:
+            cache: MutableMapping[str, ModelResult] | None = None, points=None) -> Comparison:
     """Train every model in ``lineup`` on the same data, ``data_config.repeats`` times each (seeds
     derived from its own: ``repeats.expand``); return every run's result, the lineup's first.
 
@@ -150,11 +152,11 @@ def compare(data_config: DataConfig, lineup: Sequence[ModelSpec], *, snapshots: 
     reused, not retrained; a renamed model keeps its result under its new name.
     """
     lineup = check_lineup(lineup)
-    data = load_toy(data_config)
+    data = load_toy(data_config, points)
     mesh = Mesh.for_data(data, resolution)
     results = []
     for i, spec in enumerate(expand(lineup, data_config.repeats)):
-        key = result_key(data_config, spec, snapshots, resolution)
+        key = result_key(data_config, spec, snapshots, resolution, points)
         if cache is not None and key in cache:
             results.append(dataclasses.replace(cache[key], spec=spec))
             continue

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.history import History
+from ..data.points import Points
 from ..data.toy import DataConfig, Mesh, load_toy
 from ..models.registry import ModelSpec, check_lineup
 from .comparison import Comparison, ModelResult, finish, layers_of, result_key
@@ -44,12 +45,12 @@ class LiveComparison:
 
     def __init__(self, data_config: DataConfig, lineup: Sequence[ModelSpec], *, resolution: int = 60,
                  snapshots: int = 10, shared: SharedResults | None = None, owner: str = "local",
-                 hidden: bool = False):
-        self.data_config, self.lineup = data_config, check_lineup(lineup)
+                 hidden: bool = False, points: Points | None = None):   # points: uploaded (dataset "csv")
+        self.data_config, self.lineup, self.points = data_config, check_lineup(lineup), points
         self.specs = expand(self.lineup, data_config.repeats)     # every run; run i is of model i % len(lineup)
-        self.data = load_toy(data_config)
+        self.data = load_toy(data_config, points)
         self.mesh = Mesh.for_data(self.data, resolution)
-        self.keys = [result_key(data_config, s, snapshots, resolution) for s in self.specs]
+        self.keys = [result_key(data_config, s, snapshots, resolution, points) for s in self.specs]
         self.shared = shared if shared is not None else SharedResults()
         self.owner, self.hidden = owner, hidden
         n = len(self.specs)
@@ -71,8 +72,7 @@ class LiveComparison:
                 estimate_mlp(s, self.data, mesh_points=points, frames=41 if i < n else 1)
                 for i, (s, k) in enumerate(zip(self.specs, self.keys))]
 
-    def estimate(self) -> Estimate:
-        """What the models still to train will cost, before any work."""
+    def estimate(self) -> Estimate:                 # what the runs still to train will cost, before any work
         return sum((e for e in self.estimates() if e is not None), Estimate(0.0, 0.0))
 
     def start(self) -> LiveComparison:
