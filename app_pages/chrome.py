@@ -70,9 +70,9 @@ def trainer_slot(while_waiting=None) -> Iterator[None]:
         pool.release(who)
 
 
-def over_budget(items) -> str | None:
+def over_budget(items, repeats: int = 1) -> str | None:
     """A message when these (name, spec, estimate) items cost more than the host allows per training."""
-    return cost.over_budget(items, BUDGET_SECONDS)
+    return cost.over_budget(items, BUDGET_SECONDS, repeats)
 
 
 def over_budget_cnn(estimate, config) -> str | None:

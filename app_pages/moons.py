@@ -13,7 +13,9 @@ from nncore import urlstate
 from nncore.data.points import read_points
 from nncore.data.toy import DataConfig, load_toy
 from nncore.models.registry import MAX_MODELS, PRESET_LABELS, PRESETS, TOY_FAMILIES, ModelSpec, preset
+from nncore.training.cost import Estimate
 from nncore.training.live import LiveComparison
+from nncore.training.repeats import grouped
 
 
 def link(data_cfg: DataConfig, lineup) -> dict[str, str]:
@@ -78,7 +80,8 @@ def settings_form(data_cfg, lineup, advanced: bool, hidden=frozenset(), show=())
     that matter (``show``, or changed) are listed read-only.
     Returns the new setup when Train was pressed (a ValueError when a setting is out of range), else None."""
     gen = session.generation()
-    data_skip = tuple(f for q, f in urlstate.DATA_KEYS.items() if q in hidden)
+    data_skip = tuple(f for q, f in urlstate.DATA_KEYS.items() if q in hidden) + \
+        (("n_samples", "noise") if data_cfg.name == "csv" else ())     # (uploaded points have their own)
     model_skip = tuple(n for n in urlstate.MODEL_FIELDS if n in hidden)
     with st.form("setup", border=False):
         submitted = st.form_submit_button(f"Train {len(lineup)} models", type="primary", width="stretch",
@@ -139,7 +142,9 @@ def start(data_cfg, lineup) -> None:
         return
     live = LiveComparison(data_cfg, lineup, shared=chrome.shared_results(), owner=chrome.session_id(),
                           points=points)
-    refusal = chrome.over_budget([(s.name, s, e) for s, e in zip(live.specs, live.estimates())])
+    per_model = [sum((e for e in runs if e is not None), Estimate(0.0, 0.0)) if any(runs) else None
+                 for runs in grouped(live.estimates(), len(lineup))]    # (all of a model's repeats count)
+    refusal = chrome.over_budget([(s.name, s, e) for s, e in zip(lineup, per_model)], data_cfg.repeats)
     if refusal:
         chrome.friendly_error("Over the compute budget", refusal)
         return

@@ -21,11 +21,16 @@ from nncore.models.registry import differences
 FRAME_SECONDS = 0.2     # training between two frames: about 4 frames a second with drawing
 STEP = 0.05             # Step: a twentieth of the training
 WAIT_SECONDS = 2.0      # the longest a session waiting for a shared result goes without a look
-LEGEND = {2: "Colour: the model's probability of class 1 (blue) against class 0 (red); white is 50/50. "
-             "● training points, ✕ test points.",
-          3: "Colour: the class the model picks (red 0, blue 1, green 2), paler where it is unsure. "
-             "● training points, ✕ test points."}
+COLOUR_NAMES = ("red", "blue", "green", "purple", "orange", "brown", "pink", "grey", "olive", "cyan")
 
+
+def legend(data) -> str:
+    """What the boundary pictures' colours mean, with the classes by their names."""
+    if data.n_classes == 2:
+        return (f"Colour: the model's probability of {data.label(1)} (blue) against {data.label(0)} (red); white "
+                "is 50/50. ● training points, ✕ test points.")
+    named = ", ".join(f"{c} {data.label(k)}" for k, c in zip(range(data.n_classes), COLOUR_NAMES))
+    return f"Colour: the class the model picks ({named}), paler where it is unsure. ● training points, ✕ test points."
 
 
 def _state(live) -> dict:
@@ -69,15 +74,18 @@ def _pictures(pictures) -> None:
             col.image(picture, width="stretch")
 
 
-def _draw(slots, view: LiveView, tag: str, final: bool, classes: int) -> None:
+def _draw(slots, view: LiveView, tag: str, final: bool, data) -> None:
     progress, boundaries, board, curves = slots
-    progress.progress(view.share, text=f"**{view.share:.0%}** · {view.counters}")
+    runs = f" · {view.runs} runs of each model (seeds)" if view.runs > 1 else ""
+    progress.progress(view.share, text=f"**{view.share:.0%}**{runs} · {view.counters}")
     with boundaries.container():
         _pictures(view.pictures)
-        bar, legend = st.columns([1, 2], vertical_alignment="center")
-        bar.image(colour_bar(classes), width="stretch",
-                  caption="P(class 1): 0 ← 0.5 → 1" if classes == 2 else "unsure → sure, per class")
-        legend.caption(LEGEND[min(classes, 3)])
+        bar, words = st.columns([1, 2], vertical_alignment="center")
+        bar.image(colour_bar(data.n_classes), width="stretch",
+                  caption=f"P({data.label(1)}): 0 ← 0.5 → 1" if data.n_classes == 2 else "unsure → sure, per class")
+        words.caption(legend(data) + (f" Pictures: each model's first run (its own seed); the curves "
+                                                  f"and the leaderboard: all {view.runs} runs of each." if view.runs > 1
+                                                  else ""))
     with board.container():
         moons_board.leaderboard(view, final, tag)
     curves.plotly_chart(view.curves, width="stretch", key=f"curves-{tag}")
@@ -131,7 +139,7 @@ def results_area(data_cfg, lineup, points=None) -> None:
             chrome.friendly_error("Training failed", exc)
             return
         _draw(slots, live_view(live, state["painter"], frame), str(frames), final=False,
-              classes=live.data.n_classes)
+              data=live.data)
         if watching:
             with neurons_slot.container():
                 moons_inside.neurons(live, which, f"neurons-live-{frames}", clickable=False)
@@ -143,7 +151,7 @@ def results_area(data_cfg, lineup, points=None) -> None:
         with controls.container():
             _controls(live, "end")
     _draw(slots, _final(live, state) if live.done else live_view(live, state["painter"]), "now", final=live.done,
-          classes=live.data.n_classes)
+          data=live.data)
     if live.done:
         _afterwards(live, state)
 

@@ -45,6 +45,9 @@ def config_inputs(config: Config, prefix: str, advanced: bool, *, columns: int =
     ``columns`` to a row; returns {field: value}. Widget keys are ``prefix + field``."""
     fields = [(n, s) for n, s in iter_settings(config) if (advanced or not s.advanced) and n not in skip]
     values = {}
+    for name, s in [f for f in fields if f[1].kind == "multi"]:      # a pick of several: a row of its own
+        values[name] = setting_input(st, name, s, getattr(config, name), f"{prefix}{name}")
+    fields = [f for f in fields if f[1].kind != "multi"]
     for row in range(0, len(fields), columns):
         cols = st.columns(columns)
         for col, (name, s) in zip(cols, fields[row:row + columns]):

@@ -28,6 +28,7 @@ class LiveView:
     share: float               # how much of the training is done, 0..1
     spread: go.Figure | None = None   # repeats, once over: every run's test accuracy, per model
     note: str | None = None           # repeats, once over: do the two best differ by more than luck?
+    runs: int = 1                     # runs of each model (repeats over seeds)
 
 
 def _title(name: str, label: str, history) -> str:
@@ -55,6 +56,7 @@ def live_view(live: LiveComparison, painter: BoundaryPainter, frame: LiveFrame |
         if repeats > 1:
             spreads = [spread(runs) for runs in live.results(runs=True) if runs]
             view.board, view.spread, view.note = spread_board(spreads), spread_figure(spreads), significance(spreads)
+        view.runs = repeats
         return view
     frame = frame or live.latest()
     panels, rows, counts = [], [], []
@@ -87,7 +89,7 @@ def live_view(live: LiveComparison, painter: BoundaryPainter, frame: LiveFrame |
                              if any(h.epoch for h in hs) else Spread(s.name, s.framework, (), ())
                              for s, ks, hs in zip(live.lineup, seeds, live.histories(runs=True))])
     pictures = [(title, painter.paint(proba)) for title, proba in panels]
-    return LiveView(pictures, curves, rows, _counters(names, counts), frame.share)
+    return LiveView(pictures, curves, rows, _counters(names, counts), frame.share, runs=repeats)
 
 
 def _last(history) -> float | None:

@@ -99,9 +99,11 @@ def estimate_mlp(spec, data, *, mesh_points: int = 0, frames: int = 1) -> Estima
     return Estimate(float(flops), host_factor() * seconds)
 
 
-def over_budget(items: list[tuple[str, object, Estimate | None]], budget_seconds: float) -> str | None:
+def over_budget(items: list[tuple[str, object, Estimate | None]], budget_seconds: float,
+                repeats: int = 1) -> str | None:
     """None when the (name, spec, estimate) items fit in the budget; else a message that gives the
-    estimate and names the setting to lower. Items whose estimate is None cost nothing (shared)."""
+    estimate and names the setting to lower. Items whose estimate is None cost nothing (shared).
+    With repeats over seeds, an item is a model's ``repeats`` runs together."""
     costs = [(name, spec, e) for name, spec, e in items if e is not None]
     total = sum(e.seconds for _, _, e in costs)
     if total <= budget_seconds:
@@ -110,6 +112,8 @@ def over_budget(items: list[tuple[str, object, Estimate | None]], budget_seconds
     room = max(budget_seconds - (total - worst.seconds), 0.0)
     epochs = max(1, int(spec.config.epochs * room / worst.seconds)) if room > 0 else 1
     tips = [f"lower the epochs of “{name}” ({spec.config.epochs} → at most {epochs})"]
+    if repeats > 1:
+        tips.insert(0, f"repeat over fewer seeds ({repeats} → at most {max(1, int(repeats * budget_seconds / total))})")
     if spec.config.hidden and max(spec.config.hidden) > 64:
         tips.append("use narrower hidden layers")
     if 0 < spec.config.batch_size < 32:
