@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 
 import streamlit as st
@@ -124,6 +125,12 @@ def advanced_settings(classroom: bool) -> bool:
         and not classroom
 
 
+def plain(text: str) -> str:
+    """Text shown literally in Markdown: a student's class or model name, or a file's cell, is not markup
+    (``$`` would start a formula, ``![](…)`` load an image)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~$<>])", r"\\\1", text)
+
+
 def friendly_error(what: str, exc: Exception) -> None:
-    """A message a student can act on, never a traceback."""
-    st.error(f"**{what}.** {exc}", icon="⚠️")
+    """A message a student can act on, never a traceback (the message is shown as plain text)."""
+    st.error(f"**{what}.** {plain(str(exc))}", icon="⚠️")

@@ -123,7 +123,7 @@ def points_upload(data_cfg, lineup) -> None:
             points = read_points(upload.getvalue())
             load_toy(data_cfg.replace(name="csv"), points)               # (a split it can make)
         except ValueError as exc:
-            st.error(f"**Nothing was changed.** {exc}", icon=":material/error:")
+            st.error(f"**Nothing was changed.** {chrome.plain(str(exc))}", icon=":material/error:")
             return
         session.set_points(points, upload.file_id)
         session.set_setup(data_cfg.replace(name="csv"), lineup, new_widgets=True)
@@ -140,8 +140,12 @@ def start(data_cfg, lineup) -> None:
         chrome.friendly_error("No points yet", ValueError("Upload a CSV of points first (sidebar: Your own "
                                                           "points), or pick another dataset."))
         return
-    live = LiveComparison(data_cfg, lineup, shared=chrome.shared_results(), owner=chrome.session_id(),
-                          points=points)
+    try:                                  # (uploaded points may not split at this test fraction)
+        live = LiveComparison(data_cfg, lineup, shared=chrome.shared_results(), owner=chrome.session_id(),
+                              points=points)
+    except ValueError as exc:
+        chrome.friendly_error("Check the data", exc)
+        return
     per_model = [sum((e for e in runs if e is not None), Estimate(0.0, 0.0)) if any(runs) else None
                  for runs in grouped(live.estimates(), len(lineup))]    # (all of a model's repeats count)
     refusal = chrome.over_budget([(s.name, s, e) for s, e in zip(lineup, per_model)], data_cfg.repeats)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from nncore.data.points import safe_cell
+from nncore.data.points import MAX_ROWS, safe_cell
 from nncore.data.toy import points_csv
 from nncore.figures.live import LiveView
 
@@ -41,11 +41,13 @@ def leaderboard(view: LiveView, final: bool, tag: str) -> None:
 
 
 def download_points(data_cfg, points) -> None:
-    """The data set on screen as a CSV (x1, x2, label in original units): upload it again to train on
-    exactly these points."""
-    st.download_button("Download these points (CSV)", points_csv(data_cfg, points), f"{data_cfg.name}-points.csv",
-                       "text/csv", icon=":material/scatter_plot:", key="download_points",
-                       help="x1, x2, label: open it in a spreadsheet, change it, and upload it again.")
+    """The data set on screen as a CSV (x1, x2, label in original units), written when asked for: upload it
+    again to train on exactly these points."""
+    n = points.n_rows if points is not None else data_cfg.n_samples
+    again = "upload it again" if n <= MAX_ROWS else f"(over {MAX_ROWS:,} points: too many to upload again)"
+    st.download_button("Download these points (CSV)", lambda: points_csv(data_cfg, points),
+                       f"{data_cfg.name}-points.csv", "text/csv", icon=":material/scatter_plot:",
+                       key="download_points", help=f"x1, x2, label: open it in a spreadsheet, change it, {again}.")
 
 
 def csv_text(table: pd.DataFrame) -> str:

@@ -27,9 +27,9 @@ COLOUR_NAMES = ("red", "blue", "green", "purple", "orange", "brown", "pink", "gr
 def legend(data) -> str:
     """What the boundary pictures' colours mean, with the classes by their names."""
     if data.n_classes == 2:
-        return (f"Colour: the model's probability of {data.label(1)} (blue) against {data.label(0)} (red); white "
-                "is 50/50. ● training points, ✕ test points.")
-    named = ", ".join(f"{c} {data.label(k)}" for k, c in zip(range(data.n_classes), COLOUR_NAMES))
+        return (f"Colour: the model's probability of {chrome.plain(data.label(1))} (blue) against "
+                f"{chrome.plain(data.label(0))} (red); white is 50/50. ● training points, ✕ test points.")
+    named = ", ".join(f"{c} {chrome.plain(data.label(k))}" for k, c in zip(range(data.n_classes), COLOUR_NAMES))
     return f"Colour: the class the model picks ({named}), paler where it is unsure. ● training points, ✕ test points."
 
 
@@ -82,7 +82,8 @@ def _draw(slots, view: LiveView, tag: str, final: bool, data) -> None:
         _pictures(view.pictures)
         bar, words = st.columns([1, 2], vertical_alignment="center")
         bar.image(colour_bar(data.n_classes), width="stretch",
-                  caption=f"P({data.label(1)}): 0 ← 0.5 → 1" if data.n_classes == 2 else "unsure → sure, per class")
+                  caption=f"P({chrome.plain(data.label(1))}): 0 ← 0.5 → 1" if data.n_classes == 2
+                  else "unsure → sure, per class")
         words.caption(legend(data) + (f" Pictures: each model's first run (its own seed); the curves "
                                                   f"and the leaderboard: all {view.runs} runs of each." if view.runs > 1
                                                   else ""))
@@ -101,7 +102,12 @@ def results_area(data_cfg, lineup, points=None) -> None:
             st.info("This setup trains on uploaded points, which a link cannot carry: upload the CSV in the "
                     "sidebar (**Your own points**), or pick another dataset.", icon=":material/upload_file:")
             return
-        st.plotly_chart(data_figure(load_toy(data_cfg, points)), width="stretch", key="data")
+        try:
+            data = load_toy(data_cfg, points)
+        except ValueError as exc:                      # uploaded points this test fraction cannot split
+            chrome.friendly_error("Check the data", exc)
+            return
+        st.plotly_chart(data_figure(data), width="stretch", key="data")
         moons_board.download_points(data_cfg, points)
         st.info(f"Press **Train {len(lineup)} models** to watch them learn this data side by side.")
         return

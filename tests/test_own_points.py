@@ -81,3 +81,18 @@ def test_command_line_data(tmp_path, capsys):
     big.write_bytes(b"x" * 5_000_000)
     assert main(["moons", "--data", str(big), "--quiet"]) == 2
     assert "5.0 MB, over the 1.0 MB limit" in capsys.readouterr().err
+
+
+def test_points_that_cannot_be_split_or_scaled_are_clear_errors():
+    few = read_points("x1,x2,label\n" + "".join(f"{i},{i % 3},{'abc'[i % 3]}\n" for i in range(12)))
+    load_toy(DataConfig(name="csv", test_fraction=0.5), few)
+    with pytest.raises(ValueError, match="fewer than the 3 classes"):
+        load_toy(DataConfig(name="csv", test_fraction=0.05), few)
+    huge = read_points("x1,x2,label\n1e306,1,a\n-1e306,2,a\n3,4,b\n5,6,b\n7,8,a\n9,1,b\n")
+    with pytest.raises(ValueError, match="within"):
+        load_toy(DataConfig(name="csv", test_fraction=0.5), huge)
+
+
+def test_student_text_is_shown_literally_in_markdown():
+    from app_pages.chrome import plain
+    assert plain("<$50k") == "\\<\\$50k" and plain("![x](http://e)") == "\\!\\[x\\]\\(http://e\\)"

@@ -19,7 +19,7 @@ from nncore.models.sklearn_mlp import SklearnConfig
 from nncore.models.torch_mlp import TorchMLPConfig
 from nncore.training.comparison import compare
 from nncore.training.live import LiveComparison
-from nncore.training.repeats import Spread, band, expand, repeat_seeds, significance, spread_board
+from nncore.training.repeats import Spread, band, expand, repeat_seeds, significance, spread, spread_board
 from nncore.training.shared import SharedResults
 
 DATA = DataConfig(n_samples=200, noise=0.2)
@@ -108,7 +108,7 @@ def test_band_is_the_mean_and_std_over_runs():
     histories = [r.history for r in results]
     epochs, mean, std = band(histories, "val_accuracy")
     grid = np.array([h.val_accuracy for h in histories])
-    assert np.allclose(mean, grid.mean(axis=0)) and np.allclose(std, grid.std(axis=0)) and len(epochs) == 30
+    assert np.allclose(mean, grid.mean(axis=0)) and np.allclose(std, grid.std(axis=0, ddof=1)) and len(epochs) == 30
     fig = band_curves_figure([("narrow", histories)]).to_dict()
     assert fig["data"][3]["fill"] == "toself" and fig["data"][0]["fill"] == "toself"   # a band in each panel
     box = spread_figure([Spread("narrow", "numpy", (1, 2), (0.9, 0.8))])
@@ -124,3 +124,34 @@ def test_command_line_repeats(capsys):
         assert model["test_accuracy_std"] == pytest.approx(np.std(model["test_accuracies"], ddof=1))
     assert main(["moons", "--repeats", "11", "--quiet"]) == 2
     assert "repeats must be between 1 and 10" in capsys.readouterr().err
+
+
+def test_identical_runs_have_no_spread_and_names_stay_literal():
+    same = Spread("a*b", "numpy", (1, 2, 3), (0.1, 0.1, 0.1))           # std is 1.7e-17 in floats
+    assert same.constant and same.ci95 == (same.mean, same.mean)
+    note = significance([same, Spread("c", "numpy", (1, 2, 3), (0.1, 0.1, 0.1))])
+    assert note.startswith("a\\*b and c scored exactly the same")
+    ahead = significance([same, Spread("c", "numpy", (1, 2, 3), (0.05, 0.05, 0.05))])
+    assert "in every one of their runs" in ahead
+
+
+def test_stopped_repeats_are_counted_not_measured_and_repeats_keep_no_neuron_maps():
+    live = LiveComparison(DATA.replace(repeats=3), LINEUP, shared=SharedResults()).start()
+    live.step(0.1)
+    live.cancel()
+    groups = live.results(runs=True)
+    s = [spread(g) for g in groups]
+    assert all(x.runs == 0 and x.stopped == 3 for x in s) and significance(s) is None
+    done = LiveComparison(DATA.replace(repeats=2), LINEUP[:1], shared=SharedResults()).start()
+    while not done.done:
+        done.advance_for(0.05)
+    first, repeat = done.results(runs=True)[0]
+    assert first.hidden and first.snapshots and not repeat.hidden and not repeat.snapshots
+    assert done.keys[1] != LiveComparison(DATA, (ModelSpec("x", repeat.spec.config),)).keys[0]
+
+
+def test_a_run_stopped_before_its_first_step_has_a_result():
+    live = LiveComparison(DATA, LINEUP, shared=SharedResults()).start()
+    live.cancel()                                                         # scikit-learn has no weights yet
+    results = live.results()
+    assert [r.status for r in results] == ["stopped"] * 3 and results[2].test_accuracy is None

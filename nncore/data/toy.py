@@ -15,6 +15,7 @@ from sklearn.preprocessing import StandardScaler
 from ..core.settings import SEED_MAX, Config, setting
 from .points import Points, check_split, to_csv
 
+MAX_COORDINATE = 1e100      # larger uploaded coordinates overflow the scaler's variance
 TOY_DATASETS = {"moons": "Moons", "circles": "Circles", "xor": "XOR", "spiral": "Spiral (3 classes)",
                 "csv": "Your points (CSV)"}
 
@@ -140,6 +141,9 @@ def load_toy(config: DataConfig, points: Points | None = None) -> ToyData:
     X, y = (points.X, points.y) if points is not None else generate(config)
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=config.test_fraction, stratify=y, random_state=config.seed)
+    if np.abs(X).max() > MAX_COORDINATE:
+        raise ValueError(f"a coordinate is {np.abs(X).max():.3g}; keep them within ±{MAX_COORDINATE:.0e} so that "
+                         "they can be scaled")
     scaler = StandardScaler().fit(X_train)
     return ToyData(config, scaler.transform(X_train), y_train.astype(np.int64),
                    scaler.transform(X_test), y_test.astype(np.int64), scaler,

@@ -99,7 +99,7 @@ def snapshot_epochs(epochs: int, snapshots: int) -> set[int]:
     return {int(round(e)) for e in np.linspace(1, epochs, min(snapshots, epochs))}
 
 
-def train_model(spec: ModelSpec, data: ToyData, mesh: Mesh, *, snapshots: int = 10,
+def train_model(spec: ModelSpec, data: ToyData, mesh: Mesh, *, snapshots: int = 10, inside: bool = True,
                 on_epoch: Callable[[History], bool | None] | None = None) -> ModelResult:
     """Train one model through the engine, taking a frame at each snapshot epoch, and measure it."""
     run = Training(spec, data, mesh, on_epoch=on_epoch)
@@ -112,7 +112,7 @@ def train_model(spec: ModelSpec, data: ToyData, mesh: Mesh, *, snapshots: int = 
             break
     if not run.done:
         run.run()
-    return finish(run, shots)
+    return finish(run, shots, inside)
 
 
 def layers_of(model) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -120,15 +120,18 @@ def layers_of(model) -> list[tuple[np.ndarray, np.ndarray]]:
     return [(np.array(W, dtype=np.float64), np.array(b, dtype=np.float64)) for W, b in model.layer_weights]
 
 
-def finish(run: Training, shots: list[tuple[int, np.ndarray]] | None = None) -> ModelResult:
-    """A trained (or stopped) run's result: metrics on both splits and the boundary on the mesh."""
+def finish(run: Training, shots: list[tuple[int, np.ndarray]] | None = None, inside: bool = True) -> ModelResult:
+    """A trained (or stopped) run's result: metrics on both splits and the boundary on the mesh; with
+    ``inside``, also the hidden units' maps (the neuron view's; a repeat run keeps none)."""
     model, data, history = run.model, run.data, run.model.history_
+    if not model.n_parameters:                        # stopped before its first step: nothing to measure
+        return ModelResult(run.spec, history, 0, 0.0, None, None, None, None)
     acc, train_loss, test_loss = (None, None, None) if history.status == "diverged" else _metrics(model, data)
     if acc is None and history.status != "diverged":
         history.diverge(history.epochs_run, "a prediction")
     points = run.mesh.points
     boundary = run.mesh.grid(model.predict_proba(points)) if acc is not None else None
-    hidden = [run.mesh.grid(a) for a in model.hidden_activations(points)] if acc is not None else []
+    hidden = [run.mesh.grid(a) for a in model.hidden_activations(points)] if acc is not None and inside else []
     layers = layers_of(model)
     seconds = history.seconds[-1] if history.seconds else 0.0
     return ModelResult(run.spec, history, model.n_parameters, seconds, acc, train_loss, test_loss,
@@ -156,12 +159,13 @@ def compare(data_config: DataConfig, lineup: Sequence[ModelSpec], *, snapshots: 
     mesh = Mesh.for_data(data, resolution)
     results = []
     for i, spec in enumerate(expand(lineup, data_config.repeats)):
-        key = result_key(data_config, spec, snapshots, resolution, points)
+        own = i < len(lineup)                         # a repeat run: no snapshots, no neuron maps
+        key = result_key(data_config, spec, snapshots if own else 0, resolution, points)
         if cache is not None and key in cache:
             results.append(dataclasses.replace(cache[key], spec=spec))
             continue
         cb = (lambda h, i=i, spec=spec: on_progress(i % len(lineup), spec, h)) if on_progress else None
-        result = train_model(spec, data, mesh, snapshots=snapshots, on_epoch=cb)
+        result = train_model(spec, data, mesh, snapshots=snapshots if own else 0, inside=own, on_epoch=cb)
         if cache is not None and result.status != "stopped":        # a stopped run is not passed off as done
             cache[key] = result
         results.append(result)

@@ -50,7 +50,8 @@ class LiveComparison:
         self.specs = expand(self.lineup, data_config.repeats)     # every run; run i is of model i % len(lineup)
         self.data = load_toy(data_config, points)
         self.mesh = Mesh.for_data(self.data, resolution)
-        self.keys = [result_key(data_config, s, snapshots, resolution, points) for s in self.specs]
+        self.keys = [result_key(data_config, s, snapshots if i < len(self.lineup) else 0, resolution, points)
+                     for i, s in enumerate(self.specs)]        # (a repeat run: no frames, its own key)
         self.shared = shared if shared is not None else SharedResults()
         self.owner, self.hidden = owner, hidden
         n = len(self.specs)
@@ -94,9 +95,7 @@ class LiveComparison:
             self.runs[i] = Training(self.specs[i], self.data, self.mesh, hidden=self.hidden)
             self.waiting[i] = False
 
-    @property
-    def to_train(self) -> int:
-        return sum(r is not None for r in self.runs)
+    to_train = property(lambda self: sum(r is not None for r in self.runs))     # runs this session trains
 
     @property
     def needs_trainer(self) -> bool:
@@ -113,9 +112,7 @@ class LiveComparison:
             [c is not None for c in self.cached]
         return [s.name for s, runs in zip(self.lineup, grouped(flags, len(self.lineup))) if any(runs)]
 
-    @property
-    def stopped(self) -> bool:
-        return any(r is not None and r.status == "stopped" for r in self.runs)
+    stopped = property(lambda self: any(r is not None and r.status == "stopped" for r in self.runs))
 
     def step(self, share: float) -> LiveFrame:
         """Advance every model to ``share`` (0..1] of its own epochs; record and return the frame."""
@@ -222,7 +219,8 @@ class LiveComparison:
         if i not in self._finished:
             shots = [(f.frames[i].epoch, f.frames[i].proba) for f in self.history if i < len(f.frames)
                      and f.frames[i] is not None and f.frames[i].proba is not None and f.frames[i].epoch > 0]
-            result = finish(self.runs[i], list({e: p for e, p in reversed(shots)}.items())[::-1])  # one an epoch
+            result = finish(self.runs[i], list({e: p for e, p in reversed(shots)}.items())[::-1],  # one an epoch
+                            inside=i < len(self.lineup))
             if not self.runs[i].done:
                 return result
             self._finished[i] = result

@@ -7,7 +7,9 @@ the same engine, cache and budget, and anyone can retrain one from its listed se
 """
 from __future__ import annotations
 
+import dataclasses
 import math
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -50,8 +52,9 @@ class Spread:
     """One model's test accuracies over its repeats, and what they say."""
     name: str
     framework: str
-    seeds: tuple[int, ...]                  # every run's, in repeat order
+    seeds: tuple[int, ...]                  # every finished run's, in repeat order
     all_accuracies: tuple[float | None, ...]  # ... and its test accuracy (None: it diverged)
+    stopped: int = 0                        # runs stopped early: left out (their accuracy is no result)
 
     @property
     def accuracies(self) -> tuple[float, ...]:
@@ -76,11 +79,16 @@ class Spread:
         return float(np.std(self.accuracies, ddof=1)) if self.runs >= 2 else None
 
     @property
+    def constant(self) -> bool:
+        """Every run scored the same (a zero spread; float rounding can leave a std of 1e-17)."""
+        return self.runs >= 1 and max(self.accuracies) == min(self.accuracies)
+
+    @property
     def ci95(self) -> tuple[float, float] | None:
         """A 95 % confidence interval for the mean accuracy (Student's t, K - 1 degrees of freedom)."""
         if self.runs < 2:
             return None
-        if self.std == 0:
+        if self.constant:
             return self.mean, self.mean
         lo, hi = stats.t.interval(0.95, self.runs - 1, loc=self.mean, scale=stats.sem(self.accuracies))
         return float(lo), float(hi)
@@ -90,14 +98,15 @@ class Spread:
         return {"test_accuracy_mean": self.mean, "test_accuracy_std": self.std,
                 "test_accuracy_ci95": list(self.ci95) if self.ci95 else None,
                 "test_accuracies": list(self.all_accuracies), "seeds": list(self.seeds),
-                "diverged_runs": self.diverged}
+                "diverged_runs": self.diverged, "stopped_runs": self.stopped}
 
 
 def spread(results: Sequence) -> Spread:
-    """The spread of one model's results (``ModelResult``s of its repeats, in repeat order)."""
-    spec = results[0].spec
-    return Spread(spec.name, spec.framework, tuple(r.spec.config.seed for r in results),
-                  tuple(r.test_accuracy for r in results))
+    """The spread of one model's results (``ModelResult``s of its repeats, in repeat order); a run
+    stopped early is counted, not measured."""
+    spec, done = results[0].spec, [r for r in results if r.status != "stopped"]
+    return Spread(spec.name, spec.framework, tuple(r.spec.config.seed for r in done),
+                  tuple(r.test_accuracy for r in done), len(results) - len(done))
 
 
 def spread_board(spreads: Sequence[Spread]) -> list[dict]:
@@ -119,8 +128,9 @@ def significance(spreads: Sequence[Spread]) -> str | None:
     if len(ranked) < 2:
         return None
     a, b = ranked[:2]
-    gap = a.mean - b.mean
-    if a.std == 0 and b.std == 0:
+    gap, names = a.mean - b.mean, (_md(a.name), _md(b.name))
+    a, b = (dataclasses.replace(s, name=n) for s, n in zip((a, b), names))
+    if a.constant and b.constant:
         same = gap == 0
         return (f"{a.name} and {b.name} scored exactly the same in every run." if same else
                 f"{a.name} beats {b.name} in every one of their runs, by {gap:.1%}, with no spread at all.")
@@ -133,6 +143,11 @@ def significance(spreads: Sequence[Spread]) -> str | None:
     return (f"**{a.name} and {b.name} do not differ significantly**: {a.mean:.1%} against {b.mean:.1%} on "
             f"average over {runs}, a gap the seeds' luck alone could make (Welch's t-test, p = {p:.2g}, "
             f"above {ALPHA}). Add repeats, or treat them as equal.")
+
+
+def _md(text: str) -> str:
+    """A name as Markdown shows it literally (a student's model name is not markup)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~$<>])", r"\\\1", text)
 
 
 def _odds(p: float) -> str:
@@ -151,5 +166,5 @@ def band(histories: Sequence, key: str) -> tuple[np.ndarray, np.ndarray, np.ndar
     with warnings.catch_warnings():                     # (an epoch no run reached is all NaN)
         warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(grid, axis=0) if length else np.zeros(0)
-        std = np.nanstd(grid, axis=0) if length else np.zeros(0)
+        std = np.nanstd(grid, axis=0, ddof=1) if length else np.zeros(0)   # as the leaderboard's (ddof 1)
     return np.arange(1, length + 1), mean, np.nan_to_num(std)
