@@ -128,7 +128,7 @@ def advanced_settings(classroom: bool) -> bool:
 def plain(text: str) -> str:
     """Text shown literally in Markdown: a student's class or model name, or a file's cell, is not markup
     (``$`` would start a formula, ``![](…)`` load an image)."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~$<>])", r"\\\1", text)
+    return re.sub(r"([\\`*_\[\]|~$<>])", r"\\\1", text)      # (mid-line: no list, heading or link)
 
 
 def friendly_error(what: str, exc: Exception) -> None:

@@ -42,7 +42,7 @@ def _state(live) -> dict:
 def _controls(live, tag: str) -> None:
     """Pause or Resume, Step, Stop and Reset. ``tag`` keeps the keys unique when the row is redrawn."""
     running = not live.done
-    cols = st.columns([1, 1, 1, 1, 1.25])
+    cols = st.columns(4)                              # four to a row: whole labels at 1024 px with the sidebar
     label, icon = ("Resume", ":material/play_arrow:") if live.paused else ("Pause", ":material/pause:")
     cols[0].button(label, key=f"{label.lower()}-{tag}", icon=icon, on_click=_set_paused,
                    args=(live, not live.paused), disabled=not running, width="stretch")
@@ -53,8 +53,8 @@ def _controls(live, tag: str) -> None:
     cols[3].button("Reset", key=f"reset-{tag}", icon=":material/restart_alt:", on_click=session.set_live,
                    args=(None,), help="Clear the results.", width="stretch")
     if tag == "start":                                # (a widget, so drawn once per run)
-        cols[4].toggle("Neurons", key="watch_neurons", disabled=not running,
-                       help="Watch every neuron of one model while it trains (below the curves).")
+        st.toggle("Watch the neurons", key="watch_neurons", disabled=not running,
+                  help="Watch every neuron of one model while it trains (below the curves).")
 
 
 def _set_paused(live, paused: bool) -> None:

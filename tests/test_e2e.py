@@ -65,8 +65,9 @@ def test_moons_trains_live_on_the_first_screen(server, browser):
 
 
 def test_pause_freezes_the_counters_resume_continues_and_stop_keeps_the_models(server, browser):
-    lineup = quote(json.dumps([{"name": "Slow", "framework": "numpy", "config": {"epochs": 4000}},
-                               {"name": "Torch", "framework": "torch", "config": {"epochs": 2000}}]))
+    # Long enough (about 40 s of training on a quiet machine) that Stop still finds it running.
+    lineup = quote(json.dumps([{"name": "Slow", "framework": "numpy", "config": {"epochs": 20000}},
+                               {"name": "Torch", "framework": "torch", "config": {"epochs": 8000}}]))
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.goto(f"{server.url}/moons?models={lineup}")
     settle(page)
@@ -92,7 +93,7 @@ def test_pause_freezes_the_counters_resume_continues_and_stop_keeps_the_models(s
     settle(page)
     no_exception(page)
     text = page.locator('[data-testid="stMain"]').inner_text()
-    assert "Slow — stopped at epoch" in text and "of 4000" in text and "Torch — stopped at epoch" in text
+    assert "Slow — stopped at epoch" in text and "of 20000" in text and "Torch — stopped at epoch" in text
     screenshot(page, "moons-stopped")
     main.get_by_role("button", name="Reset", exact=True).click()
     page.get_by_text("to watch them learn").wait_for(timeout=30_000)

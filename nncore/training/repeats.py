@@ -147,7 +147,7 @@ def significance(spreads: Sequence[Spread]) -> str | None:
 
 def _md(text: str) -> str:
     """A name as Markdown shows it literally (a student's model name is not markup)."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~$<>])", r"\\\1", text)
+    return re.sub(r"([\\`*_\[\]|~$<>])", r"\\\1", text)      # (mid-sentence: no list, heading or link)
 
 
 def _odds(p: float) -> str:
