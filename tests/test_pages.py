@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from nncore.data.toy import DataConfig
-from nncore.models.registry import ModelSpec
+from nncore.models.registry import ModelSpec, preset
 from nncore.models.scratch import ScratchConfig
 from nncore.training.live import LiveComparison
 from tests.conftest import ROOT
@@ -245,3 +245,24 @@ def test_what_differs_shows_the_one_setting_the_seed_lesson_changes():
     at.selectbox(key="differs_b").set_value(2).run()
     table = at.dataframe[-1].value
     assert list(table.index) == ["Weight init"] and not at.exception
+
+
+def test_repeats_over_the_budget_suggest_fewer_seeds(monkeypatch):
+    from app_pages import chrome
+    at = app(preset="seed", repeats="10")
+    at.run()
+    at.switch_page("app_pages/moons.py").run()
+    once = LiveComparison(*preset("seed")).estimate().seconds          # the preset trained once, here
+    monkeypatch.setattr(chrome, "BUDGET_SECONDS", 3 * once)             # room for about 3 repeats, not 10
+    train_button(at).click().run()
+    message = at.error[0].value
+    assert "Over the compute budget" in message and "repeat over fewer seeds (10 → at most" in message
+    assert "moons_live" not in at.session_state
+
+
+def test_a_link_to_uploaded_points_asks_for_the_file():
+    at = moons_page(dataset="csv", models=TINY)
+    assert any("a link cannot carry" in i.value for i in at.info)
+    train_button(at).click().run()
+    assert not at.exception and "moons_live" not in at.session_state
+    assert "Upload a CSV of points first" in at.error[0].value
