@@ -170,7 +170,7 @@ def checkpoints_section(data: ImageData) -> None:
 
 
 def results_section(active: TrainedCNN, data: ImageData) -> None:
-    head, button = st.columns([3, 1], vertical_alignment="center")
+    head, button = st.columns([2, 1], vertical_alignment="center")   # (the whole label at 1024 px)
     head.caption(f"Model: {active.label} · trained on {IMAGE_DATASETS[active.dataset]}")
     button.download_button("Download model", active.checkpoint, key="cnn_download", icon=":material/download:",
                            help="This model as a .safetensors checkpoint, to load again later.",
