@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Iterator
 
 import streamlit as st
@@ -10,6 +9,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from app_pages import session
 from nncore import urlstate
+from nncore.core.text import literal
 from nncore.env import BUDGET_SECONDS, CACHE_DIR, MAX_TRAINERS, MODELS_DIR, SHARED_MB  # noqa: F401 (MODELS_DIR: MNIST page)
 from nncore.training import cost
 from nncore.training.pool import TrainerPool
@@ -125,12 +125,6 @@ def advanced_settings(classroom: bool) -> bool:
         and not classroom
 
 
-def plain(text: str) -> str:
-    """Text shown literally in Markdown: a student's class or model name, or a file's cell, is not markup
-    (``$`` would start a formula, ``![](…)`` load an image)."""
-    return re.sub(r"([\\`*_\[\]|~$<>])", r"\\\1", text)      # (mid-line: no list, heading or link)
-
-
 def friendly_error(what: str, exc: Exception) -> None:
     """A message a student can act on, never a traceback (the message is shown as plain text)."""
-    st.error(f"**{what}.** {plain(str(exc))}", icon="⚠️")
+    st.error(f"**{what}.** {literal(str(exc))}", icon="⚠️")

@@ -110,6 +110,11 @@ def settings_form(data_cfg, lineup, advanced: bool, hidden=frozenset(), show=())
         return exc
 
 
+def uploaded(data_cfg):
+    """The points this session uploaded, where the setup trains on them (the dataset "csv"), else None."""
+    return session.points()[0] if data_cfg.name == "csv" else None
+
+
 def points_upload(data_cfg, lineup) -> None:
     """Your own points: a CSV read once per upload; a good one becomes the dataset "csv", a bad one gets
     its message and changes nothing."""
@@ -121,9 +126,9 @@ def points_upload(data_cfg, lineup) -> None:
             return
         try:
             points = read_points(upload.getvalue())
-            load_toy(data_cfg.replace(name="csv"), points)               # (a split it can make)
+            load_toy(data_cfg.replace(name="csv"), points)     # (points it can split and scale)
         except ValueError as exc:
-            st.error(f"**Nothing was changed.** {chrome.plain(str(exc))}", icon=":material/error:")
+            chrome.friendly_error("Nothing was changed", exc)
             return
         session.set_points(points, upload.file_id)
         session.set_setup(data_cfg.replace(name="csv"), lineup, new_widgets=True)
@@ -135,14 +140,9 @@ def start(data_cfg, lineup) -> None:
     (checked before any work, links included), start a live training of the lineup."""
     session.set_setup(data_cfg, lineup)
     share(data_cfg, lineup)
-    points = session.points()[0] if data_cfg.name == "csv" else None
-    if data_cfg.name == "csv" and points is None:
-        chrome.friendly_error("No points yet", ValueError("Upload a CSV of points first (sidebar: Your own "
-                                                          "points), or pick another dataset."))
-        return
-    try:                                  # (uploaded points may not split at this test fraction)
+    try:                                  # (uploaded points: none yet, or a split this test fraction can't make)
         live = LiveComparison(data_cfg, lineup, shared=chrome.shared_results(), owner=chrome.session_id(),
-                              points=points)
+                              points=uploaded(data_cfg))
     except ValueError as exc:
         chrome.friendly_error("Check the data", exc)
         return
@@ -179,4 +179,4 @@ elif new_setup is not None:
 if guide is not None:
     with lesson_slot:
         lesson.panel(*guide, trained=session.get_live() is not None)
-moons_live.results_area(data_cfg, lineup, session.points()[0] if data_cfg.name == "csv" else None)
+moons_live.results_area(data_cfg, lineup, uploaded(data_cfg))

@@ -30,7 +30,7 @@ def leaderboard(view: LiveView, final: bool, tag: str) -> None:
     st.subheader("Leaderboard")
     table = pd.DataFrame(view.board)
     if final:                                     # sortable, with a CSV download
-        st.dataframe(table, hide_index=True, column_config=BOARD_COLUMNS, key="board")
+        st.dataframe(table, hide_index=True, column_config=BOARD_COLUMNS, key="board", column_order=shown(table))
     else:                                         # while training: a plain table, cheap to redraw
         st.table(table.set_index("model").style.format(
             {c: f for c, f in BOARD_FORMAT.items() if c in table.columns}, na_rep="–"))
@@ -38,6 +38,15 @@ def leaderboard(view: LiveView, final: bool, tag: str) -> None:
         st.markdown(view.note)
     if view.spread is not None:
         st.plotly_chart(view.spread, width="stretch", key=f"spread-{tag}")
+
+
+def shown(table: pd.DataFrame) -> list[str] | None:
+    """The columns on screen: over repeats, what fits a 1024-px projector (the box plot shows the lowest
+    and highest run, the CSV has every column); None: all of them."""
+    if "mean test accuracy" not in table:
+        return None
+    return ["model", "mean test accuracy", "± std", "95% CI low", "95% CI high", "runs",
+            *(["diverged"] if table["diverged"].any() else [])]
 
 
 def download_points(data_cfg, points) -> None:

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import chrome, moons_board, moons_inside, session
+from nncore.core.text import literal
 from nncore.data.toy import load_toy
 from nncore.figures.live import LiveView, live_view
 from nncore.figures.raster import BoundaryPainter, colour_bar, png
@@ -24,13 +25,17 @@ WAIT_SECONDS = 2.0      # the longest a session waiting for a shared result goes
 COLOUR_NAMES = ("red", "blue", "green", "purple", "orange", "brown", "pink", "grey", "olive", "cyan")
 
 
-def legend(data) -> str:
-    """What the boundary pictures' colours mean, with the classes by their names."""
+def legend(data, runs: int = 1) -> str:
+    """What the boundary pictures show: the colours, with the classes by their names, and which run."""
     if data.n_classes == 2:
-        return (f"Colour: the model's probability of {chrome.plain(data.label(1))} (blue) against "
-                f"{chrome.plain(data.label(0))} (red); white is 50/50. ● training points, ✕ test points.")
-    named = ", ".join(f"{c} {chrome.plain(data.label(k))}" for k, c in zip(range(data.n_classes), COLOUR_NAMES))
-    return f"Colour: the class the model picks ({named}), paler where it is unsure. ● training points, ✕ test points."
+        colours = (f"the model's probability of {literal(data.label(1))} (blue) against {literal(data.label(0))} "
+                   "(red); white is 50/50")
+    else:
+        named = ", ".join(f"{c} {literal(data.label(k))}" for k, c in zip(range(data.n_classes), COLOUR_NAMES))
+        colours = f"the class the model picks ({named}), paler where it is unsure"
+    runs_note = (f" Pictures: each model's first run (its own seed); the curves and the leaderboard: all {runs} "
+                 "runs of each.") if runs > 1 else ""
+    return f"Colour: {colours}. ● training points, ✕ test points.{runs_note}"
 
 
 def _state(live) -> dict:
@@ -82,11 +87,9 @@ def _draw(slots, view: LiveView, tag: str, final: bool, data) -> None:
         _pictures(view.pictures)
         bar, words = st.columns([1, 2], vertical_alignment="center")
         bar.image(colour_bar(data.n_classes), width="stretch",
-                  caption=f"P({chrome.plain(data.label(1))}): 0 ← 0.5 → 1" if data.n_classes == 2
+                  caption=f"P({literal(data.label(1))}): 0 ← 0.5 → 1" if data.n_classes == 2
                   else "unsure → sure, per class")
-        words.caption(legend(data) + (f" Pictures: each model's first run (its own seed); the curves "
-                                                  f"and the leaderboard: all {view.runs} runs of each." if view.runs > 1
-                                                  else ""))
+        words.caption(legend(data, view.runs))
     with board.container():
         moons_board.leaderboard(view, final, tag)
     curves.plotly_chart(view.curves, width="stretch", key=f"curves-{tag}")

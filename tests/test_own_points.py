@@ -94,6 +94,6 @@ def test_points_that_cannot_be_split_or_scaled_are_clear_errors():
 
 
 def test_student_text_is_shown_literally_in_markdown():
-    from app_pages.chrome import plain
-    assert plain("<$50k") == "\\<\\$50k" and plain("![x](http://e)") == "!\\[x\\](http://e)"   # no image, no link
-    assert plain("epochs (30 → at most 1).") == "epochs (30 → at most 1)."
+    from nncore.core.text import literal
+    assert literal("<$50k") == "\\<\\$50k" and literal("![x](http://e)") == "!\\[x\\](http://e)"   # no image, no link
+    assert literal("epochs (30 → at most 1).") == "epochs (30 → at most 1)."

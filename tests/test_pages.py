@@ -265,4 +265,4 @@ def test_a_link_to_uploaded_points_asks_for_the_file():
     assert any("a link cannot carry" in i.value for i in at.info)
     train_button(at).click().run()
     assert not at.exception and "moons_live" not in at.session_state
-    assert "Upload a CSV of points first" in at.error[0].value
+    assert "upload a CSV of points first" in at.error[0].value

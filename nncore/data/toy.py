@@ -15,7 +15,7 @@ from sklearn.preprocessing import StandardScaler
 from ..core.settings import SEED_MAX, Config, setting
 from .points import Points, check_split, to_csv
 
-MAX_COORDINATE = 1e100      # larger uploaded coordinates overflow the scaler's variance
+MAX_COORDINATE = 1e100      # larger coordinates overflow the scaler's variance (it squares them)
 TOY_DATASETS = {"moons": "Moons", "circles": "Circles", "xor": "XOR", "spiral": "Spiral (3 classes)",
                 "csv": "Your points (CSV)"}
 
@@ -119,7 +119,8 @@ def _spiral(n: int, noise: float, rng: np.random.Generator, classes: int = 3):
 def generate(config: DataConfig) -> tuple[np.ndarray, np.ndarray]:
     """All points and labels, before splitting (a built-in set; uploaded points come as ``Points``)."""
     if config.name == "csv":
-        raise ValueError("the dataset 'csv' needs its points: upload a CSV of x1, x2, label first")
+        raise ValueError("there are no points to train on yet: upload a CSV of points first (columns x1, x2, "
+                         "label), or pick another dataset")
     n, noise, seed = config.n_samples, config.noise, config.seed
     if config.name == "moons":
         return make_moons(n_samples=n, noise=noise, random_state=seed)
@@ -141,8 +142,9 @@ def load_toy(config: DataConfig, points: Points | None = None) -> ToyData:
     X, y = (points.X, points.y) if points is not None else generate(config)
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=config.test_fraction, stratify=y, random_state=config.seed)
-    if np.abs(X).max() > MAX_COORDINATE:
-        raise ValueError(f"a coordinate is {np.abs(X).max():.3g}; keep them within ±{MAX_COORDINATE:.0e} so that "
+    largest = float(np.abs(X).max())
+    if largest > MAX_COORDINATE:                       # (only uploaded points can be this large)
+        raise ValueError(f"a coordinate is {largest:.3g}; keep them within ±{MAX_COORDINATE:.0e} so that "
                          "they can be scaled")
     scaler = StandardScaler().fit(X_train)
     return ToyData(config, scaler.transform(X_train), y_train.astype(np.int64),

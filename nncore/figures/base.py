@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import hex_to_rgb
 from plotly.subplots import make_subplots
 
 from ..core.history import History
@@ -74,28 +75,41 @@ def frozen(fig: go.Figure) -> Prepared:
     return Prepared(d)
 
 
+def rgba(hex_colour: str, alpha: float) -> str:
+    return "rgba({},{},{},{})".format(*hex_to_rgb(hex_colour), alpha)
+
+
 @functools.lru_cache(maxsize=64)
-def _curves_base(names: tuple[str, ...]) -> Prepared:
-    """The curves' layout and styled, empty traces for these model names (built once per lineup)."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", "accuracy"), horizontal_spacing=0.08)
+def curves_base(names: tuple[str, ...], runs: int = 1) -> Prepared:
+    """The curves' layout and styled, empty traces for these model names (built once per lineup): per
+    model and panel the train and test lines; with ``runs`` above 1 (repeats over seeds) they are means
+    over the runs, after a band of ±1 standard deviation around the test mean."""
+    mean = " (mean over runs)" if runs > 1 else ""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(f"loss{mean}", f"accuracy{mean}"), horizontal_spacing=0.08)
     for i, name in enumerate(names):
         color = MODEL_COLORS[i % len(MODEL_COLORS)]
         for col in (1, 2):
+            if runs > 1:
+                fig.add_trace(go.Scatter(x=[], y=[], mode="lines", fill="toself", fillcolor=rgba(color, 0.18),
+                                         line=dict(width=0), hoverinfo="skip", legendgroup=name,
+                                         name=f"{name}: ±1 std over {runs} seeds (test)", showlegend=(col == 1)),
+                              row=1, col=col)
             for split, dash in (("train", "solid"), ("test", "dash")):
                 fig.add_trace(go.Scatter(x=[], y=[], mode="lines", line=dict(color=color, dash=dash, width=2),
-                                         name=f"{name} ({split})", legendgroup=name, showlegend=(col == 1)),
+                                         name=f"{name} ({split}{', mean' if runs > 1 else ''})", legendgroup=name,
+                                         showlegend=(col == 1)),
                               row=1, col=col)
     fig.update_xaxes(title=dict(text="epoch", standoff=4))
     fig.update_yaxes(type="log", exponentformat="power", dtick=1, row=1, col=1)   # ticks at 1, 0.1, 0.01 ...
     fig.update_yaxes(range=[0, 1.02], row=1, col=2)
-    fig = layout(fig, "", 440)
-    fig.update_layout(legend=dict(orientation="h", y=-0.2, yanchor="top"), margin=dict(b=90))
+    fig = layout(fig, "", 440 if runs == 1 else 460)
+    fig.update_layout(legend=dict(orientation="h", y=-0.2, yanchor="top"), margin=dict(b=90 if runs == 1 else 110))
     return frozen(fig)
 
 
 def curves_figure(histories: Sequence[tuple[str, History]]) -> Prepared:
     """Loss and accuracy per epoch for several models: train solid, validation (test split) dashed."""
-    base = _curves_base(tuple(name for name, _ in histories))
+    base = curves_base(tuple(name for name, _ in histories))
     traces, i = {}, 0
     for _, h in histories:
         epochs = np.asarray(h.epoch, dtype=np.int32)

@@ -48,16 +48,14 @@ def live_view(live: LiveComparison, painter: BoundaryPainter, frame: LiveFrame |
         band_curves_figure(list(zip(names, live.histories(runs=True))))
     if live.done:
         results = live.results()
-        view = LiveView([(result_title(r), painter.paint(r.boundary)) for r in results], curves,
-                        leaderboard(results), _counters([r.spec.name for r in results],
-                                                        [(r.history.epochs_run, r.spec.config.epochs, r.status)
-                                                         for r in results]),
-                        live.share if live.stopped else 1.0)
-        if repeats > 1:
-            spreads = [spread(runs) for runs in live.results(runs=True) if runs]
-            view.board, view.spread, view.note = spread_board(spreads), spread_figure(spreads), significance(spreads)
-        view.runs = repeats
-        return view
+        spreads = [spread(runs) for runs in live.results(runs=True) if runs] if repeats > 1 else None
+        which = f" · run 1 of {repeats}" if repeats > 1 else ""          # (the picture is of one run)
+        return LiveView([(result_title(r) + which, painter.paint(r.boundary)) for r in results], curves,
+                        spread_board(spreads) if spreads else leaderboard(results),
+                        _counters([r.spec.name for r in results],
+                                  [(r.history.epochs_run, r.spec.config.epochs, r.status) for r in results]),
+                        live.share if live.stopped else 1.0, spread_figure(spreads) if spreads else None,
+                        significance(spreads) if spreads else None, repeats)
     frame = frame or live.latest()
     panels, rows, counts = [], [], []
     for i, (spec, f, cached) in enumerate(zip(live.lineup, frame.frames, live.cached)):
@@ -85,16 +83,16 @@ def live_view(live: LiveComparison, painter: BoundaryPainter, frame: LiveFrame |
     rows.sort(key=lambda r: -(r["test accuracy"] if r["test accuracy"] is not None else -1))
     if repeats > 1:                                   # the runs so far: their last test accuracy each
         seeds = grouped([s.config.seed for s in live.specs], len(live.lineup))
-        rows = spread_board([Spread(s.name, s.framework, *zip(*[(k, _last(h)) for k, h in zip(ks, hs) if h.epoch]))
-                             if any(h.epoch for h in hs) else Spread(s.name, s.framework, (), ())
-                             for s, ks, hs in zip(live.lineup, seeds, live.histories(runs=True))])
+        rows = spread_board([_so_far(s, ks, hs) for s, ks, hs in zip(live.lineup, seeds, live.histories(runs=True))])
     pictures = [(title, painter.paint(proba)) for title, proba in panels]
     return LiveView(pictures, curves, rows, _counters(names, counts), frame.share, runs=repeats)
 
 
-def _last(history) -> float | None:
-    acc = history.last("val_accuracy")
-    return None if acc is None or acc != acc else float(acc)
+def _so_far(spec, seeds, histories) -> Spread:
+    """A model's runs so far, each by its latest test accuracy (a run not started yet is left out)."""
+    started = [(seed, h.last("val_accuracy")) for seed, h in zip(seeds, histories) if h.epoch]
+    return Spread(spec.name, spec.framework, tuple(seed for seed, _ in started),
+                  tuple(None if acc != acc else float(acc) for _, acc in started))     # (NaN: diverged)
 
 
 def _counters(names, counts) -> str:

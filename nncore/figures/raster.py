@@ -9,6 +9,8 @@ figure comes back once training ends.
 """
 from __future__ import annotations
 
+import io
+
 import numpy as np
 from PIL import Image, ImageDraw
 
@@ -89,7 +91,6 @@ def colour_bar(n_classes: int, width: int = 320, height: int = 14) -> np.ndarray
 
 def png(picture: np.ndarray) -> bytes:
     """A picture as PNG bytes (what a page sends), encoded once by whoever keeps it."""
-    import io
     buffer = io.BytesIO()
     Image.fromarray(picture).save(buffer, format="PNG")
     return buffer.getvalue()

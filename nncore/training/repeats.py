@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,9 +17,9 @@ import numpy as np
 from scipy import stats
 
 from ..core.settings import SEED_MAX
+from ..core.text import literal
 from ..models.registry import ModelSpec
 
-MAX_REPEATS = 10
 ALPHA = 0.05            # the significance level the plain-words note uses
 
 
@@ -128,7 +127,7 @@ def significance(spreads: Sequence[Spread]) -> str | None:
     if len(ranked) < 2:
         return None
     a, b = ranked[:2]
-    gap, names = a.mean - b.mean, (_md(a.name), _md(b.name))
+    gap, names = a.mean - b.mean, (literal(a.name), literal(b.name))
     a, b = (dataclasses.replace(s, name=n) for s, n in zip((a, b), names))
     if a.constant and b.constant:
         same = gap == 0
@@ -143,11 +142,6 @@ def significance(spreads: Sequence[Spread]) -> str | None:
     return (f"**{a.name} and {b.name} do not differ significantly**: {a.mean:.1%} against {b.mean:.1%} on "
             f"average over {runs}, a gap the seeds' luck alone could make (Welch's t-test, p = {p:.2g}, "
             f"above {ALPHA}). Add repeats, or treat them as equal.")
-
-
-def _md(text: str) -> str:
-    """A name as Markdown shows it literally (a student's model name is not markup)."""
-    return re.sub(r"([\\`*_\[\]|~$<>])", r"\\\1", text)      # (mid-sentence: no list, heading or link)
 
 
 def _odds(p: float) -> str:
