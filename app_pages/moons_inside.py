@@ -9,6 +9,7 @@ from PIL import Image
 
 from app_pages import session
 from nncore.figures.neurons import MAX_UNITS, incoming, network_figure, network_units, unit_picture
+from nncore.models.registry import differences
 from nncore.training.backprop import network_from, step_through
 from nncore.training.gradcheck import check_config
 
@@ -76,7 +77,6 @@ def _enlarged(units, layers, which: int) -> None:
 
 @st.fragment
 def inside_section(live) -> None:
-    st.subheader("Inside the network")
     left, right = st.columns([1, 2], vertical_alignment="bottom")
     shown = left.toggle("Show every neuron", key="show_neurons", value=True,
                         help="Each unit's map over the input plane, and the weights between them.")
@@ -94,35 +94,32 @@ def backprop_section(live) -> None:
     scratch = [i for i, s in enumerate(live.lineup) if s.framework == "numpy"]
     results = {r.spec.name: r for r in live.results()}
     scratch = [i for i in scratch if live.lineup[i].name in results and results[live.lineup[i].name].layers]
-    with st.expander("One backprop step, by hand"):
-        if not st.toggle("Step through one training point", key="show_step", value=False):
-            st.caption("Forward values, the loss, each layer's delta, every gradient beside its central "
-                       "difference, and the weights before and after one step, for a point you pick.")
-            return
-        if not scratch:
-            st.info("Add a scratch NumPy model to step through its backprop.")
-            return
-        names = [live.lineup[i].name for i in scratch]
-        left, right = st.columns(2)
-        name = left.selectbox("Scratch model", names, key="step_model")
-        point = right.number_input("Training point", 0, len(live.data.y_train) - 1, 0, key="step_point")
-        result = results[name]
-        net = network_from(result.spec.config, result.layers, live.data.n_classes)
-        walk = step_through(net, live.data.X_train[point], int(live.data.y_train[point]))
-        st.markdown(f"Point ({walk.x[0]:.3f}, {walk.x[1]:.3f}), class **{walk.y}**; predicted probabilities "
-                    f"{np.array2string(walk.probability, precision=3)}; loss **{walk.loss:.5f}**.")
-        st.markdown("Its inputs: " + ", ".join(f"{name} = {v:.4f}"
-                                               for name, v in zip(walk.inputs, walk.activations[0])))
-        forward = [{"layer": f"layer {i + 1}", "z (before the activation)": _vec(z),
-                    "output": _vec(a), "delta = dL/dz": _vec(d)}
-                   for i, (z, a, d) in enumerate(zip(walk.zs, walk.activations[1:], walk.deltas))]
-        st.dataframe(pd.DataFrame(forward), hide_index=True)
-        st.caption(f"Each gradient beside its central difference (largest gap {walk.max_gradient_error:.1e}), "
-                   f"and each parameter before and after one step of {result.spec.config.optimizer} at "
-                   f"learning rate {result.spec.config.learning_rate:g} on this point alone.")
-        st.dataframe(pd.DataFrame(walk.rows), hide_index=True, height=min(640, 36 + 35 * len(walk.rows)),
-                     column_config={k: st.column_config.NumberColumn(format="%.6f")
-                                    for k in ("before", "gradient", "central difference", "after")})
+    st.caption("One step of training, by hand: forward values, the loss, each layer's delta, every gradient "
+               "beside its central difference, and the weights before and after the step, for a point you pick.")
+    if not scratch:
+        st.info("Add a scratch NumPy model to step through its backprop.")
+        return
+    names = [live.lineup[i].name for i in scratch]
+    left, right = st.columns(2)
+    name = left.selectbox("Scratch model", names, key="step_model")
+    point = right.number_input("Training point", 0, len(live.data.y_train) - 1, 0, key="step_point")
+    result = results[name]
+    net = network_from(result.spec.config, result.layers, live.data.n_classes)
+    walk = step_through(net, live.data.X_train[point], int(live.data.y_train[point]))
+    st.markdown(f"Point ({walk.x[0]:.3f}, {walk.x[1]:.3f}), class **{walk.y}**; predicted probabilities "
+                f"{np.array2string(walk.probability, precision=3)}; loss **{walk.loss:.5f}**.")
+    st.markdown("Its inputs: " + ", ".join(f"{name} = {v:.4f}"
+                                           for name, v in zip(walk.inputs, walk.activations[0])))
+    forward = [{"layer": f"layer {i + 1}", "z (before the activation)": _vec(z),
+                "output": _vec(a), "delta = dL/dz": _vec(d)}
+               for i, (z, a, d) in enumerate(zip(walk.zs, walk.activations[1:], walk.deltas))]
+    st.dataframe(pd.DataFrame(forward), hide_index=True)
+    st.caption(f"Each gradient beside its central difference (largest gap {walk.max_gradient_error:.1e}), "
+               f"and each parameter before and after one step of {result.spec.config.optimizer} at "
+               f"learning rate {result.spec.config.learning_rate:g} on this point alone.")
+    st.dataframe(pd.DataFrame(walk.rows), hide_index=True, height=min(640, 36 + 35 * len(walk.rows)),
+                 column_config={k: st.column_config.NumberColumn(format="%.6f")
+                                for k in ("before", "gradient", "central difference", "after")})
 
 
 def _vec(v: np.ndarray) -> str:
@@ -143,3 +140,21 @@ def gradient_check(live) -> None:
                 "vs_autograd": st.column_config.NumberColumn("vs torch autograd", format="%.2e")})
             worst = max(max(r["vs_numerical"], r["vs_autograd"]) for r in rows)
             (st.success if worst < 1e-5 else st.error)(f"Largest relative error: {worst:.2e}")
+
+
+@st.fragment
+def what_differs(live) -> None:
+    """Two models side by side, setting by setting: a one-variable experiment shows one row."""
+    if len(live.lineup) < 2:
+        st.caption("One model only: add another to the lineup to compare their settings.")
+        return
+    names = [s.name for s in live.lineup]
+    left, right = st.columns(2)
+    a = left.selectbox("Model", range(len(names)), format_func=names.__getitem__, key="differs_a")
+    b = right.selectbox("against", range(len(names)), index=len(names) - 1, format_func=names.__getitem__,
+                        key="differs_b")
+    rows = differences(live.lineup[a], live.lineup[b])
+    if rows:
+        st.dataframe(pd.DataFrame(rows).set_index("setting"), width="stretch")
+    else:
+        st.caption("Nothing: the same settings.")

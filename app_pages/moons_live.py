@@ -15,13 +15,13 @@ from app_pages import chrome, moons_board, moons_inside, session
 from nncore.core.text import literal
 from nncore.data.toy import load_toy
 from nncore.figures.live import LiveView, live_view
-from nncore.figures.raster import BoundaryPainter, colour_bar, png
+from nncore.figures.raster import BoundaryPainter, colour_bar_png, png
 from nncore.figures.toy import comparison_figures, data_figure
-from nncore.models.registry import differences
 
 FRAME_SECONDS = 0.2     # training between two frames: about 4 frames a second with drawing
 STEP = 0.05             # Step: a twentieth of the training
 WAIT_SECONDS = 2.0      # the longest a session waiting for a shared result goes without a look
+AFTER_TAB = "moons_after"  # the open tab under a finished lineup (a widget key)
 COLOUR_NAMES = ("red", "blue", "green", "purple", "orange", "brown", "pink", "grey", "olive", "cyan")
 
 
@@ -76,7 +76,7 @@ def _pictures(pictures) -> None:
     for row in range(0, len(pictures), 3):
         for col, (title, picture) in zip(st.columns(3), pictures[row:row + 3]):
             col.markdown(f"**{title}**")
-            col.image(picture, width="stretch")
+            col.image(picture, width="stretch", output_format="PNG")   # (as is: "auto" re-encodes as JPEG)
 
 
 def _draw(slots, view: LiveView, tag: str, final: bool, data) -> None:
@@ -86,7 +86,7 @@ def _draw(slots, view: LiveView, tag: str, final: bool, data) -> None:
     with boundaries.container():
         _pictures(view.pictures)
         bar, words = st.columns([1, 2], vertical_alignment="center")
-        bar.image(colour_bar(data.n_classes), width="stretch",
+        bar.image(colour_bar_png(data.n_classes), width="stretch", output_format="PNG",
                   caption=f"P({literal(data.label(1))}): 0 ← 0.5 → 1" if data.n_classes == 2
                   else "unsure → sure, per class")
         words.caption(legend(data, view.runs))
@@ -176,11 +176,11 @@ def _final(live, state: dict) -> LiveView:
 
 def _afterwards(live, state: dict) -> None:
     results = live.results()
-    board = pd.DataFrame(_final(live, state).board)
+    board = _final(live, state).board
     left, right = st.columns(2)
-    with left:
-        st.download_button("Download leaderboard (CSV)", moons_board.csv_text(board), "leaderboard.csv", "text/csv",
-                           icon=":material/download:")
+    with left:                                        # (the CSV is written when asked for)
+        st.download_button("Download leaderboard (CSV)", lambda: moons_board.csv_text(pd.DataFrame(board)),
+                           "leaderboard.csv", "text/csv", icon=":material/download:")
     with right:
         moons_board.download_points(live.data_config, live.points)
     for r in results:
@@ -191,19 +191,23 @@ def _afterwards(live, state: dict) -> None:
     st.caption(" ".join(([f"Trained in this session: {', '.join(here)}."] if here else [])
                         + ([f"Shared from the class's results: {', '.join(shared)} (the same data, settings "
                             "and seed were trained already, so the result is identical)."] if shared else [])))
-    _through_training(live, state)
-    moons_inside.inside_section(live)
-    moons_inside.backprop_section(live)
-    _what_differs(live)
-    _interactive(live, state)
-    moons_inside.gradient_check(live)
+    sections = {"Through training": lambda: _through_training(live, state),
+                "Inside the network": lambda: moons_inside.inside_section(live),
+                "Backprop by hand": lambda: (moons_inside.backprop_section(live), moons_inside.gradient_check(live)),
+                "What differs": lambda: moons_inside.what_differs(live),
+                "Interactive": lambda: _interactive(live, state)}
+    tabs = st.tabs(list(sections), key=AFTER_TAB, on_change="rerun")
+    for tab, section in zip(tabs, sections.values()):
+        if tab.open is False:                         # only the open tab runs: a rerun sends one section
+            continue
+        with tab:
+            section()
 
 
 @st.fragment
 def _through_training(live, state: dict) -> None:
     """The frames recorded while training (every 1/40 of it): moving the slider reruns only this, and
     a frame drawn once comes from memory."""
-    st.subheader("Through training")
     results = live.results()
     count = max((len(r.snapshots) for r in results), default=0)
     if count < 2:
@@ -219,24 +223,6 @@ def _through_training(live, state: dict) -> None:
                              png(state["painter"].paint(proba))))      # encoded once: a frame seen comes back as is
         state["snapshots"][step] = pictures
     _pictures(state["snapshots"][step])
-
-
-@st.fragment
-def _what_differs(live) -> None:
-    """Two models side by side, setting by setting: a one-variable experiment shows one row."""
-    if len(live.lineup) < 2:
-        return
-    st.subheader("What differs")
-    names = [s.name for s in live.lineup]
-    left, right = st.columns(2)
-    a = left.selectbox("Model", range(len(names)), format_func=names.__getitem__, key="differs_a")
-    b = right.selectbox("against", range(len(names)), index=len(names) - 1, format_func=names.__getitem__,
-                        key="differs_b")
-    rows = differences(live.lineup[a], live.lineup[b])
-    if rows:
-        st.dataframe(pd.DataFrame(rows).set_index("setting"), width="stretch")
-    else:
-        st.caption("Nothing: the same settings.")
 
 
 @st.fragment

@@ -107,7 +107,9 @@ def test_clicking_a_neuron_enlarges_it(server, browser):
     page.get_by_role("button", name="Train").click()
     page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=120_000)
     settle(page)
-    page.get_by_role("heading", name="Inside the network").scroll_into_view_if_needed()
+    page.get_by_role("tab", name="Inside the network").click()          # only the open tab's section runs
+    page.locator(".js-plotly-plot .scatterlayer").last.wait_for(timeout=30_000)
+    settle(page)
     units = page.locator(".js-plotly-plot .scatterlayer .trace:last-child path.point")
     assert units.count() == 2 + 4 + 1                   # x1, x2; the seed's 4 hidden units; the output
     units.nth(4).click(force=True)                      # the third hidden unit

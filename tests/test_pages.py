@@ -63,11 +63,22 @@ def test_train_fills_the_leaderboard_and_charts():
     assert set(board["epochs"]) == {8}
     assert at.session_state["trainings"] == 3
     assert len(at.get("image")) == 2 * 3 + 1             # each model's boundary now and through training; the scale
-    assert len(at.get("plotly_chart")) == 2              # the learning curves, the neuron view
+    assert len(at.get("plotly_chart")) == 1              # the learning curves: the open tab is "Through training"
+    assert [t.label for t in at.main.tabs] == ["Through training", "Inside the network", "Backprop by hand",
+                                               "What differs", "Interactive"]
     at.slider(key="snapshot").set_value(1).run()         # through training: the first frame recorded
     assert not at.exception and at.session_state["trainings"] == 3
+    open_after_tab(at, "Inside the network")             # only the open tab runs
+    assert len(at.get("plotly_chart")) == 2 and not at.main.get("slider")      # the neuron view; no frame slider
+    open_after_tab(at, "Interactive")
     at.toggle(key="interactive_boundaries").set_value(True).run()
-    assert len(at.get("plotly_chart")) == 3 and not at.exception
+    assert len(at.get("plotly_chart")) == 2 and not at.exception          # the curves, the boundaries
+
+
+def open_after_tab(at, label):
+    """Open one of the tabs under a finished lineup, as a click on it does (only the open one runs)."""
+    at.session_state["moons_after"] = label
+    return at.run()
 
 
 def test_unrelated_widget_changes_do_not_retrain():
@@ -154,6 +165,8 @@ def test_load_preset_add_and_remove_models():
 def test_gradient_check_panel():
     at = moons_page(models=TINY, samples="200")
     train_button(at).click().run()
+    open_after_tab(at, "Backprop by hand")
+    assert any(df.value.shape[0] > 0 for df in at.dataframe[1:])        # the step's forward table
     next(b for b in at.button if b.label == "Run the gradient check").click().run()
     assert not at.exception
     assert at.success and "Largest relative error" in at.success[0].value
@@ -240,7 +253,7 @@ def test_what_differs_shows_the_one_setting_the_seed_lesson_changes():
     at.session_state["moons_live"] = live.start()
     while not live.done:
         live.advance_for(1.0)
-    at.run()
+    open_after_tab(at, "What differs")
     at.selectbox(key="differs_a").set_value(0).run()
     at.selectbox(key="differs_b").set_value(2).run()
     table = at.dataframe[-1].value

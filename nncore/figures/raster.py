@@ -9,6 +9,7 @@ figure comes back once training ends.
 """
 from __future__ import annotations
 
+import functools
 import io
 
 import numpy as np
@@ -87,6 +88,12 @@ def colour_bar(n_classes: int, width: int = 320, height: int = 14) -> np.ndarray
         for c in range(k):                              # spread the rest evenly: the winner stays the winner
             proba[0, winner != c, c] = ((1 - conf) / (k - 1))[winner != c]
     return np.repeat(probability_colors(proba), height, axis=0)
+
+
+@functools.lru_cache(maxsize=16)
+def colour_bar_png(n_classes: int) -> bytes:
+    """The colour bar as PNG bytes, painted once per number of classes (every rerun shows it)."""
+    return png(colour_bar(n_classes))
 
 
 def png(picture: np.ndarray) -> bytes:
