@@ -3,6 +3,7 @@ import warnings
 import numpy as np
 import pytest
 
+from nncore.core.optimizers import make_optimizer
 from nncore.data.toy import DataConfig, load_toy
 from nncore.models.scratch import ScratchConfig, ScratchNetwork
 
@@ -82,3 +83,24 @@ def test_callback_can_stop_training(moons):
 
 def test_parameter_count():
     assert ScratchNetwork(ScratchConfig(hidden=(4,)), 2, 2).n_parameters == 2 * 4 + 4 + 4 + 1
+
+
+@pytest.mark.parametrize("name", ["moons", "spiral"])
+def test_recorded_epoch_is_what_train_step_reports_batch_by_batch(name):
+    # steps() scores an epoch once, from the logits every batch had before its step: the same numbers,
+    # to the last bit, as adding up train_step's (summed loss, correct) batch after batch
+    data = load_toy(DataConfig(name=name, n_samples=300, noise=0.1))
+    cfg = ScratchConfig(hidden=(8,), epochs=2, batch_size=7)              # 7 does not divide the points
+    net, twin = (ScratchNetwork(cfg, 2, data.n_classes) for _ in range(2))
+    h = net.fit(data.X_train, data.y_train)
+    optimizer = make_optimizer(cfg.optimizer, twin.n_parameters, cfg.learning_rate, cfg.momentum)
+    n = len(data.y_train)
+    for epoch in range(2):
+        order = twin.rng.permutation(n)
+        X, y = data.X_train[order], data.y_train[order]
+        loss_sum, correct = 0.0, 0
+        for lo in range(0, n, 7):
+            loss, right = twin.train_step(X[lo:lo + 7], y[lo:lo + 7], optimizer)
+            loss_sum, correct = loss_sum + loss, correct + right
+        assert (h.train_loss[epoch], h.train_accuracy[epoch]) == (loss_sum / n, correct / n)
+    np.testing.assert_array_equal(net.theta_, twin.theta_)

@@ -27,10 +27,11 @@ class Momentum(SGD):
         super().__init__(size, learning_rate)
         self.momentum = momentum
         self.velocity = np.zeros(size, dtype=dtype)
+        self._scaled = np.zeros(size, dtype=dtype)       # lr g, written in place (no new array per step)
 
     def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
         self.velocity *= self.momentum
-        self.velocity -= self.learning_rate * grad
+        self.velocity -= np.multiply(grad, self.learning_rate, out=self._scaled)
         theta += self.velocity
 
 
