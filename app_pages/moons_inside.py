@@ -77,13 +77,9 @@ def _enlarged(units, layers, which: int) -> None:
 
 @st.fragment
 def inside_section(live) -> None:
-    left, right = st.columns([1, 2], vertical_alignment="bottom")
-    shown = left.toggle("Show every neuron", key="show_neurons", value=True,
-                        help="Each unit's map over the input plane, and the weights between them.")
-    if not shown:                                     # (off: the finished page draws one chart fewer)
-        right.caption("Turn on to see each unit's map, the weights between units, and one unit enlarged.")
-        return
-    with right:
+    """Every neuron of one model: each unit's map over the input plane and the weights between them."""
+    left, _ = st.columns([1, 1])
+    with left:
         which = model_picker(live, "neurons_model")
     neurons(live, which, f"neurons-{which}")
 

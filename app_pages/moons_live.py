@@ -192,10 +192,10 @@ def _afterwards(live, state: dict) -> None:
                         + ([f"Shared from the class's results: {', '.join(shared)} (the same data, settings "
                             "and seed were trained already, so the result is identical)."] if shared else [])))
     sections = {"Through training": lambda: _through_training(live, state),
-                "Inside the network": lambda: moons_inside.inside_section(live),
-                "Backprop by hand": lambda: (moons_inside.backprop_section(live), moons_inside.gradient_check(live)),
+                "Neurons": lambda: moons_inside.inside_section(live),
+                "Backprop": lambda: (moons_inside.backprop_section(live), moons_inside.gradient_check(live)),
                 "What differs": lambda: moons_inside.what_differs(live),
-                "Interactive": lambda: _interactive(live, state)}
+                "Hover & zoom": lambda: _interactive(live, state)}
     tabs = st.tabs(list(sections), key=AFTER_TAB, on_change="rerun")
     for tab, section in zip(tabs, sections.values()):
         if tab.open is False:                         # only the open tab runs: a rerun sends one section
@@ -228,8 +228,6 @@ def _through_training(live, state: dict) -> None:
 @st.fragment
 def _interactive(live, state: dict) -> None:
     """The final boundaries as an interactive chart (hover for each point's probability, zoom in)."""
-    if not st.toggle("Interactive boundaries (hover, zoom)", key="interactive_boundaries"):
-        return
     if state["interactive"] is None:
         state["interactive"] = comparison_figures(live.comparison())["boundaries"]
     st.plotly_chart(state["interactive"], width="stretch", key="interactive")

@@ -107,7 +107,7 @@ def test_clicking_a_neuron_enlarges_it(server, browser):
     page.get_by_role("button", name="Train").click()
     page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=120_000)
     settle(page)
-    page.get_by_role("tab", name="Inside the network").click()          # only the open tab's section runs
+    page.get_by_role("tab", name="Neurons").click()          # only the open tab's section runs
     page.locator(".js-plotly-plot .scatterlayer").last.wait_for(timeout=30_000)
     settle(page)
     units = page.locator(".js-plotly-plot .scatterlayer .trace:last-child path.point")

@@ -64,14 +64,13 @@ def test_train_fills_the_leaderboard_and_charts():
     assert at.session_state["trainings"] == 3
     assert len(at.get("image")) == 2 * 3 + 1             # each model's boundary now and through training; the scale
     assert len(at.get("plotly_chart")) == 1              # the learning curves: the open tab is "Through training"
-    assert [t.label for t in at.main.tabs] == ["Through training", "Inside the network", "Backprop by hand",
-                                               "What differs", "Interactive"]
+    assert [t.label for t in at.main.tabs] == ["Through training", "Neurons", "Backprop",
+                                               "What differs", "Hover & zoom"]
     at.slider(key="snapshot").set_value(1).run()         # through training: the first frame recorded
     assert not at.exception and at.session_state["trainings"] == 3
-    open_after_tab(at, "Inside the network")             # only the open tab runs
+    open_after_tab(at, "Neurons")             # only the open tab runs
     assert len(at.get("plotly_chart")) == 2 and not at.main.get("slider")      # the neuron view; no frame slider
-    open_after_tab(at, "Interactive")
-    at.toggle(key="interactive_boundaries").set_value(True).run()
+    open_after_tab(at, "Hover & zoom")
     assert len(at.get("plotly_chart")) == 2 and not at.exception          # the curves, the boundaries
 
 
@@ -165,7 +164,7 @@ def test_load_preset_add_and_remove_models():
 def test_gradient_check_panel():
     at = moons_page(models=TINY, samples="200")
     train_button(at).click().run()
-    open_after_tab(at, "Backprop by hand")
+    open_after_tab(at, "Backprop")
     assert any(df.value.shape[0] > 0 for df in at.dataframe[1:])        # the step's forward table
     next(b for b in at.button if b.label == "Run the gradient check").click().run()
     assert not at.exception
