@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LIVE_FRAME_MS = 60.0
 # A row's target ratio; the CNN's time target depends on the precision this machine's CPU trains in.
 TARGETS = {"scratch_vs_sklearn": 3.0, "cnn_time_to_seed_accuracy": {"bfloat16-native": 6.0, "float32": 4.0},
-           "cnn_throughput_vs_matmul": 0.5, "cached_rerun_vs_blank_page": 0.2, "live_frame_ms": 250.0 / LIVE_FRAME_MS}
+           "cnn_throughput_vs_matmul": 0.5, "cached_rerun_vs_blank_page": 0.2, "live_frame_ms": 250.0 / LIVE_FRAME_MS,
+           "default_lineup_seconds": 1.6}
 
 
 def _log(progress: bool, text: str) -> None:
@@ -111,14 +112,56 @@ def bench_scratch_vs_sklearn(quick: bool, progress: bool = False) -> dict:
                 detail="moons 800 train points, layers (16, 16) tanh, SGD momentum 0.9, batch 32")
 
 
-# --- 2 and 3. the CNN (bench_cnn) ---------------------------------------------------------------
+# --- 2. the default lineup, its models trained at once -------------------------------------------
+
+def bench_lineup(quick: bool, progress: bool = False) -> dict:
+    """The default lineup's wall time (``compare``: training, boundaries, snapshots) with its models
+    trained at once in the warm worker pool (ours) against one after another here (peer), both on one
+    torch thread (the command line's; the faster for small MLPs), interleaved, best of several. An
+    untimed run of each first: workers and this process pay their first training's set-ups there."""
+    from .models.registry import ModelSpec
+    from .training import parallel
+    from .training.comparison import compare
+    data_cfg, lineup = preset("default")
+    if quick:                                           # a third of the epochs: the row works, not its target
+        lineup = tuple(ModelSpec(s.name, s.config.replace(epochs=s.config.epochs // 3)) for s in lineup)
+    threads = torch.get_num_threads()
+    parallel.one_torch_thread()
+    try:
+        workers = parallel.worker_count(None, len(lineup))
+        parallel.warm(workers)
+        runs = {n: compare(data_cfg, lineup, workers=n) for n in (1, workers)}
+        ours, peer = [], []
+        for _ in range(2 if quick else 5):
+            for n, times in ((1, peer), (workers, ours)):
+                t = time.perf_counter()
+                runs[n] = compare(data_cfg, lineup, workers=n)
+                times.append(time.perf_counter() - t)
+    finally:
+        torch.set_num_threads(threads)
+    same = _numbers(runs[1]) == _numbers(runs[workers])
+    _log(progress, f"default lineup: {min(ours):.3f} s on {workers} workers, {min(peer):.3f} s in sequence "
+                   f"(medians {statistics.median(ours):.3f} s, {statistics.median(peer):.3f} s); same numbers: {same}")
+    return _row("default_lineup_seconds", min(ours), min(peer), "s", False, workers=workers, identical=same,
+                median_ours=round(statistics.median(ours), 4), median_peer=round(statistics.median(peer), 4),
+                detail=f"compare() of the default lineup ({', '.join(s.name for s in lineup)}), {workers} worker "
+                       "processes against one after another; best of interleaved runs, one torch thread")
+
+
+def _numbers(result) -> list:
+    """What a comparison computed, times left out: whether two runs got the same results."""
+    return [(r.history.train_loss, r.history.val_loss, r.test_accuracy, r.status, r.boundary.tobytes()
+             if r.boundary is not None else None) for r in result.results]
+
+
+# --- 3 and 4. the CNN (bench_cnn) ---------------------------------------------------------------
 
 def bench_cnn(quick: bool, progress: bool = False) -> list[dict]:
     from .bench_cnn import bench_cnn as run
     return run(quick, _row, lambda text: _log(progress, text))
 
 
-# --- 4. one live frame of the moons page -------------------------------------------------------------
+# --- 5. one live frame of the moons page -------------------------------------------------------------
 
 FRAME_PERIOD_MS = 250.0       # the live page draws a frame every quarter second
 
@@ -153,7 +196,7 @@ def bench_live_frame(quick: bool, progress: bool = False) -> dict:
                        f"/ ours (target {LIVE_FRAME_MS:g} ms or less: ratio {FRAME_PERIOD_MS / LIVE_FRAME_MS:.2f})")
 
 
-# --- 5. Streamlit reruns -----------------------------------------------------------------------------
+# --- 6. Streamlit reruns -----------------------------------------------------------------------------
 
 
 
@@ -177,14 +220,11 @@ def extras(peak_rss_mb: float) -> dict:
     from .figures.toy import boundaries_figure
     from .training.comparison import compare
     data_cfg, lineup = preset("default")
-    t = time.perf_counter()
     result = compare(data_cfg, lineup)
-    wall = time.perf_counter() - t
     per_epoch = {r.spec.framework: r.train_seconds / r.history.epochs_run for r in result.results}
     first = result.results[0]
     fig = boundaries_figure(result.mesh.xs, result.mesh.ys, result.data, [(first.spec.name, first.boundary)])
-    return {"default_lineup_seconds": round(wall, 3),
-            "default_lineup_train_seconds": {r.spec.name: round(r.train_seconds, 3) for r in result.results},
+    return {"default_lineup_train_seconds": {r.spec.name: round(r.train_seconds, 3) for r in result.results},
             "torch_mlp_ms_per_epoch": round(per_epoch["torch"] * 1000, 3),
             "scratch_ms_per_epoch": round(per_epoch["numpy"] * 1000, 3),
             "torch_over_scratch_per_epoch": round(per_epoch["torch"] / per_epoch["numpy"], 2),
@@ -194,7 +234,7 @@ def extras(peak_rss_mb: float) -> dict:
 
 def run_benchmarks(quick: bool = False, progress: bool = True) -> dict:
     load_before = _load()
-    rows = [bench_scratch_vs_sklearn(quick, progress)]
+    rows = [bench_scratch_vs_sklearn(quick, progress), bench_lineup(quick, progress)]
     rows += bench_cnn(quick, progress)
     rows.append(bench_live_frame(quick, progress))
     rerun_row, peak = bench_rerun(quick, progress)

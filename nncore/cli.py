@@ -59,15 +59,10 @@ def _points_file(path: Path):                            # --data: checked like 
         raise ValueError(f"cannot read the data file {path}: {exc.strerror or exc}") from None
 
 
-def _one_torch_thread() -> None:
-    """Small MLPs run fastest on one thread: more add synchronisation (much slower on a busy machine)."""
-    import torch
-    torch.set_num_threads(1)
-
-
 def cmd_moons(args) -> int:
+    from .training import parallel
     from .training.comparison import compare
-    _one_torch_thread()
+    parallel.one_torch_thread()
     data_cfg, lineup = PRESETS[args.preset]
     points = _points_file(args.data) if args.data is not None else None
     data_cfg = data_cfg.replace(name="csv") if points is not None else data_cfg
@@ -78,12 +73,15 @@ def cmd_moons(args) -> int:
     lineup = tuple(ModelSpec(s.name, s.config.replace(
         **({"epochs": args.epochs} if args.epochs else {}),
         **({"seed": args.seed} if args.seed is not None else {}))) for s in lineup)
-    total = sum(s.config.epochs for s in lineup) * data_cfg.repeats
+    total, done = sum(s.config.epochs for s in lineup) * data_cfg.repeats, {}
+    if (workers := parallel.worker_count(args.workers, len(lineup) * data_cfg.repeats)) > 1:
+        parallel.warm(workers)          # before the progress bar's thread: workers fork from here, at once
     with tqdm(total=total, desc="training", unit="epoch", file=sys.stderr, disable=args.quiet) as bar:
-        def progress(i, spec, history):
+        def progress(i, spec, history):     # per epoch in sequence; per finished model from the workers
             bar.set_postfix_str(spec.name)
-            bar.update(1)
-        result = compare(data_cfg, lineup, snapshots=0, on_progress=progress, points=points)
+            bar.update(history.epochs_run - done.get((i, spec), 0))
+            done[(i, spec)] = history.epochs_run
+        result = compare(data_cfg, lineup, snapshots=0, on_progress=progress, points=points, workers=workers)
     summary = result.summary()
     rows = [f"{'model':<22} {'framework':<9} {'test acc':>9} {'train loss':>11} {'epochs':>7} "
             f"{'seconds':>8} {'params':>7} status"]
@@ -139,10 +137,11 @@ def cmd_mnist(args) -> int:
 def cmd_warm(args) -> int:
     """Train the presets ahead of class into the folder the dashboard reads shared results from."""
     from .env import CACHE_DIR
+    from .training import parallel
     from .training.live import LiveComparison
     from .training.shared import SharedResults
     from .training.store import save_result
-    _one_torch_thread()
+    parallel.one_torch_thread()
     folder = args.folder or CACHE_DIR
     shared = SharedResults(folder=folder)
     presets, start = [], time.perf_counter()
@@ -206,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--epochs", type=int, default=None, help="override every model's epochs")
     m.add_argument("--repeats", type=int, default=None, help="train each model K times (1 to 10), with seeds "
                    "derived from its own; the JSON gives test_accuracy_mean, _std, test_accuracies and seeds")
+    m.add_argument("--workers", type=int, default=None, help="models trained at once, in processes (default: "
+                   "2 or the cores, at most NNCORE_MAX_TRAINERS); 1: one after another")
     common(m)
     m.set_defaults(fn=cmd_moons)
 

@@ -1,6 +1,7 @@
 """Every setting read from the environment, in one place (a host's operator sets these).
 
-- ``NNCORE_MAX_TRAINERS``: trainings that may run at once on the host (default 2).
+- ``NNCORE_MAX_TRAINERS``: trainings that may run at once on the host (default 2); also the most
+  worker processes one lineup trains in (``training.parallel``).
 - ``NNCORE_TORCH_THREADS``: torch threads per training (default: cores / trainers).
 - ``NNCORE_MODELS``: the folder of models prepared before class (default ``models/``).
 - ``NNCORE_BUDGET_SECONDS``: the most host time one training may cost (default 30).

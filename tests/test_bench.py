@@ -16,8 +16,8 @@ def test_quick_bench_prints_every_row():
     assert out.returncode == 0, out.stderr[-3000:]
     result = json.loads(out.stdout)
     rows = {r["name"]: r for r in result["benchmarks"]}
-    assert set(rows) == {"scratch_vs_sklearn", "cnn_time_to_seed_accuracy", "cnn_throughput_vs_matmul",
-                         "live_frame_ms", "cached_rerun_vs_blank_page"}
+    assert set(rows) == {"scratch_vs_sklearn", "default_lineup_seconds", "cnn_time_to_seed_accuracy",
+                         "cnn_throughput_vs_matmul", "live_frame_ms", "cached_rerun_vs_blank_page"}
     for r in rows.values():
         assert r["ours"] > 0 and r["peer"] > 0 and r["ratio"] > 0 and r["unit"]
         higher = r["unit"] in ("epochs/s", "GFLOP/s")
@@ -32,7 +32,11 @@ def test_quick_bench_prints_every_row():
     live = rows["live_frame_ms"]
     assert live["peer"] == 250.0 and live["target_ms"] == 60.0 and live["frames"] >= 1
     assert 0 < live["ours"] < 5000                                            # milliseconds, not seconds
+    lineup = rows["default_lineup_seconds"]                  # parallel (ours) against one after another (peer)
+    assert lineup["unit"] == "s" and lineup["target"] == 1.6 and lineup["workers"] >= 1
+    assert lineup["identical"] is True and 0 < lineup["ours"] < 60 and 0 < lineup["peer"] < 60
     extra = result["extra"]
-    assert extra["default_lineup_seconds"] > 0 and extra["boundary_figure_bytes"] > 1000
+    assert "default_lineup_seconds" not in extra and extra["boundary_figure_bytes"] > 1000
+    assert set(extra["default_lineup_train_seconds"]) == {"Scratch NumPy", "PyTorch MLP", "scikit-learn MLP"}
     assert extra["dashboard_peak_rss_mb"] > 100
     assert result["machine"]["cores"] >= 1 and result["machine"]["torch_threads"] >= 1

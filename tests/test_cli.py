@@ -13,8 +13,8 @@ def run_cli(*args, timeout=300):
 
 
 def test_moons_json_and_determinism():
-    a = run_cli("moons", "--json", "--epochs", "30", "--seed", "3", "--quiet")
-    b = run_cli("moons", "--json", "--epochs", "30", "--seed", "3", "--quiet")
+    a = run_cli("moons", "--json", "--epochs", "30", "--seed", "3", "--quiet")              # in worker processes
+    b = run_cli("moons", "--json", "--epochs", "30", "--seed", "3", "--quiet", "--workers", "1")  # one by one
     assert a["dataset"]["name"] == "moons" and a["dataset"]["seed"] == 3
     names = [m["name"] for m in a["models"]]
     assert len(names) == 3 and {m["framework"] for m in a["models"]} == {"numpy", "torch", "sklearn"}
@@ -56,6 +56,9 @@ def test_bad_value_is_an_error_not_a_traceback():
     out = subprocess.run([sys.executable, "-m", "nncore", "mnist", "--epochs", "0", "--json"], cwd=ROOT,
                          capture_output=True, text=True)
     assert out.returncode == 2 and "epochs must be" in out.stderr and "Traceback" not in out.stderr
+    out = subprocess.run([sys.executable, "-m", "nncore", "moons", "--workers", "0", "--json"], cwd=ROOT,
+                         capture_output=True, text=True)
+    assert out.returncode == 2 and "workers must be" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_the_shallow_vs_deep_preset_shows_depth_helping():

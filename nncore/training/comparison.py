@@ -18,6 +18,8 @@ from ..core.history import History
 from ..core.settings import config_key
 from ..data.toy import DataConfig, Mesh, ToyData, load_toy
 from ..models.registry import ModelSpec, check_lineup
+from . import parallel
+from .cost import estimate_mlp
 from .engine import Training
 from .repeats import expand, grouped, spread
 
@@ -147,29 +149,65 @@ def result_key(data_config: DataConfig, spec: ModelSpec, snapshots: int, resolut
 
 def compare(data_config: DataConfig, lineup: Sequence[ModelSpec], *, snapshots: int = 10,
             resolution: int = 60, on_progress: ProgressCallback | None = None,
-            cache: MutableMapping[str, ModelResult] | None = None, points=None) -> Comparison:
+            cache: MutableMapping[str, ModelResult] | None = None, points=None,
+            workers: int | None = 1) -> Comparison:
     """Train every model in ``lineup`` on the same data, ``data_config.repeats`` times each (seeds
     derived from its own: ``repeats.expand``); return every run's result, the lineup's first.
 
     With a ``cache`` (key -> result), a model whose data and config were trained before is
     reused, not retrained; a renamed model keeps its result under its new name.
+
+    ``workers``: 1 trains here, one model after another, calling ``on_progress`` after every
+    epoch (its True stops that model). More (None: ``parallel.worker_count``'s default, 2 on two
+    cores) trains the models at once in worker processes, to the same numbers (each model's
+    training depends only on its config, seed and data; workers run torch on one thread, as the
+    command line does: torch's sums depend on its thread count). ``on_progress`` is then called
+    here once per model as it finishes, with its whole history; its answer is ignored (the run
+    is over), and a model's exception is raised once the models already running have finished.
     """
     lineup = check_lineup(lineup)
     data = load_toy(data_config, points)
     mesh = Mesh.for_data(data, resolution)
-    results = []
-    for i, spec in enumerate(expand(lineup, data_config.repeats)):
+    runs = expand(lineup, data_config.repeats)
+    results: list[ModelResult | None] = [None] * len(runs)
+    todo: list[tuple[int, str]] = []                  # (run index, cache key) of the runs to train
+    for i, spec in enumerate(runs):
         own = i < len(lineup)                         # a repeat run: no snapshots, no neuron maps
         key = result_key(data_config, spec, snapshots if own else 0, resolution, points)
         if cache is not None and key in cache:
-            results.append(dataclasses.replace(cache[key], spec=spec))
-            continue
-        cb = (lambda h, i=i, spec=spec: on_progress(i % len(lineup), spec, h)) if on_progress else None
-        result = train_model(spec, data, mesh, snapshots=snapshots if own else 0, inside=own, on_epoch=cb)
+            results[i] = dataclasses.replace(cache[key], spec=spec)
+        else:
+            todo.append((i, key))
+
+    def done(i: int, key: str, result: ModelResult) -> None:
         if cache is not None and result.status != "stopped":        # a stopped run is not passed off as done
             cache[key] = result
-        results.append(result)
+        results[i] = result
+
+    jobs = [(runs[i], data, mesh, snapshots if i < len(lineup) else 0, i < len(lineup)) for i, _ in todo]
+    n = parallel.worker_count(workers, len(todo))
+    if n == 1:
+        for (i, key), job in zip(todo, jobs):
+            if cache is not None and key in cache:    # the same model earlier in this lineup
+                results[i] = dataclasses.replace(cache[key], spec=runs[i])
+                continue
+            cb = (lambda h, i=i, spec=runs[i]: on_progress(i % len(lineup), spec, h)) if on_progress else None
+            done(i, key, _train_job(*job, on_epoch=cb))
+    else:
+        def finished(j: int, result: ModelResult) -> None:
+            done(*todo[j], result)
+            if on_progress is not None:
+                on_progress(todo[j][0] % len(lineup), result.spec, result.history)
+        costs = [estimate_mlp(spec, data, mesh_points=len(mesh.xs) * len(mesh.ys), frames=shots + 1).seconds
+                 for spec, _, _, shots, _ in jobs]
+        parallel.run_all(_train_job, jobs, costs, n, on_done=finished)
     return Comparison(data, mesh, results, len(lineup))
+
+
+def _train_job(spec: ModelSpec, data: ToyData, mesh: Mesh, snapshots: int, inside: bool,
+               on_epoch: Callable[[History], bool | None] | None = None) -> ModelResult:
+    """One run of ``compare``: module-level, so that a worker process can be sent it."""
+    return train_model(spec, data, mesh, snapshots=snapshots, inside=inside, on_epoch=on_epoch)
 
 
 def leaderboard(results: Sequence[ModelResult]) -> list[dict]:
