@@ -2,10 +2,11 @@
 
 Recipes:
 - ``seed``: Adam at its default learning rate, batch 64, constant rate (the seed's set-up);
-- ``fast``: batch 128 with a one-cycle schedule (peak 5e-3), label smoothing 0.1, a lighter channel
-  dropout while training (p=0.1, the layer and its eval-time identity unchanged), fused Adam,
-  channels-last memory and bfloat16 autocast where the processor computes it natively (measured by
-  ``python -m nncore bench``: in 5 epochs it passes the seed's 10-epoch test accuracy).
+- ``fast``: batch 128 with a one-cycle schedule (peak 5e-3 reached at 15 % of the steps), Adam with
+  beta2 0.99 (fused), label smoothing 0.1, no channel dropout while training (the layer stays, and so
+  does its eval-time identity; the saved model carries the seed's p=0.5), channels-last memory and
+  bfloat16 autocast where the processor computes it natively (measured by ``python -m nncore bench``:
+  in 3 epochs it passes the seed's 10-epoch test accuracy on Fashion-MNIST, in bfloat16 and float32).
 
 Evaluation runs under ``inference_mode`` in batches of 256 (cache-sized: faster than larger ones), and
 the loss is summed over images, then divided by their number (the seed divided a sum of batch means by it).
@@ -35,8 +36,12 @@ if TYPE_CHECKING:
 BatchCallback = Callable[[int, int, float], bool | None]   # (batches done, total, loss) -> stop?
 EVAL_BATCH = 256               # measured: 10k test images in 0.7 s at 256 per batch, 1.2 s at 2,000 (2 cores)
 SEED_DROPOUT = 0.5            # the seed's Dropout2d(); every trained model is handed back with it
-FAST_DROPOUT = 0.1            # the fast recipe's channel dropout while training (p=0.5 needs ~8 epochs)
+FAST_DROPOUT = 0.0            # the fast recipe's channel dropout while training (p=0.5 needs ~8 epochs)
 FAST_LABEL_SMOOTHING = 0.1
+FAST_WARMUP = 0.15            # the one-cycle's share of steps rising to the peak rate
+FAST_BETAS = (0.9, 0.99)      # Adam's; the shorter second-moment memory follows the one-cycle's rate changes
+# (3 epochs on Fashion-MNIST, seed 0: 91.49 % in bfloat16, 91.60 % in float32, against the seed recipe's
+# 91.14 % after 10; with dropout 0.1, warm-up 0.25 and beta2 0.999: 90.88 %)
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,8 @@ class CNNConfig(Config):
     dataset: str = setting("mnist", "choice", "Dataset", "Handwritten digits, or photos of clothes.",
                            choices=IMAGE_DATASETS)
     recipe: str = setting("fast", "choice", "Recipe", "seed: Adam, batch 64, constant rate. fast: batch 128, "
-                          "one-cycle, label smoothing, light dropout, bf16 where native.", choices=("seed", "fast"))
+                          "one-cycle, label smoothing, no dropout while training, bf16 where native.",
+                          choices=("seed", "fast"))
     epochs: int = setting(3, "int", "Epochs", "Passes over the training images.", range=(1, 100))
     batch_size: int = setting(0, "int", "Batch size (0 = recipe's)", "0: the recipe's own (seed 64, fast 128).",
                               range=(0, 4096), advanced=True)

@@ -153,9 +153,9 @@ class CNNTraining:
         model.dropout.p = cnn.FAST_DROPOUT if fast else cnn.SEED_DROPOUT     # result() restores the seed's
         model.dropout.generator = torch.Generator().manual_seed(cfg.seed)     # dropout masks
         order_generator = torch.Generator().manual_seed(cfg.seed)             # batch order
-        opt = _adam(model.parameters(), cfg.effective_learning_rate)
+        opt = _adam(model.parameters(), cfg.effective_learning_rate, cnn.FAST_BETAS if fast else (0.9, 0.999))
         sched = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.effective_learning_rate, cycle_momentum=False,
-                                                     total_steps=self.batches, pct_start=0.25)
+                                                     total_steps=self.batches, pct_start=cnn.FAST_WARMUP)
                  if fast and self.batches >= 8 else None)   # one-cycle needs a few steps per phase
         x_all = normalize(self.x_train)                     # (N, 1, 28, 28) float32, once
         n, size = self.n_train, cfg.effective_batch_size
@@ -195,10 +195,10 @@ class CNNTraining:
             yield "epoch"
 
 
-def _adam(params, lr: float) -> torch.optim.Adam:
+def _adam(params, lr: float, betas: tuple[float, float]) -> torch.optim.Adam:
     """Adam as one fused kernel per step (CPU since torch 2.4, CUDA); the same update, fewer passes."""
     params = list(params)
     try:
-        return torch.optim.Adam(params, lr=lr, fused=True)
+        return torch.optim.Adam(params, lr=lr, betas=betas, fused=True)
     except (RuntimeError, TypeError, ValueError):
-        return torch.optim.Adam(params, lr=lr, foreach=True)
+        return torch.optim.Adam(params, lr=lr, betas=betas, foreach=True)
