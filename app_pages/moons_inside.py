@@ -1,5 +1,6 @@
-"""Inside the MLPs on the moons page: every neuron's map with the weights between them, and one
-backprop step by hand. Section functions only: the numbers and pictures come from nncore."""
+"""Inside the MLPs on the moons page: every neuron's map with the weights between them, one backprop
+step by hand with the gradient check, and what differs between two models' settings. Section functions
+only: the numbers and pictures come from nncore."""
 from __future__ import annotations
 
 import numpy as np
@@ -120,6 +121,12 @@ def backprop_section(live) -> None:
 
 def _vec(v: np.ndarray) -> str:
     return ", ".join(f"{x:.4f}" for x in np.ravel(v)[:MAX_UNITS]) + (" …" if np.size(v) > MAX_UNITS else "")
+
+
+def backprop_tab(live) -> None:
+    """The Backprop tab: one step by hand, then the gradient check over the whole network."""
+    backprop_section(live)
+    gradient_check(live)
 
 
 def gradient_check(live) -> None:

@@ -21,7 +21,6 @@ from nncore.figures.toy import comparison_figures, data_figure
 FRAME_SECONDS = 0.2     # training between two frames: about 4 frames a second with drawing
 STEP = 0.05             # Step: a twentieth of the training
 WAIT_SECONDS = 2.0      # the longest a session waiting for a shared result goes without a look
-AFTER_TAB = "moons_after"  # the open tab under a finished lineup (a widget key)
 COLOUR_NAMES = ("red", "blue", "green", "purple", "orange", "brown", "pink", "grey", "olive", "cyan")
 
 
@@ -76,7 +75,8 @@ def _pictures(pictures) -> None:
     for row in range(0, len(pictures), 3):
         for col, (title, picture) in zip(st.columns(3), pictures[row:row + 3]):
             col.markdown(f"**{title}**")
-            col.image(picture, width="stretch", output_format="PNG")   # (as is: "auto" re-encodes as JPEG)
+            col.image(picture, width="stretch",          # PNG bytes go out as they are ("auto" would re-encode them as
+                      output_format="PNG" if isinstance(picture, bytes) else "auto")   # JPEG); live arrays as JPEG
 
 
 def _draw(slots, view: LiveView, tag: str, final: bool, data) -> None:
@@ -193,10 +193,10 @@ def _afterwards(live, state: dict) -> None:
                             "and seed were trained already, so the result is identical)."] if shared else [])))
     sections = {"Through training": lambda: _through_training(live, state),
                 "Neurons": lambda: moons_inside.inside_section(live),
-                "Backprop": lambda: (moons_inside.backprop_section(live), moons_inside.gradient_check(live)),
+                "Backprop": lambda: moons_inside.backprop_tab(live),
                 "What differs": lambda: moons_inside.what_differs(live),
                 "Hover & zoom": lambda: _interactive(live, state)}
-    tabs = st.tabs(list(sections), key=AFTER_TAB, on_change="rerun")
+    tabs = st.tabs(list(sections), key=session.MOONS_TAB, on_change="rerun")
     for tab, section in zip(tabs, sections.values()):
         if tab.open is False:                         # only the open tab runs: a rerun sends one section
             continue

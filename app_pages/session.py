@@ -26,6 +26,7 @@ _CANVAS_BASE = "canvas_base"        # the strokes the mounted canvas was started
 _CANVAS_GEN = "canvas_generation"   # bumped to remount the canvas from the strokes (Clear, Undo, return)
 _TAB_REQUEST = "mnist_tab_request"  # a tab the MNIST page should open on its next run
 MNIST_TAB = "mnist_tab"             # the MNIST page's tab bar (a widget key)
+MOONS_TAB = "moons_after"           # the moons page's tabs under a finished lineup (a widget key)
 CLASSROOM = "classroom_mode"        # widget keys (the toggles write these themselves)
 ADVANCED = "advanced_settings"
 

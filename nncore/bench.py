@@ -129,7 +129,8 @@ def bench_lineup(quick: bool, progress: bool = False) -> dict:
     parallel.one_torch_thread()
     try:
         workers = parallel.worker_count(None, len(lineup))
-        parallel.warm(workers)
+        if workers > 1:
+            parallel.warm(workers)
         runs = {n: compare(data_cfg, lineup, workers=n) for n in (1, workers)}
         ours, peer = [], []
         for _ in range(2 if quick else 5):
@@ -139,6 +140,7 @@ def bench_lineup(quick: bool, progress: bool = False) -> dict:
                 times.append(time.perf_counter() - t)
     finally:
         torch.set_num_threads(threads)
+        parallel.shutdown()                            # (its workers would sit through the other rows)
     same = _numbers(runs[1]) == _numbers(runs[workers])
     _log(progress, f"default lineup: {min(ours):.3f} s on {workers} workers, {min(peer):.3f} s in sequence "
                    f"(medians {statistics.median(ours):.3f} s, {statistics.median(peer):.3f} s); same numbers: {same}")

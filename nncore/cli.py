@@ -205,8 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--epochs", type=int, default=None, help="override every model's epochs")
     m.add_argument("--repeats", type=int, default=None, help="train each model K times (1 to 10), with seeds "
                    "derived from its own; the JSON gives test_accuracy_mean, _std, test_accuracies and seeds")
-    m.add_argument("--workers", type=int, default=None, help="models trained at once, in processes (default: "
-                   "2 or the cores, at most NNCORE_MAX_TRAINERS); 1: one after another")
+    m.add_argument("--workers", type=int, default=None, help="models trained at once, in processes (default 2, "
+                   "at most the cores and NNCORE_MAX_TRAINERS); 1: one after another")
     common(m)
     m.set_defaults(fn=cmd_moons)
 

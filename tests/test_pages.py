@@ -5,6 +5,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from app_pages import session
 from nncore.data.toy import DataConfig
 from nncore.models.registry import ModelSpec, preset
 from nncore.models.scratch import ScratchConfig
@@ -76,7 +77,7 @@ def test_train_fills_the_leaderboard_and_charts():
 
 def open_after_tab(at, label):
     """Open one of the tabs under a finished lineup, as a click on it does (only the open one runs)."""
-    at.session_state["moons_after"] = label
+    at.session_state[session.MOONS_TAB] = label
     return at.run()
 
 

@@ -153,7 +153,7 @@ class CNNTraining:
         model.dropout.p = cnn.FAST_DROPOUT if fast else cnn.SEED_DROPOUT     # result() restores the seed's
         model.dropout.generator = torch.Generator().manual_seed(cfg.seed)     # dropout masks
         order_generator = torch.Generator().manual_seed(cfg.seed)             # batch order
-        opt = _adam(model.parameters(), cfg.effective_learning_rate, cnn.FAST_BETAS if fast else (0.9, 0.999))
+        opt = _adam(model.parameters(), cfg.effective_learning_rate, cnn.FAST_BETAS if fast else cnn.SEED_BETAS)
         sched = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.effective_learning_rate, cycle_momentum=False,
                                                      total_steps=self.batches, pct_start=cnn.FAST_WARMUP)
                  if fast and self.batches >= 8 else None)   # one-cycle needs a few steps per phase

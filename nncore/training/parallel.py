@@ -24,11 +24,13 @@ import multiprocessing
 import os
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any
 
 from ..env import MAX_TRAINERS
@@ -123,14 +125,24 @@ atexit.register(shutdown)
 def warm(workers: int | None = None) -> list[int]:
     """Start the pool's workers now (their process ids), so that the first training does not wait for them."""
     n = worker_count(workers, MAX_TRAINERS)
-    return sorted(set(run_all(os.getpid, [()] * n, [1.0] * n, n, hold=0.1)))
+    with tempfile.TemporaryDirectory(prefix="nncore-warm-") as folder:
+        return sorted(set(run_all(_arrive, [(folder, n)] * n, [1.0] * n, n)))
+
+
+def _arrive(folder: str, n: int, timeout: float = 60.0) -> int:
+    """A warm-up job: wait (at most ``timeout``) until ``n`` workers have each taken one, so that every
+    worker starts, however slowly a busy machine starts the later ones; this worker's process id."""
+    Path(folder, str(os.getpid())).touch()
+    deadline = time.monotonic() + timeout
+    while len(os.listdir(folder)) < n and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return os.getpid()
 
 
 def run_all(fn: Callable[..., Any], jobs: Sequence[tuple], costs: Sequence[float], workers: int,
-            on_done: Callable[[int, Any], None] | None = None, hold: float = 0.0) -> list[Any]:
+            on_done: Callable[[int, Any], None] | None = None) -> list[Any]:
     """``[fn(*job) for job in jobs]``, computed in the pool by at most ``workers`` processes at once,
-    costliest first. ``on_done(index, result)`` runs here as each job finishes. ``hold``: seconds each
-    job sleeps after ``fn`` (``warm``: so that each job lands on a different worker).
+    costliest first. ``on_done(index, result)`` runs here as each job finishes.
 
     A job's exception is raised here, as in a loop, once the jobs already running have finished (no
     new one starts; the pool stays warm); when several fail, the first job's in ``jobs`` order. An
@@ -145,7 +157,10 @@ def run_all(fn: Callable[..., Any], jobs: Sequence[tuple], costs: Sequence[float
         while order or running:
             while order and len(running) < workers and not errors:
                 i = order.pop(0)
-                running[executor.submit(_call, fn, jobs[i], hold)] = i
+                try:
+                    running[executor.submit(fn, *jobs[i])] = i
+                except BrokenProcessPool as exc:      # an idle worker died since the last call
+                    errors[i] = exc
             if not running:
                 break
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -175,9 +190,3 @@ def _raise(error: BaseException) -> None:
                        "training outside `if __name__ == \"__main__\":`); train in sequence with workers=1 "
                        "(--workers 1)") from error
 
-
-def _call(fn: Callable[..., Any], args: tuple, hold: float) -> Any:
-    result = fn(*args)
-    if hold:
-        time.sleep(hold)
-    return result
