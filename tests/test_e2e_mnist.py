@@ -156,7 +156,8 @@ def test_mnist_train_results_and_drawing(server, browser):
     while canvas_pixels(page)[..., :3].max() > 100 and time.time() < deadline:
         pass
     assert canvas_pixels(page)[..., :3].max() < 100                    # nothing on the canvas
-    assert page.get_by_text("Nothing drawn yet").count() == 1           # and nothing given
+    page.get_by_text("Nothing drawn yet").wait_for(timeout=30_000)     # and nothing given (once the empty
+    assert page.get_by_text("Nothing drawn yet").count() == 1           # canvas's own rerun has run)
     canvas = page.locator("canvas.upper-canvas").first
     stroke(page, canvas, [(0.5, 0.15), (0.5, 0.5), (0.5, 0.85)])
     settle(page)
