@@ -225,7 +225,6 @@ def _through_training(live, state: dict) -> None:
     _pictures(state["snapshots"][step])
 
 
-@st.fragment
 def _interactive(live, state: dict) -> None:
     """The final boundaries as an interactive chart (hover for each point's probability, zoom in)."""
     if state["interactive"] is None:

@@ -114,11 +114,12 @@ def bench_scratch_vs_sklearn(quick: bool, progress: bool = False) -> dict:
 
 # --- 2. the default lineup, its models trained at once -------------------------------------------
 
-def bench_lineup(quick: bool, progress: bool = False) -> dict:
+def bench_lineup(quick: bool, progress: bool = False) -> tuple[dict, object]:
     """The default lineup's wall time (``compare``: training, boundaries, snapshots) with its models
     trained at once in the warm worker pool (ours) against one after another here (peer), both on one
     torch thread (the command line's; the faster for small MLPs), interleaved, best of several. An
-    untimed run of each first: workers and this process pay their first training's set-ups there."""
+    untimed run of each first: workers and this process pay their first training's set-ups there.
+    Also returns the last sequential comparison (the extras read it: no lineup trains again for them)."""
     from .models.registry import ModelSpec
     from .training import parallel
     from .training.comparison import compare
@@ -147,7 +148,7 @@ def bench_lineup(quick: bool, progress: bool = False) -> dict:
     return _row("default_lineup_seconds", min(ours), min(peer), "s", False, workers=workers, identical=same,
                 median_ours=round(statistics.median(ours), 4), median_peer=round(statistics.median(peer), 4),
                 detail=f"compare() of the default lineup ({', '.join(s.name for s in lineup)}), {workers} worker "
-                       "processes against one after another; best of interleaved runs, one torch thread")
+                       "processes against one after another; best of interleaved runs, one torch thread"), runs[1]
 
 
 def _numbers(result) -> list:
@@ -218,11 +219,9 @@ def bench_rerun(quick: bool, progress: bool = False) -> tuple[dict, float]:
 
 # --- extras -------------------------------------------------------------------------------------------
 
-def extras(peak_rss_mb: float) -> dict:
+def extras(result, peak_rss_mb: float) -> dict:
+    """Per-model times of the lineup row's sequential run (one torch thread), memory, figure size."""
     from .figures.toy import boundaries_figure
-    from .training.comparison import compare
-    data_cfg, lineup = preset("default")
-    result = compare(data_cfg, lineup)
     per_epoch = {r.spec.framework: r.train_seconds / r.history.epochs_run for r in result.results}
     first = result.results[0]
     fig = boundaries_figure(result.mesh.xs, result.mesh.ys, result.data, [(first.spec.name, first.boundary)])
@@ -236,12 +235,13 @@ def extras(peak_rss_mb: float) -> dict:
 
 def run_benchmarks(quick: bool = False, progress: bool = True) -> dict:
     load_before = _load()
-    rows = [bench_scratch_vs_sklearn(quick, progress), bench_lineup(quick, progress)]
-    rows += bench_cnn(quick, progress)
+    rows = [bench_scratch_vs_sklearn(quick, progress)]
+    lineup_row, lineup_result = bench_lineup(quick, progress)
+    rows += [lineup_row, *bench_cnn(quick, progress)]
     rows.append(bench_live_frame(quick, progress))
     rerun_row, peak = bench_rerun(quick, progress)
     rows.append(rerun_row)
     machine = machine_info()
     machine["load_average_at_start"] = load_before
-    return {"quick": quick, "benchmarks": rows, "extra": extras(peak), "machine": machine}
+    return {"quick": quick, "benchmarks": rows, "extra": extras(lineup_result, peak), "machine": machine}
 

@@ -50,6 +50,29 @@ def test_the_default_lineup_in_workers_gives_the_sequential_numbers():
     assert strip(together.summary()) == strip(alone.summary())
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_model_listed_twice_trains_once(workers, monkeypatch):
+    """The same config and seed under another name: one training, the result under both names, and
+    the progress callback hears of both (the command line's bar reaches its total)."""
+    from nncore.training import comparison
+    trained, heard = [], []
+    if workers == 1:                                  # (in workers the count is read from the jobs sent)
+        real = comparison._train_job
+        monkeypatch.setattr(comparison, "_train_job", lambda *a, **k: trained.append(a[0].name) or real(*a, **k))
+    else:
+        real_run_all = parallel.run_all
+        monkeypatch.setattr(parallel, "run_all", lambda fn, jobs, *a, **k: trained.extend(j[0].name for j in jobs)
+                            or real_run_all(fn, jobs, *a, **k))
+    spec = ModelSpec("Scratch", ScratchConfig(hidden=(4,), epochs=5))
+    lineup = (spec, ModelSpec("Scratch again", spec.config), ModelSpec("Other", spec.config.replace(seed=7)))
+    result = compare(DataConfig(n_samples=100), lineup, snapshots=0, workers=workers,
+                     on_progress=lambda i, s, h: heard.append(s.name))
+    assert sorted(trained) == ["Other", "Scratch"]
+    assert [r.spec.name for r in result.results] == ["Scratch", "Scratch again", "Other"]
+    assert numbers(result.results[0])[0] == numbers(result.results[1])[0]
+    assert set(heard) == {"Scratch", "Scratch again", "Other"}
+
+
 def test_repeats_and_a_cache_in_workers():
     data, lineup = DataConfig(n_samples=200, repeats=2), short(preset("default")[1][:2], 5)
     cache = {}

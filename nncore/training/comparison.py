@@ -147,6 +147,13 @@ def result_key(data_config: DataConfig, spec: ModelSpec, snapshots: int, resolut
     return config_key(data_config.replace(repeats=1), spec.config, snapshots, resolution, *digest)
 
 
+def run_keys(data_config: DataConfig, runs: Sequence[ModelSpec], models: int, snapshots: int, resolution: int,
+             points=None) -> list[str]:
+    """Each run's result key (``runs`` from ``repeats.expand``): a repeat run (index ``models`` on) records
+    no frames and no neuron maps, so its key says 0 snapshots (never the lineup's own run of that seed)."""
+    return [result_key(data_config, s, snapshots if i < models else 0, resolution, points) for i, s in enumerate(runs)]
+
+
 def compare(data_config: DataConfig, lineup: Sequence[ModelSpec], *, snapshots: int = 10,
             resolution: int = 60, on_progress: ProgressCallback | None = None,
             cache: MutableMapping[str, ModelResult] | None = None, points=None,
@@ -155,7 +162,8 @@ def compare(data_config: DataConfig, lineup: Sequence[ModelSpec], *, snapshots: 
     derived from its own: ``repeats.expand``); return every run's result, the lineup's first.
 
     With a ``cache`` (key -> result), a model whose data and config were trained before is
-    reused, not retrained; a renamed model keeps its result under its new name.
+    reused, not retrained; a renamed model keeps its result under its new name. A model listed twice
+    (same config and seed, another name) trains once, cache or not.
 
     ``workers``: 1 trains here, one model after another, calling ``on_progress`` after every
     epoch (its True stops that model). More (None: ``parallel.worker_count``'s default, 2 on two
@@ -171,12 +179,16 @@ def compare(data_config: DataConfig, lineup: Sequence[ModelSpec], *, snapshots: 
     runs = expand(lineup, data_config.repeats)
     results: list[ModelResult | None] = [None] * len(runs)
     todo: list[tuple[int, str]] = []                  # (run index, cache key) of the runs to train
-    for i, spec in enumerate(runs):
-        own = i < len(lineup)                         # a repeat run: no snapshots, no neuron maps
-        key = result_key(data_config, spec, snapshots if own else 0, resolution, points)
+    twins: dict[int, int] = {}                        # run index -> the earlier run with the same key
+    first: dict[str, int] = {}
+    for i, (spec, key) in enumerate(zip(runs, run_keys(data_config, runs, len(lineup), snapshots, resolution,
+                                                        points))):
         if cache is not None and key in cache:
             results[i] = dataclasses.replace(cache[key], spec=spec)
+        elif key in first:                            # the same model twice (another name): trained once
+            twins[i] = first[key]
         else:
+            first[key] = i
             todo.append((i, key))
 
     def done(i: int, key: str, result: ModelResult) -> None:
@@ -188,9 +200,6 @@ def compare(data_config: DataConfig, lineup: Sequence[ModelSpec], *, snapshots: 
     n = parallel.worker_count(workers, len(todo))
     if n == 1:
         for (i, key), job in zip(todo, jobs):
-            if cache is not None and key in cache:    # the same model earlier in this lineup
-                results[i] = dataclasses.replace(cache[key], spec=runs[i])
-                continue
             cb = (lambda h, i=i, spec=runs[i]: on_progress(i % len(lineup), spec, h)) if on_progress else None
             done(i, key, _train_job(*job, on_epoch=cb))
     else:
@@ -201,6 +210,10 @@ def compare(data_config: DataConfig, lineup: Sequence[ModelSpec], *, snapshots: 
         costs = [estimate_mlp(spec, data, mesh_points=len(mesh.xs) * len(mesh.ys), frames=shots + 1).seconds
                  for spec, _, _, shots, _ in jobs]
         parallel.run_all(_train_job, jobs, costs, n, on_done=finished)
+    for i, j in twins.items():
+        results[i] = dataclasses.replace(results[j], spec=runs[i])
+        if on_progress is not None:                   # (its whole history at once, as from a worker)
+            on_progress(i % len(lineup), runs[i], results[i].history)
     return Comparison(data, mesh, results, len(lineup))
 
 

@@ -19,7 +19,7 @@ from ..core.history import History
 from ..data.points import Points
 from ..data.toy import DataConfig, Mesh, load_toy
 from ..models.registry import ModelSpec, check_lineup
-from .comparison import Comparison, ModelResult, finish, layers_of, result_key
+from .comparison import Comparison, ModelResult, finish, layers_of, run_keys
 from .cost import Estimate, estimate_mlp
 from .engine import Frame, Training
 from .repeats import expand, grouped
@@ -50,8 +50,7 @@ class LiveComparison:
         self.specs = expand(self.lineup, data_config.repeats)     # every run; run i is of model i % len(lineup)
         self.data = load_toy(data_config, points)
         self.mesh = Mesh.for_data(self.data, resolution)
-        self.keys = [result_key(data_config, s, snapshots if i < len(self.lineup) else 0, resolution, points)
-                     for i, s in enumerate(self.specs)]        # (a repeat run: no frames, its own key)
+        self.keys = run_keys(data_config, self.specs, len(self.lineup), snapshots, resolution, points)
         self.shared = shared if shared is not None else SharedResults()
         self.owner, self.hidden = owner, hidden
         n = len(self.specs)
