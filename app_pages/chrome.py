@@ -90,7 +90,8 @@ _CLASSROOM_CSS = """
 html { font-size: 21px !important; }
 /* Charts and grids draw their own text in pixels: scale the whole element instead (a grid from its
    container, which it measures to size itself). */
-[data-testid="stPlotlyChart"], [data-testid="stGraphVizChart"],
+[data-testid="stGraphVizChart"],
+[data-testid="stElementContainer"]:has(> [data-testid="stPlotlyChart"]),
 [data-testid="stElementContainer"]:has(> [data-testid="stDataFrame"]) { zoom: 1.25; }
 /* Less empty margin, so the boundaries stay on a 1024x768 projector's first screen. */
 [data-testid="stMainBlockContainer"] { padding: 2.8rem 1.5rem 3rem !important; }

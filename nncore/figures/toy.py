@@ -112,7 +112,7 @@ class BoundaryCanvas:
         for i, (title, proba) in enumerate(panels):
             z, conf = _boundary_z(proba, self.shape, self.k)
             traces[self.heatmaps[i]] = {"z": z, "customdata": conf}
-            titles[i] = title
+            titles[i] = title.replace(" — ", "<br>", 1)     # name, then the score: panel titles never wrap
         return self.base.with_changes(traces, titles)
 
 
