@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import chrome, lesson, moons_live, session, widgets
+from app_pages import chrome, lesson, moons_live, moons_models, session, widgets
 from app_pages import share as share_dialog
 from nncore import urlstate
 from nncore.data.points import read_points
 from nncore.data.toy import DataConfig, load_toy
-from nncore.models.registry import MAX_MODELS, PRESET_LABELS, PRESETS, TOY_FAMILIES, ModelSpec, preset
 from nncore.training.cost import Estimate
 from nncore.training.live import LiveComparison
 from nncore.training.repeats import grouped
@@ -54,58 +53,27 @@ def setup_from_link():
     return (*session.get_setup(), guide)
 
 
-def lineup_controls(data_cfg, lineup) -> None:
-    st.subheader("Lineup")
-    session.sync_preset_box((data_cfg, lineup), urlstate.preset_of(data_cfg, lineup) or "custom")
-    chosen = st.selectbox("Preset", [*PRESETS, "custom"], format_func=lambda k: PRESET_LABELS.get(k, "Custom"),
-                          key=session.PRESET_BOX, help="The preset the page holds, or Custom once changed.")
-    if st.button("Load preset", width="stretch") and chosen in PRESETS:
-        session.set_setup(*preset(chosen), new_widgets=True)
-        share(*preset(chosen))
-        st.rerun()
-    kind = st.selectbox("Model to add", list(TOY_FAMILIES), format_func=lambda k: TOY_FAMILIES[k].label)
-    if st.button("Add model", width="stretch", disabled=len(lineup) >= MAX_MODELS):
-        name = f"{TOY_FAMILIES[kind].label} {len(lineup) + 1}"
-        session.set_setup(data_cfg, (*lineup, ModelSpec(name, TOY_FAMILIES[kind].config())), new_widgets=True)
-        st.rerun()
-    gone = st.selectbox("Model to remove", range(len(lineup)), format_func=lambda i: lineup[i].name)
-    if st.button("Remove model", width="stretch", disabled=len(lineup) <= 1):
-        session.set_setup(data_cfg, lineup[:gone] + lineup[gone + 1:], new_widgets=True)
-        st.rerun()
-
-
 def settings_form(data_cfg, lineup, advanced: bool, hidden=frozenset(), show=()):
-    """Data and model settings in one form: editing them reruns nothing until Train is pressed. Controls
-    named in ``hidden`` are left out (their values stay); without the advanced inputs, the advanced values
-    that matter (``show``, or changed) are listed read-only.
+    """The data settings and Train in one form (editing them reruns nothing until Train is pressed), and
+    the models read-only (the drawer edits them). Controls named in ``hidden`` are left out (their values
+    stay); without the advanced inputs, the advanced values that matter (``show``, or changed) are listed.
     Returns the new setup when Train was pressed (a ValueError when a setting is out of range), else None."""
-    gen = session.generation()
     data_skip = tuple(f for q, f in urlstate.DATA_KEYS.items() if q in hidden) + \
         (("n_samples", "noise") if data_cfg.name == "csv" else ())     # (uploaded points have their own)
-    model_skip = tuple(n for n in urlstate.MODEL_FIELDS if n in hidden)
     with st.form("setup", border=False):
         submitted = st.form_submit_button(f"Train {len(lineup)} models", type="primary", width="stretch",
                                           icon=":material/play_arrow:")
         st.subheader("Data")
-        data_values = widgets.config_inputs(data_cfg, f"g{gen}-data-", advanced, columns=1, skip=data_skip)
+        data_values = widgets.config_inputs(data_cfg, f"g{session.generation()}-data-", advanced, columns=1,
+                                            skip=data_skip)
         if not advanced:
             widgets.fixed_settings(data_cfg, show, data_skip)
         st.subheader("Models")
-        model_values = []
-        for i, (tab, spec) in enumerate(zip(st.tabs([s.name for s in lineup]), lineup)):
-            with tab:
-                name = spec.name if "name" in hidden else \
-                    st.text_input("Name", spec.name, max_chars=60, key=f"g{gen}-m{i}-label")
-                config = widgets.config_inputs(spec.config, f"g{gen}-m{i}-", advanced, columns=2, skip=model_skip)
-                if not advanced:
-                    widgets.fixed_settings(spec.config, show, model_skip)
-                model_values.append({"name": name, "framework": spec.framework,
-                                     "config": {**spec.config.to_dict(), **config}})
+        moons_models.summary(lineup, hidden, show)
     if not submitted:
         return None
     try:
-        return (DataConfig.from_dict({**data_cfg.to_dict(), **data_values}),
-                tuple(ModelSpec.from_dict(v) for v in model_values))
+        return DataConfig.from_dict({**data_cfg.to_dict(), **data_values}), lineup
     except ValueError as exc:
         return exc
 
@@ -135,9 +103,10 @@ def points_upload(data_cfg, lineup) -> None:
         st.rerun()
 
 
-def start(data_cfg, lineup) -> None:
+def start(data_cfg, lineup) -> bool:
     """Train pressed: keep the setup and write it into the link; if its cost fits the host's budget
-    (checked before any work, links included), start a live training of the lineup."""
+    (checked before any work, links included), start a live training of the lineup. Returns whether
+    it started (if not, a message says why)."""
     session.set_setup(data_cfg, lineup)
     share(data_cfg, lineup)
     try:                                  # (uploaded points: none yet, or a split this test fraction can't make)
@@ -145,14 +114,15 @@ def start(data_cfg, lineup) -> None:
                               points=uploaded(data_cfg))
     except ValueError as exc:
         chrome.friendly_error("Check the data", exc)
-        return
+        return False
     per_model = [sum((e for e in runs if e is not None), Estimate(0.0, 0.0)) if any(runs) else None
                  for runs in grouped(live.estimates(), len(lineup))]    # (all of a model's repeats count)
     refusal = chrome.over_budget([(s.name, s, e) for s, e in zip(lineup, per_model)], data_cfg.repeats)
     if refusal:
         chrome.friendly_error("Over the compute budget", refusal)
-        return
+        return False
     session.set_live(live.start())
+    return True
 
 
 st.title("Moons comparison")
@@ -163,12 +133,12 @@ if guide is None:
                "**Train** and watch the boundaries form.")
 lesson_slot = st.container()                          # filled below, once Train has been read
 hidden = session.hidden()
+shown = guide[0].steps[guide[1]].show if guide else ()
 with st.sidebar:
-    new_setup = settings_form(data_cfg, lineup, advanced, hidden, guide[0].steps[guide[1]].show if guide else ())
+    new_setup = settings_form(data_cfg, lineup, advanced, hidden, shown)
+    moons_models.edit_button(hidden)
     if "dataset" not in hidden:
         points_upload(data_cfg, lineup)
-    if "lineup" not in hidden:
-        lineup_controls(data_cfg, lineup)
     if st.button("Share this setup", icon=":material/share:", width="stretch"):
         share_dialog.dialog(link(data_cfg, lineup))
 if isinstance(new_setup, ValueError):
@@ -176,6 +146,8 @@ if isinstance(new_setup, ValueError):
 elif new_setup is not None:
     data_cfg, lineup = new_setup
     start(data_cfg, lineup)
+if session.models_open():
+    moons_models.drawer(data_cfg, lineup, advanced, start, hidden, shown)
 if guide is not None:
     with lesson_slot:
         lesson.panel(*guide, trained=session.get_live() is not None)

@@ -3,6 +3,7 @@ spread and 95 % confidence interval with a plain-words note on the two best and 
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from nncore.data.points import MAX_ROWS, safe_cell
@@ -25,28 +26,37 @@ BOARD_COLUMNS = {
         ("lowest", "The worst run's test accuracy."), ("highest", "The best run's test accuracy."))}}
 
 
-def leaderboard(view: LiveView, final: bool, tag: str) -> None:
-    """While training a plain table (cheap to redraw); once over a sortable grid with a CSV download."""
+def leaderboard(view: LiveView, tag: str, table=None) -> None:
+    """While training a plain table (cheap to redraw); once over (``table``, from ``final_table``) a
+    sortable grid."""
     st.subheader("Leaderboard")
-    table = pd.DataFrame(view.board)
-    if final:                                     # sortable, with a CSV download
-        st.dataframe(table, hide_index=True, column_config=BOARD_COLUMNS, key="board", column_order=shown(table))
+    if table is not None:                         # sortable, with a CSV download
+        st.dataframe(table, hide_index=True, key="board", column_order=shown(table),
+                     column_config={c: BOARD_COLUMNS[c] for c in table.column_names if c in BOARD_COLUMNS})
     else:                                         # while training: a plain table, cheap to redraw
-        st.table(table.set_index("model").style.format(
-            {c: f for c, f in BOARD_FORMAT.items() if c in table.columns}, na_rep="–"))
+        frame = pd.DataFrame(view.board)
+        st.table(frame.set_index("model").style.format(
+            {c: f for c, f in BOARD_FORMAT.items() if c in frame.columns}, na_rep="–"))
     if view.note:                                 # repeats: do the two best differ by more than luck?
         st.markdown(view.note)
     if view.spread is not None:
         st.plotly_chart(view.spread, width="stretch", key=f"spread-{tag}")
 
 
-def shown(table: pd.DataFrame) -> list[str] | None:
+def final_table(board: list[dict]) -> pa.Table:
+    """The finished leaderboard as an Arrow table, built once: a rerun sends it as it is (converting a
+    DataFrame on every rerun cost a third of the finished page's)."""
+    return pa.Table.from_pandas(pd.DataFrame(board), preserve_index=False)
+
+
+def shown(table: pa.Table) -> list[str] | None:
     """The columns on screen: over repeats, what fits a 1024-px projector (the box plot shows the lowest
     and highest run, the CSV has every column); None: all of them."""
-    if "mean test accuracy" not in table:
+    if "mean test accuracy" not in table.column_names:
         return None
+    diverged = "diverged" in table.column_names and any(table["diverged"].to_pylist())
     return ["model", "mean test accuracy", "± std", "95% CI low", "95% CI high", "runs",
-            *(["diverged"] if table["diverged"].any() else [])]
+            *(["diverged"] if diverged else [])]
 
 
 def download_points(data_cfg, points) -> None:

@@ -46,17 +46,17 @@ def _state(live) -> dict:
 def _controls(live, tag: str) -> None:
     """Pause or Resume, Step, Stop and Reset. ``tag`` keeps the keys unique when the row is redrawn."""
     running = not live.done
-    cols = st.columns(4)                              # four to a row: whole labels at 1024 px with the sidebar
+    row = st.container(horizontal=True)               # four to a row: whole labels at 1024 px with the sidebar
     label, icon = ("Resume", ":material/play_arrow:") if live.paused else ("Pause", ":material/pause:")
-    cols[0].button(label, key=f"{label.lower()}-{tag}", icon=icon, on_click=_set_paused,
-                   args=(live, not live.paused), disabled=not running, width="stretch")
-    cols[1].button("Step", key=f"step-{tag}", icon=":material/skip_next:", on_click=_step, args=(live,),
-                   disabled=not running, help="Train a twentieth of the way, then pause.", width="stretch")
-    cols[2].button("Stop", key=f"stop-{tag}", icon=":material/stop:", on_click=live.cancel, disabled=not running,
-                   help="Keep the models as trained so far.", width="stretch")
-    cols[3].button("Reset", key=f"reset-{tag}", icon=":material/restart_alt:", on_click=session.set_live,
-                   args=(None,), help="Clear the results.", width="stretch")
-    if tag == "start":                                # (a widget, so drawn once per run)
+    row.button(label, key=f"{label.lower()}-{tag}", icon=icon, on_click=_set_paused,
+               args=(live, not live.paused), disabled=not running, width="stretch")
+    row.button("Step", key=f"step-{tag}", icon=":material/skip_next:", on_click=_step, args=(live,),
+               disabled=not running, help="Train a twentieth of the way, then pause.", width="stretch")
+    row.button("Stop", key=f"stop-{tag}", icon=":material/stop:", on_click=live.cancel, disabled=not running,
+               help="Keep the models as trained so far.", width="stretch")
+    row.button("Reset", key=f"reset-{tag}", icon=":material/restart_alt:", on_click=session.set_live,
+               args=(None,), help="Clear the results.", width="stretch")
+    if tag == "start" and running:                    # (a widget, so drawn once per run)
         st.toggle("Watch the neurons", key="watch_neurons", disabled=not running,
                   help="Watch every neuron of one model while it trains (below the curves).")
 
@@ -79,19 +79,24 @@ def _pictures(pictures) -> None:
                       output_format="PNG" if isinstance(picture, bytes) else "auto")   # JPEG); live arrays as JPEG
 
 
-def _draw(slots, view: LiveView, tag: str, final: bool, data) -> None:
+def _draw(slots, view: LiveView, tag: str, data, done=None) -> None:
+    """One view into the slots. ``done``: (live, state) once finished: the pictures get their frame slider
+    and the leaderboard its sortable table (both built once)."""
     progress, boundaries, board, curves = slots
     runs = f" · {view.runs} runs of each model (seeds)" if view.runs > 1 else ""
     progress.progress(view.share, text=f"**{view.share:.0%}**{runs} · {view.counters}")
     with boundaries.container():
-        _pictures(view.pictures)
+        if done is None:
+            _pictures(view.pictures)
+        else:
+            _frames(*done)
         bar, words = st.columns([1, 2], vertical_alignment="center")
         bar.image(colour_bar_png(data.n_classes), width="stretch", output_format="PNG",
                   caption=f"P({literal(data.label(1))}): 0 ← 0.5 → 1" if data.n_classes == 2
                   else "unsure → sure, per class")
         words.caption(legend(data, view.runs))
     with board.container():
-        moons_board.leaderboard(view, final, tag)
+        moons_board.leaderboard(view, tag, None if done is None else done[1]["table"])
     curves.plotly_chart(view.curves, width="stretch", key=f"curves-{tag}")
 
 
@@ -147,8 +152,7 @@ def results_area(data_cfg, lineup, points=None) -> None:
             session.set_live(None)
             chrome.friendly_error("Training failed", exc)
             return
-        _draw(slots, live_view(live, state["painter"], frame), str(frames), final=False,
-              data=live.data)
+        _draw(slots, live_view(live, state["painter"], frame), str(frames), live.data)
         if watching:
             with neurons_slot.container():
                 moons_inside.neurons(live, which, f"neurons-live-{frames}", clickable=False)
@@ -159,10 +163,11 @@ def results_area(data_cfg, lineup, points=None) -> None:
     if live.done and frames:                          # it finished during this run: the controls say so
         with controls.container():
             _controls(live, "end")
-    _draw(slots, _final(live, state) if live.done else live_view(live, state["painter"]), "now", final=live.done,
-          data=live.data)
     if live.done:
+        _draw(slots, _final(live, state), "now", live.data, done=(live, state))
         _afterwards(live, state)
+    else:
+        _draw(slots, live_view(live, state["painter"]), "now", live.data)
 
 
 def _final(live, state: dict) -> LiveView:
@@ -170,7 +175,7 @@ def _final(live, state: dict) -> LiveView:
     if state.get("final") is None:
         view = live_view(live, state["painter"])
         view.pictures = [(title, png(picture)) for title, picture in view.pictures]
-        state["final"] = view
+        state["final"], state["table"] = view, moons_board.final_table(view.board)
     return state["final"]
 
 
@@ -191,38 +196,44 @@ def _afterwards(live, state: dict) -> None:
     st.caption(" ".join(([f"Trained in this session: {', '.join(here)}."] if here else [])
                         + ([f"Shared from the class's results: {', '.join(shared)} (the same data, settings "
                             "and seed were trained already, so the result is identical)."] if shared else [])))
-    sections = {"Through training": lambda: _through_training(live, state),
-                "Neurons": lambda: moons_inside.inside_section(live),
+    sections = {"Neurons": lambda: moons_inside.inside_section(live),
                 "Backprop": lambda: moons_inside.backprop_tab(live),
                 "What differs": lambda: moons_inside.what_differs(live),
                 "Hover & zoom": lambda: _interactive(live, state)}
-    tabs = st.tabs(list(sections), key=session.MOONS_TAB, on_change="rerun")
-    for tab, section in zip(tabs, sections.values()):
-        if tab.open is False:                         # only the open tab runs: a rerun sends one section
-            continue
-        with tab:
-            section()
+    chosen = st.segmented_control("Look closer", list(sections), key=session.MOONS_TAB, width="stretch",
+                                  help="Inside the trained models. Only the chosen view is computed; click "
+                                       "it again to close it.")
+    if chosen in sections:
+        sections[chosen]()
 
 
 @st.fragment
-def _through_training(live, state: dict) -> None:
-    """The frames recorded while training (every 1/40 of it): moving the slider reruns only this, and
-    a frame drawn once comes from memory."""
+def _frames(live, state: dict) -> None:
+    """The finished boundaries, and under them a slider back through the frames recorded while training
+    (every 1/40 of it): moving it reruns only this, and a frame drawn once comes from memory."""
     results = live.results()
     count = max((len(r.snapshots) for r in results), default=0)
+    pictures = st.container()
     if count < 2:
-        st.caption("These models came from the cache, so no frames were recorded: press Reset, then Train.")
+        st.caption("These models came from the cache, so no frames of their training were recorded: press "
+                   "Reset, then Train, to see them.")
+    step = count + 1 if count < 2 else st.select_slider(
+        "Through training", range(1, count + 2), count + 1, key="snapshot",
+        format_func=lambda k: "the end" if k > count else f"frame {k} of {count}",
+        help="Every model's boundary as it was while it trained, frame by frame.")
+    if step > count:
+        with pictures:
+            _pictures(state["final"].pictures)
         return
-    step = st.slider("Frame", 1, count, count, key="snapshot",
-                     help="Every model's boundary as it was while it trained, frame by frame.")
     if step not in state["snapshots"]:
-        pictures = []
+        frame = []
         for r in results:
             epoch, proba = r.snapshots[min(step, len(r.snapshots)) - 1] if r.snapshots else (0, None)
-            pictures.append((f"{r.spec.name}: epoch {epoch} of {r.spec.config.epochs}",
-                             png(state["painter"].paint(proba))))      # encoded once: a frame seen comes back as is
-        state["snapshots"][step] = pictures
-    _pictures(state["snapshots"][step])
+            frame.append((f"{r.spec.name}: epoch {epoch} of {r.spec.config.epochs}",
+                          png(state["painter"].paint(proba))))      # encoded once: a frame seen comes back as is
+        state["snapshots"][step] = frame
+    with pictures:
+        _pictures(state["snapshots"][step])
 
 
 def _interactive(live, state: dict) -> None:

@@ -1,8 +1,6 @@
-"""The only module that names ``st.session_state`` keys: everything one student's session keeps.
-
-Per-user state (the setup on screen, trained results, the drawing) lives here, never in
-``st.cache_resource``, so one student's action never shows up in another's session.
-"""
+"""The only module that names ``st.session_state`` keys: everything one student's session keeps (the setup
+on screen, trained results, the drawing), never in ``st.cache_resource``: one student's action never
+shows up in another's session."""
 from __future__ import annotations
 
 from typing import Any
@@ -27,6 +25,7 @@ _CANVAS_GEN = "canvas_generation"   # bumped to remount the canvas from the stro
 _TAB_REQUEST = "mnist_tab_request"  # a tab the MNIST page should open on its next run
 MNIST_TAB = "mnist_tab"             # the MNIST page's tab bar (a widget key)
 MOONS_TAB = "moons_after"           # the moons page's tabs under a finished lineup (a widget key)
+_MODELS_OPEN = "models_drawer"      # the moons page's models drawer is open (until Apply or dismissed)
 CLASSROOM = "classroom_mode"        # widget keys (the toggles write these themselves)
 ADVANCED = "advanced_settings"
 
@@ -90,6 +89,12 @@ def set_live(live) -> None:
     st.session_state.pop(_LIVE_VIEW, None)
 
 
+def models_open(value: bool | None = None) -> bool:
+    if value is not None:
+        st.session_state[_MODELS_OPEN] = value
+    return st.session_state.get(_MODELS_OPEN, False)
+
+
 def live_canvas(factory):
     """The live run's figure canvas and drawn snapshots, built once per run."""
     return state_default(_LIVE_VIEW, factory)
@@ -137,11 +142,9 @@ def take_cnn_run():
     return st.session_state.pop(_CNN_RUN, None)
 
 
-# --- the drawing -----------------------------------------------------------------------------------
-# One record: the stroke list. The canvas is started from it (initial_drawing) and reports it back;
-# the network's input is painted from it. A canvas left mounted keeps its own Undo history, so its
-# initial drawing stays fixed while it is mounted; a canvas mounted afresh (after a tab or a page
-# change dropped it) is started from the current strokes under a new key.
+# --- the drawing: one stroke list; the canvas starts from it (initial_drawing) and reports it back. A
+# mounted canvas keeps its Undo history (its initial drawing stays); one mounted afresh (a tab or page
+# change dropped it) starts from the current strokes under a new key.
 
 def strokes() -> list:
     return st.session_state.get(_STROKES, [])
@@ -186,8 +189,7 @@ def apply_tab_request() -> None:
 
 # --- the view: classroom mode, hidden controls, the Preset box, the guided lesson ---------------------
 
-_CLASSROOM_ON = "classroom_on"      # classroom mode for the whole session (the toggle's key is dropped
-                                    # when a page change stops drawing it, so it is kept here)
+_CLASSROOM_ON = "classroom_on"      # classroom mode for the session (a page change drops the toggle's key)
 _HIDDEN = "hidden_controls"         # the controls a link hid (hide=...), kept across pages
 _PRESET_SHOWN = "preset_box_setup"  # the setup the Preset box was last set to match
 _LESSON = "lesson_at"               # (lesson name, step index) or None
@@ -226,8 +228,7 @@ def set_hidden(names) -> None:
 
 
 def sync_preset_box(setup, shown: str) -> None:
-    """When the page's setup changed since the Preset box was last set, the box shows ``shown`` (the
-    preset the page holds, or "custom"); otherwise the student's pick stays until Load preset."""
+    """The Preset box shows ``shown`` (a preset, or "custom") once the setup changed; else the pick stays."""
     if st.session_state.get(_PRESET_SHOWN) != setup or PRESET_BOX not in st.session_state:
         st.session_state[_PRESET_SHOWN] = setup
         st.session_state[PRESET_BOX] = shown

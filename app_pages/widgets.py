@@ -58,13 +58,19 @@ def config_inputs(config: Config, prefix: str, advanced: bool, *, columns: int =
 def fixed_settings(config: Config, names=(), skip=()) -> None:
     """The advanced settings that matter here, as read-only values (where their inputs are not shown):
     those in ``names`` (a lesson's) and those that differ from the family's defaults."""
-    defaults = type(config)()
-    shown = [(s.label, getattr(config, n), s) for n, s in iter_settings(config, advanced=True)
-             if n not in skip and (n in names or getattr(config, n) != getattr(defaults, n))]
-    if shown:
-        text = " · ".join(f"{label} **{_as_text(s, value)}**" for label, value, s in shown)
+    text = settings_text(config, names, skip, basic=False)
+    if text:
         st.markdown(f":material/lock: {text}", help="Advanced settings, fixed here. Turn on Advanced settings "
                     "(outside classroom mode) to change them.")
+
+
+def settings_text(config: Config, names=(), skip=(), *, basic: bool = True) -> str:
+    """Settings as read-only Markdown, "Label **value** · ...": the basic ones (when ``basic``), then the
+    advanced ones that matter: those in ``names`` (a lesson's) and those that differ from the defaults."""
+    defaults = type(config)()
+    shown = [(s.label, getattr(config, n), s) for n, s in iter_settings(config) if n not in skip and (
+        (basic and not s.advanced) or (s.advanced and (n in names or getattr(config, n) != getattr(defaults, n))))]
+    return " · ".join(f"{label} **{_as_text(s, value)}**" for label, value, s in shown)
 
 
 def _as_text(s: Setting, value) -> str:

@@ -11,6 +11,7 @@ view: ``classroom=1``, ``hide=noise,activation,...``, ``lesson=intro&step=2``.
 """
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 
@@ -97,11 +98,17 @@ def decode_config(cls, params: Mapping[str, str], base: Config | None = None,
 # --- the moons page ----------------------------------------------------------------------------------
 
 def encode(data: DataConfig, lineup: tuple[ModelSpec, ...]) -> dict[str, str]:
+    """The link's parameters for a setup (remembered: a page writes its link on every rerun)."""
+    return dict(_encoded(data, tuple(lineup)))
+
+
+@functools.lru_cache(maxsize=256)
+def _encoded(data: DataConfig, lineup: tuple[ModelSpec, ...]) -> tuple[tuple[str, str], ...]:
     out = encode_config(data)
     models = [{"name": s.name, "framework": s.framework, "config": s.config.changed()} for s in lineup]
-    if tuple(lineup) != PRESETS["default"][1]:
+    if lineup != PRESETS["default"][1]:
         out["models"] = json.dumps(models, separators=(",", ":"))
-    return out
+    return tuple(out.items())
 
 
 def parse_lineup(text: str) -> tuple[ModelSpec, ...]:

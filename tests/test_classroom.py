@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 
-from tests.test_pages import TINY, app, moons_page
+from tests.test_pages import TINY, app, edit_models, moons_page
 
 
 @pytest.fixture(autouse=True)
@@ -21,22 +21,22 @@ def widget_keys(at) -> set[str]:
 
 
 def test_hide_removes_exactly_the_named_widgets_and_keeps_their_values():
-    shown = widget_keys(moons_page(models=TINY))
-    at = moons_page(models=TINY, noise="0.3", hide="noise,samples,activation")
+    shown = widget_keys(edit_models(moons_page(models=TINY)))
+    at = edit_models(moons_page(models=TINY, noise="0.3", hide="noise,samples,activation"))
     gen = at.session_state["widget_generation"]
     gone = {f"g{gen}-data-noise", f"g{gen}-data-n_samples"} | {f"g{gen}-m{i}-activation" for i in range(3)}
     assert gone <= {k.replace("g1-", f"g{gen}-") for k in shown}
     assert shown - widget_keys(at) == {k.replace(f"g{gen}-", "g1-") for k in gone}
     assert at.session_state["moons_setup"][0].noise == 0.3                # the value still comes from the link
     assert set(str(at.query_params["hide"]).strip("[]'").split(",")) == {"noise", "samples", "activation"}
-    at = moons_page(models=TINY, hide="name,lineup")
+    at = edit_models(moons_page(models=TINY, hide="name,lineup"))
     assert not any(w.label == "Name" for w in at.text_input) and not any(b.label == "Load preset" for b in at.button)
 
 
 def test_the_preset_box_shows_the_preset_the_page_holds_or_custom():
-    at = moons_page(preset="seed")
+    at = edit_models(moons_page(preset="seed"))        # (the Preset box is in the models drawer)
     assert at.selectbox(key="preset_choice").value == "seed"
-    at = moons_page(models=TINY)
+    at = edit_models(moons_page(models=TINY))
     assert at.selectbox(key="preset_choice").value == "custom"
     at.selectbox(key="preset_choice").set_value("shallow-vs-deep")
     next(b for b in at.button if b.label == "Load preset").click().run()
@@ -59,8 +59,10 @@ def test_classroom_mode_shows_the_advanced_settings_that_matter_read_only():
     at = moons_page(preset="seed", classroom="1")
     text = " ".join(m.value for m in at.markdown)
     assert "Weight init **seed**" in text and "Momentum **0**" in text
+    assert "Weight init **seed**" in at.sidebar.markdown[-1].value      # in the models' summary too
     gen = at.session_state["widget_generation"]
-    assert f"g{gen}-m0-init" not in widget_keys(at)                     # shown, not editable
+    keys = widget_keys(edit_models(at))
+    assert f"g{gen}-m0-init" not in keys and f"g{gen}-m0-epochs" in keys  # shown, not editable
 
 
 def test_the_guided_lesson_steps_through_and_back():

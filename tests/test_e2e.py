@@ -107,7 +107,7 @@ def test_clicking_a_neuron_enlarges_it(server, browser):
     page.get_by_role("button", name="Train").click()
     page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=120_000)
     settle(page)
-    page.get_by_role("tab", name="Neurons").click()          # only the open tab's section runs
+    page.get_by_role("radio", name="Neurons").click()        # a closer look: only the chosen one runs
     page.locator(".js-plotly-plot .scatterlayer").last.wait_for(timeout=30_000)
     settle(page)
     units = page.locator(".js-plotly-plot .scatterlayer .trace:last-child path.point")
@@ -119,6 +119,30 @@ def test_clicking_a_neuron_enlarges_it(server, browser):
     assert page.get_by_text("Into h1.3").count() == 1
     page.get_by_text("h1.3, over the whole input plane").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "moons-neuron-enlarged.png"))
+    page.close()
+
+
+def test_the_models_drawer_edits_a_model_and_trains_it(server, browser):
+    """At 1024x768: Edit models opens the drawer; a new width for one model, Apply and train, and the
+    page trains that lineup (the drawer closed, the summary in the sidebar saying what it trains)."""
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    page.goto(f"{server.url}/moons?samples=200")
+    settle(page)
+    page.get_by_role("button", name="Edit models").click()
+    drawer = page.get_by_role("dialog")
+    drawer.wait_for(timeout=30_000)
+    drawer.get_by_role("tab", name="PyTorch MLP").click()
+    hidden = drawer.get_by_label("Hidden layers (widths)", exact=True).nth(1)    # (every tab's inputs are there)
+    hidden.fill("3")
+    hidden.press("Tab")
+    screenshot(page, "moons-models-drawer")
+    drawer.get_by_role("button", name="Apply and train").click()
+    page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=120_000)
+    settle(page)
+    no_exception(page)
+    assert page.get_by_role("dialog").count() == 0
+    assert "Hidden layers (widths) 3 ·" in page.locator('[data-testid="stSidebar"]').inner_text()
+    assert "hidden=3" in page.url or "%22hidden%22%3A%5B3%5D" in page.url or '"hidden":[3]' in page.url
     page.close()
 
 

@@ -63,29 +63,39 @@ def test_train_fills_the_leaderboard_and_charts():
     assert list(board["model"]) and set(board["model"]) == {"Scratch", "Torch", "Sk"}
     assert set(board["epochs"]) == {8}
     assert at.session_state["trainings"] == 3
-    assert len(at.get("image")) == 2 * 3 + 1             # each model's boundary now and through training; the scale
-    assert len(at.get("plotly_chart")) == 1              # the learning curves: the open tab is "Through training"
-    assert [t.label for t in at.main.tabs] == ["Through training", "Neurons", "Backprop",
-                                               "What differs", "Hover & zoom"]
-    at.slider(key="snapshot").set_value(1).run()         # through training: the first frame recorded
+    at.run()                                             # (a browser drops the run's last live frame too)
+    assert len(at.get("image")) == 3 + 1                 # each model's boundary; the colour scale
+    assert len(at.get("plotly_chart")) == 1              # the learning curves: no closer look chosen yet
+    assert at.button_group(key=session.MOONS_TAB).options == ["Neurons", "Backprop", "What differs", "Hover & zoom"]
+    finals = [im.proto.imgs[0].url for im in at.get("image")]
+    at.select_slider(key="snapshot").set_value(1).run()  # through training: the first frame recorded
     assert not at.exception and at.session_state["trainings"] == 3
-    open_after_tab(at, "Neurons")             # only the open tab runs
-    assert len(at.get("plotly_chart")) == 2 and not at.main.get("slider")      # the neuron view; no frame slider
+    frame = [im.proto.imgs[0].url for im in at.get("image")]
+    assert len(frame) == 4 and frame[:3] != finals[:3] and "epoch" in at.markdown[0].value
+    at.select_slider(key="snapshot").set_value(len(at.select_slider(key="snapshot").options)).run()
+    assert [im.proto.imgs[0].url for im in at.get("image")] == finals        # the end: the finished boundaries
+    open_after_tab(at, "Neurons")                        # only the chosen view runs
+    assert len(at.get("plotly_chart")) == 2              # the curves, the neuron view
     open_after_tab(at, "Hover & zoom")
     assert len(at.get("plotly_chart")) == 2 and not at.exception          # the curves, the boundaries
 
 
 def open_after_tab(at, label):
-    """Open one of the tabs under a finished lineup, as a click on it does (only the open one runs)."""
+    """Choose one of the closer looks under a finished lineup, as a click on it does (only it runs)."""
     at.session_state[session.MOONS_TAB] = label
     return at.run()
+
+
+def edit_models(at):
+    """Open the models drawer, as the sidebar's Edit models button does."""
+    return button(at, "Edit models").click().run()
 
 
 def test_unrelated_widget_changes_do_not_retrain():
     at = moons_page(models=TINY, samples="200")
     train_button(at).click().run()
     assert at.session_state["trainings"] == 3
-    at.slider(key="snapshot").set_value(2).run()         # the through-training slider
+    at.select_slider(key="snapshot").set_value(2).run()  # the through-training slider
     at.toggle(key="classroom_mode").set_value(True).run()
     at.toggle(key="classroom_mode").set_value(False).run()
     assert not at.exception and at.dataframe             # results still shown
@@ -99,10 +109,32 @@ def test_unrelated_widget_changes_do_not_retrain():
 def test_changing_one_model_retrains_only_that_model():
     at = moons_page(models=TINY, samples="200")
     train_button(at).click().run()
+    edit_models(at)
     gen = at.session_state["widget_generation"]
     at.number_input(key=f"g{gen}-m0-epochs").set_value(9)
-    train_button(at).click().run()
+    button(at, "Apply and train").click().run()
     assert not at.exception and at.session_state["trainings"] == 4
+    assert not at.session_state["models_drawer"] and [s.config.epochs for s in at.session_state["moons_setup"][1]] \
+        == [9, 8, 8]
+
+
+def test_the_models_drawer_applies_without_training_and_keeps_a_bad_value_out():
+    at = moons_page(models=TINY, samples="200")
+    assert not at.number_input and "Learning rate **0.1**" in at.sidebar.markdown[-1].value   # read-only
+    edit_models(at)
+    gen = at.session_state["widget_generation"]
+    at.text_input(key=f"g{gen}-m1-label").input("Wide torch")
+    at.text_input(key=f"g{gen}-m1-hidden").input("32, 32")
+    button(at, "Apply").click().run()
+    assert not at.exception and at.session_state["trainings"] == 0 and not at.session_state["models_drawer"]
+    assert at.session_state["moons_setup"][1][1].name == "Wide torch"
+    assert at.session_state["moons_setup"][1][1].config.hidden == (32, 32)
+    assert "Wide torch" in at.sidebar.markdown[-1].value and "32, 32" in at.sidebar.markdown[-1].value
+    edit_models(at)
+    at.text_input(key=f"g{gen}-m1-hidden").input("32, zebra")
+    button(at, "Apply").click().run()
+    assert at.session_state["models_drawer"] and "hidden layers must be" in at.error[0].value   # stays open
+    assert at.session_state["moons_setup"][1][1].config.hidden == (32, 32)                      # nothing lost
 
 
 def test_query_params_restore_the_settings():
@@ -141,16 +173,17 @@ def test_preset_link_opens_that_preset():
 
 def test_invalid_setting_shows_a_friendly_message():
     at = moons_page(models=TINY)
+    edit_models(at)
     gen = at.session_state["widget_generation"]
     at.text_input(key=f"g{gen}-m0-hidden").input("16, banana")
-    train_button(at).click().run()
+    button(at, "Apply and train").click().run()
     assert not at.exception
     assert at.error and "hidden layers must be" in at.error[0].value
     assert at.session_state["trainings"] == 0
 
 
 def test_load_preset_add_and_remove_models():
-    at = moons_page(models=TINY)
+    at = edit_models(moons_page(models=TINY))          # (the lineup's controls are in the models drawer)
     at.selectbox(key="preset_choice").set_value("seed")
     next(b for b in at.button if b.label == "Load preset").click().run()
     assert [s.name for s in at.session_state["moons_setup"][1]] == ["Scratch (seed)", "PyTorch (seed)",
@@ -176,6 +209,7 @@ def test_advanced_settings_toggle_shows_the_rest():
     at = moons_page(models=TINY)
     gen = at.session_state["widget_generation"]
     keys = lambda: {w.key for w in at.number_input}  # noqa: E731
+    edit_models(at)
     assert f"g{gen}-m0-l2" not in keys()
     at.toggle(key="advanced_settings").set_value(True).run()
     assert f"g{gen}-m0-l2" in keys() and f"g{gen}-data-seed" in keys()

@@ -1,0 +1,106 @@
+"""The moons page's models: a read-only summary in the sidebar, and a drawer to edit them.
+
+The drawer (a dialog at the side) holds every model's settings, one tab per model, and the lineup's
+controls (preset, add, remove). Its widgets exist only while it is open, so a rerun of the page draws
+a dozen widgets, not every model's (Streamlit's cost per rerun grows with the widgets on screen).
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import chrome, session, widgets
+from nncore import urlstate
+from nncore.core.text import literal
+from nncore.models.registry import MAX_MODELS, PRESET_LABELS, PRESETS, TOY_FAMILIES, ModelSpec, preset
+
+
+def summary(lineup, hidden=frozenset(), show=()) -> None:
+    """Each model's name and settings, read-only (the advanced ones where they matter: a lesson's
+    ``show``, or changed from the defaults)."""
+    skip = tuple(n for n in urlstate.MODEL_FIELDS if n in hidden)
+    st.markdown("\n".join(f"- **{literal(spec.name)}** · {widgets.settings_text(spec.config, show, skip)}"
+                          for spec in lineup))
+
+
+def editable(hidden) -> bool:
+    """Whether the drawer has anything to edit (a link may hide every model control)."""
+    return "lineup" not in hidden or "name" not in hidden or any(n not in hidden for n in urlstate.MODEL_FIELDS)
+
+
+def edit_button(hidden) -> None:
+    if editable(hidden) and st.button("Edit models", icon=":material/tune:", width="stretch",
+                                      help="Each model's settings, and the lineup: presets, add, remove."):
+        session.models_open(True)
+
+
+def _closed() -> None:
+    session.models_open(False)
+
+
+@st.dialog("Models", width="medium", position="left", on_dismiss=_closed)
+def drawer(data_cfg, lineup, advanced: bool, start, hidden=frozenset(), show=()) -> None:
+    """The models' settings (a form: nothing reruns until Apply) and the lineup's controls. Apply keeps
+    the new settings; Apply and train calls ``start(data_cfg, lineup)`` too, which returns whether a
+    training started (if not, its message stays in the drawer)."""
+    new = _settings_form(lineup, advanced, hidden, show)
+    if isinstance(new, ValueError):
+        chrome.friendly_error("Check the settings", new)
+    elif new is not None:
+        lineup, train = new
+        session.set_setup(data_cfg, lineup)
+        if not train or start(data_cfg, lineup):
+            _closed()
+            st.rerun()
+    if "lineup" not in hidden:
+        st.subheader("Lineup")
+        lineup_controls(data_cfg, lineup)
+
+
+def _settings_form(lineup, advanced: bool, hidden, show):
+    """Returns (the new lineup, train?) when a button was pressed (a ValueError when a setting is out of
+    range), else None."""
+    gen = session.generation()
+    skip = tuple(n for n in urlstate.MODEL_FIELDS if n in hidden)
+    with st.form("models", border=False):
+        values = []
+        for i, (tab, spec) in enumerate(zip(st.tabs([s.name for s in lineup]), lineup)):
+            with tab:
+                name = spec.name if "name" in hidden else \
+                    st.text_input("Name", spec.name, max_chars=60, key=f"g{gen}-m{i}-label")
+                config = widgets.config_inputs(spec.config, f"g{gen}-m{i}-", advanced, columns=2, skip=skip)
+                if not advanced:
+                    widgets.fixed_settings(spec.config, show, skip)
+                values.append({"name": name, "framework": spec.framework,
+                               "config": {**spec.config.to_dict(), **config}})
+        left, right = st.columns(2)
+        train = left.form_submit_button("Apply and train", type="primary", icon=":material/play_arrow:",
+                                        width="stretch")
+        apply = right.form_submit_button("Apply", icon=":material/check:", width="stretch")
+    if not (train or apply):
+        return None
+    try:
+        return tuple(ModelSpec.from_dict(v) for v in values), train
+    except ValueError as exc:
+        return exc
+
+
+def lineup_controls(data_cfg, lineup) -> None:
+    """Load a preset, add a model, remove one: each changes the page's setup at once (the drawer stays
+    open on the new lineup)."""
+    session.sync_preset_box((data_cfg, lineup), urlstate.preset_of(data_cfg, lineup) or "custom")
+    chosen = st.selectbox("Preset", [*PRESETS, "custom"], format_func=lambda k: PRESET_LABELS.get(k, "Custom"),
+                          key=session.PRESET_BOX, help="The preset the page holds, or Custom once changed.")
+    if st.button("Load preset", width="stretch") and chosen in PRESETS:
+        _change(*preset(chosen))
+    kind = st.selectbox("Model to add", list(TOY_FAMILIES), format_func=lambda k: TOY_FAMILIES[k].label)
+    if st.button("Add model", width="stretch", disabled=len(lineup) >= MAX_MODELS):
+        name = f"{TOY_FAMILIES[kind].label} {len(lineup) + 1}"
+        _change(data_cfg, (*lineup, ModelSpec(name, TOY_FAMILIES[kind].config())))
+    gone = st.selectbox("Model to remove", range(len(lineup)), format_func=lambda i: lineup[i].name)
+    if st.button("Remove model", width="stretch", disabled=len(lineup) <= 1):
+        _change(data_cfg, lineup[:gone] + lineup[gone + 1:])
+
+
+def _change(data_cfg, lineup) -> None:
+    session.set_setup(data_cfg, lineup, new_widgets=True)
+    st.rerun()
