@@ -85,8 +85,12 @@ def uploaded(data_cfg):
 
 def points_upload(data_cfg, lineup) -> None:
     """Your own points: a CSV read once per upload; a good one becomes the dataset "csv", a bad one gets
-    its message and changes nothing."""
-    with st.expander("Your own points (CSV)", icon=":material/upload_file:", expanded=data_cfg.name == "csv"):
+    its message and changes nothing. Its inside runs only while it is open."""
+    box = st.expander("Your own points (CSV)", icon=":material/upload_file:", expanded=data_cfg.name == "csv",
+                      key="points_box", on_change="rerun")
+    if not box.open:
+        return
+    with box:
         st.caption("Columns **x1, x2, label**: at most 5,000 rows and 2 to 10 classes; labels may be numbers "
                    "or words. The points are split and scaled like the built-in sets.")
         upload = st.file_uploader("CSV of points", type=["csv", "txt"], max_upload_size=1, key="points_upload")
@@ -131,7 +135,7 @@ data_cfg, lineup, guide = setup_from_link()
 if guide is None:
     st.caption("Several networks, the same data, trained side by side. Set them up in the sidebar, then press "
                "**Train** and watch the boundaries form.")
-lesson_slot = st.container()                          # filled below, once Train has been read
+lesson_slot = st.container() if guide else None       # filled below, once Train has been read
 hidden = session.hidden()
 shown = guide[0].steps[guide[1]].show if guide else ()
 with st.sidebar:

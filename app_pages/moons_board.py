@@ -59,14 +59,15 @@ def shown(table: pa.Table) -> list[str] | None:
             *(["diverged"] if diverged else [])]
 
 
-def download_points(data_cfg, points) -> None:
+def download_points(data_cfg, points, width: str = "content") -> None:
     """The data set on screen as a CSV (x1, x2, label in original units), written when asked for: upload it
     again to train on exactly these points."""
     n = points.n_rows if points is not None else data_cfg.n_samples
     again = "upload it again" if n <= MAX_ROWS else f"(over {MAX_ROWS:,} points: too many to upload again)"
     st.download_button("Download these points (CSV)", lambda: points_csv(data_cfg, points),
                        f"{data_cfg.name}-points.csv", "text/csv", icon=":material/scatter_plot:",
-                       key="download_points", help=f"x1, x2, label: open it in a spreadsheet, change it, {again}.")
+                       key="download_points", help=f"x1, x2, label: open it in a spreadsheet, change it, {again}.",
+                       width=width)
 
 
 def csv_text(table: pd.DataFrame) -> str:

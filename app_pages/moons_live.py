@@ -90,11 +90,11 @@ def _draw(slots, view: LiveView, tag: str, data, done=None) -> None:
             _pictures(view.pictures)
         else:
             _frames(*done)
-        bar, words = st.columns([1, 2], vertical_alignment="center")
-        bar.image(colour_bar_png(data.n_classes), width="stretch", output_format="PNG",
-                  caption=f"P({literal(data.label(1))}): 0 ← 0.5 → 1" if data.n_classes == 2
-                  else "unsure → sure, per class")
-        words.caption(legend(data, view.runs))
+        with st.container(horizontal=True, vertical_alignment="center"):
+            st.image(colour_bar_png(data.n_classes), width=240, output_format="PNG",
+                     caption=f"P({literal(data.label(1))}): 0 ← 0.5 → 1" if data.n_classes == 2
+                     else "unsure → sure, per class")
+            st.caption(legend(data, view.runs))
     with board.container():
         moons_board.leaderboard(view, tag, None if done is None else done[1]["table"])
     curves.plotly_chart(view.curves, width="stretch", key=f"curves-{tag}")
@@ -182,18 +182,16 @@ def _final(live, state: dict) -> LiveView:
 def _afterwards(live, state: dict) -> None:
     results = live.results()
     board = _final(live, state).board
-    left, right = st.columns(2)
-    with left:                                        # (the CSV is written when asked for)
+    with st.container(horizontal=True):               # (the CSV is written when asked for)
         st.download_button("Download leaderboard (CSV)", lambda: moons_board.csv_text(pd.DataFrame(board)),
-                           "leaderboard.csv", "text/csv", icon=":material/download:")
-    with right:
-        moons_board.download_points(live.data_config, live.points)
+                           "leaderboard.csv", "text/csv", icon=":material/download:", width="stretch")
+        moons_board.download_points(live.data_config, live.points, width="stretch")
     for r in results:
         if r.status == "diverged":
             st.error(f"**{r.spec.name} diverged.** {r.history.message}", icon=":material/error:")
-    st.caption("Curves: solid on training data, dashed on test data; loss on a log scale.")
     here, shared = live.names(trained_here=True), live.names(trained_here=False)
-    st.caption(" ".join(([f"Trained in this session: {', '.join(here)}."] if here else [])
+    st.caption(" ".join(["Curves: solid on training data, dashed on test data; loss on a log scale."]
+                        + ([f"Trained in this session: {', '.join(here)}."] if here else [])
                         + ([f"Shared from the class's results: {', '.join(shared)} (the same data, settings "
                             "and seed were trained already, so the result is identical)."] if shared else [])))
     sections = {"Neurons": lambda: moons_inside.inside_section(live),

@@ -49,7 +49,7 @@ def config_inputs(config: Config, prefix: str, advanced: bool, *, columns: int =
         values[name] = setting_input(st, name, s, getattr(config, name), f"{prefix}{name}")
     fields = [f for f in fields if f[1].kind != "multi"]
     for row in range(0, len(fields), columns):
-        cols = st.columns(columns)
+        cols = st.columns(columns) if columns > 1 else [st]
         for col, (name, s) in zip(cols, fields[row:row + columns]):
             values[name] = setting_input(col, name, s, getattr(config, name), f"{prefix}{name}")
     return values
