@@ -73,7 +73,7 @@ def _step(live) -> None:
 def _pictures(pictures) -> None:
     """Each model's boundary picture under its title, three to a row."""
     for row in range(0, len(pictures), 3):
-        for col, (title, picture) in zip(st.columns(3), pictures[row:row + 3]):
+        for col, (title, picture) in zip(st.columns(3, vertical_alignment="bottom"), pictures[row:row + 3]):
             col.markdown(f"**{title}**")
             col.image(picture, width="stretch",          # PNG bytes go out as they are ("auto" would re-encode them as
                       output_format="PNG" if isinstance(picture, bytes) else "auto")   # JPEG); live arrays as JPEG
@@ -90,11 +90,11 @@ def _draw(slots, view: LiveView, tag: str, data, done=None) -> None:
             _pictures(view.pictures)
         else:
             _frames(*done)
-        with st.container(horizontal=True, vertical_alignment="center"):
-            st.image(colour_bar_png(data.n_classes), width=240, output_format="PNG",
-                     caption=f"P({literal(data.label(1))}): 0 ← 0.5 → 1" if data.n_classes == 2
-                     else "unsure → sure, per class")
-            st.caption(legend(data, view.runs))
+        bar, words = st.columns([1, 2], vertical_alignment="center")
+        bar.image(colour_bar_png(data.n_classes), width="stretch", output_format="PNG",
+                  caption=f"P({literal(data.label(1))}): 0 ← 0.5 → 1" if data.n_classes == 2
+                  else "unsure → sure, per class")
+        words.caption(legend(data, view.runs))
     with board.container():
         moons_board.leaderboard(view, tag, None if done is None else done[1]["table"])
     curves.plotly_chart(view.curves, width="stretch", key=f"curves-{tag}")
@@ -120,6 +120,7 @@ def results_area(data_cfg, lineup, points=None) -> None:
         st.info(f"Press **Train {len(lineup)} models** to watch them learn this data side by side.")
         return
     state = _state(live)
+    was_running = not live.done
     controls = st.empty()
     with controls.container():
         _controls(live, "start")
@@ -160,8 +161,10 @@ def results_area(data_cfg, lineup, points=None) -> None:
     if live.done and not state["stored"]:
         state["stored"] = True
         session.count_trainings(len(live.store()))
-    if live.done and frames:                          # it finished during this run: the controls say so
-        with controls.container():
+    if live.done and was_running:                     # it finished during this run: the controls say so.
+        for slot in (controls, slots[1]):             # Emptied first: a browser keeps what this run drew
+            slot.empty()                              # into a slot that the new content does not overwrite
+        with controls.container():                    # (the live toggle; the live pictures' third column)
             _controls(live, "end")
     if live.done:
         _draw(slots, _final(live, state), "now", live.data, done=(live, state))

@@ -42,6 +42,8 @@ def drawer(data_cfg, lineup, advanced: bool, start, hidden=frozenset(), show=())
     """The models' settings (a form: nothing reruns until Apply) and the lineup's controls. Apply keeps
     the new settings; Apply and train calls ``start(data_cfg, lineup)`` too, which returns whether a
     training started (if not, its message stays in the drawer)."""
+    if "lineup" not in hidden:
+        lineup_controls(data_cfg, lineup)
     new = _settings_form(lineup, advanced, hidden, show)
     if isinstance(new, ValueError):
         chrome.friendly_error("Check the settings", new)
@@ -51,9 +53,6 @@ def drawer(data_cfg, lineup, advanced: bool, start, hidden=frozenset(), show=())
         if not train or start(data_cfg, lineup):
             _closed()
             st.rerun()
-    if "lineup" not in hidden:
-        st.subheader("Lineup")
-        lineup_controls(data_cfg, lineup)
 
 
 def _settings_form(lineup, advanced: bool, hidden, show):
@@ -62,6 +61,10 @@ def _settings_form(lineup, advanced: bool, hidden, show):
     gen = session.generation()
     skip = tuple(n for n in urlstate.MODEL_FIELDS if n in hidden)
     with st.form("models", border=False):
+        left, right = st.columns(2)                   # on top, as Train is: reachable without scrolling
+        train = left.form_submit_button("Apply and train", type="primary", icon=":material/play_arrow:",
+                                        width="stretch")
+        apply = right.form_submit_button("Apply", icon=":material/check:", width="stretch")
         values = []
         for i, (tab, spec) in enumerate(zip(st.tabs([s.name for s in lineup]), lineup)):
             with tab:
@@ -72,10 +75,6 @@ def _settings_form(lineup, advanced: bool, hidden, show):
                     widgets.fixed_settings(spec.config, show, skip)
                 values.append({"name": name, "framework": spec.framework,
                                "config": {**spec.config.to_dict(), **config}})
-        left, right = st.columns(2)
-        train = left.form_submit_button("Apply and train", type="primary", icon=":material/play_arrow:",
-                                        width="stretch")
-        apply = right.form_submit_button("Apply", icon=":material/check:", width="stretch")
     if not (train or apply):
         return None
     try:
@@ -86,19 +85,21 @@ def _settings_form(lineup, advanced: bool, hidden, show):
 
 def lineup_controls(data_cfg, lineup) -> None:
     """Load a preset, add a model, remove one: each changes the page's setup at once (the drawer stays
-    open on the new lineup)."""
+    open on the new lineup), starting from the applied settings."""
     session.sync_preset_box((data_cfg, lineup), urlstate.preset_of(data_cfg, lineup) or "custom")
-    chosen = st.selectbox("Preset", [*PRESETS, "custom"], format_func=lambda k: PRESET_LABELS.get(k, "Custom"),
-                          key=session.PRESET_BOX, help="The preset the page holds, or Custom once changed.")
-    if st.button("Load preset", width="stretch") and chosen in PRESETS:
+    rows = [st.columns([2, 1], vertical_alignment="bottom") for _ in range(3)]
+    chosen = rows[0][0].selectbox("Preset", [*PRESETS, "custom"], format_func=lambda k: PRESET_LABELS.get(k, "Custom"),
+                                  key=session.PRESET_BOX, help="The preset the page holds, or Custom once changed.")
+    if rows[0][1].button("Load preset", width="stretch") and chosen in PRESETS:
         _change(*preset(chosen))
-    kind = st.selectbox("Model to add", list(TOY_FAMILIES), format_func=lambda k: TOY_FAMILIES[k].label)
-    if st.button("Add model", width="stretch", disabled=len(lineup) >= MAX_MODELS):
+    kind = rows[1][0].selectbox("Model to add", list(TOY_FAMILIES), format_func=lambda k: TOY_FAMILIES[k].label)
+    if rows[1][1].button("Add model", width="stretch", disabled=len(lineup) >= MAX_MODELS):
         name = f"{TOY_FAMILIES[kind].label} {len(lineup) + 1}"
         _change(data_cfg, (*lineup, ModelSpec(name, TOY_FAMILIES[kind].config())))
-    gone = st.selectbox("Model to remove", range(len(lineup)), format_func=lambda i: lineup[i].name)
-    if st.button("Remove model", width="stretch", disabled=len(lineup) <= 1):
+    gone = rows[2][0].selectbox("Model to remove", range(len(lineup)), format_func=lambda i: lineup[i].name)
+    if rows[2][1].button("Remove model", width="stretch", disabled=len(lineup) <= 1):
         _change(data_cfg, lineup[:gone] + lineup[gone + 1:])
+    st.caption("These start from the applied settings: apply your edits below first.")
 
 
 def _change(data_cfg, lineup) -> None:

@@ -65,11 +65,14 @@ def fixed_settings(config: Config, names=(), skip=()) -> None:
 
 
 def settings_text(config: Config, names=(), skip=(), *, basic: bool = True) -> str:
-    """Settings as read-only Markdown, "Label **value** · ...": the basic ones (when ``basic``), then the
-    advanced ones that matter: those in ``names`` (a lesson's) and those that differ from the defaults."""
+    """Settings as read-only Markdown, "Label **value** · ...": the basic ones (when ``basic``, their labels
+    without the bracketed note), then the advanced ones that matter: those in ``names`` (a lesson's) and
+    those that differ from the defaults."""
     defaults = type(config)()
-    shown = [(s.label, getattr(config, n), s) for n, s in iter_settings(config) if n not in skip and (
-        (basic and not s.advanced) or (s.advanced and (n in names or getattr(config, n) != getattr(defaults, n))))]
+    shown = [(s.label.split(" (")[0], getattr(config, n), s) for n, s in iter_settings(config, advanced=False)
+             if basic and n not in skip]
+    shown += [(s.label, getattr(config, n), s) for n, s in iter_settings(config, advanced=True)
+              if n not in skip and (n in names or getattr(config, n) != getattr(defaults, n))]
     return " · ".join(f"{label} **{_as_text(s, value)}**" for label, value, s in shown)
 
 

@@ -141,7 +141,7 @@ def test_the_models_drawer_edits_a_model_and_trains_it(server, browser):
     settle(page)
     no_exception(page)
     assert page.get_by_role("dialog").count() == 0
-    assert "Hidden layers (widths) 3 ·" in page.locator('[data-testid="stSidebar"]').inner_text()
+    assert "Hidden layers 3 ·" in page.locator('[data-testid="stSidebar"]').inner_text()
     assert "hidden=3" in page.url or "%22hidden%22%3A%5B3%5D" in page.url or '"hidden":[3]' in page.url
     page.close()
 
