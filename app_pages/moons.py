@@ -133,14 +133,14 @@ st.title("Moons comparison")
 advanced = chrome.advanced_settings(chrome.classroom_mode())
 data_cfg, lineup, guide = setup_from_link()
 if guide is None:
-    st.caption("Several networks, the same data, trained side by side. Set them up in the sidebar, then press "
-               "**Train** and watch the boundaries form.")
+    st.caption("Several networks, the same data, trained side by side. Set them up in the sidebar (**Edit models** "
+               "for the networks), then press **Train** and watch the boundaries form.")
 lesson_slot = st.container() if guide else None       # filled below, once Train has been read
 hidden = session.hidden()
 shown = guide[0].steps[guide[1]].show if guide else ()
 with st.sidebar:
     new_setup = settings_form(data_cfg, lineup, advanced, hidden, shown)
-    moons_models.edit_button(hidden)
+    moons_models.edit_button(hidden, advanced)
     if "dataset" not in hidden:
         points_upload(data_cfg, lineup)
     if st.button("Share this setup", icon=":material/share:", width="stretch"):
@@ -150,7 +150,7 @@ if isinstance(new_setup, ValueError):
 elif new_setup is not None:
     data_cfg, lineup = new_setup
     start(data_cfg, lineup)
-if session.models_open():
+if session.models_open() and moons_models.editable(hidden, advanced):
     moons_models.drawer(data_cfg, lineup, advanced, start, hidden, shown)
 if guide is not None:
     with lesson_slot:

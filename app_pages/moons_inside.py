@@ -124,7 +124,7 @@ def _vec(v: np.ndarray) -> str:
 
 
 def backprop_tab(live) -> None:
-    """The Backprop tab: one step by hand, then the gradient check over the whole network."""
+    """The Backprop view: one step by hand, then the gradient check over the whole network."""
     backprop_section(live)
     gradient_check(live)
 

@@ -56,7 +56,8 @@ def _controls(live, tag: str) -> None:
                help="Keep the models as trained so far.", width="stretch")
     row.button("Reset", key=f"reset-{tag}", icon=":material/restart_alt:", on_click=session.set_live,
                args=(None,), help="Clear the results.", width="stretch")
-    if tag == "start" and running:                    # (a widget, so drawn once per run)
+    if tag == "start":                                # (a widget, so drawn once per run; kept when done, so its
+                                                      # value lasts to the next training)
         st.toggle("Watch the neurons", key="watch_neurons", disabled=not running,
                   help="Watch every neuron of one model while it trains (below the curves).")
 
@@ -161,10 +162,9 @@ def results_area(data_cfg, lineup, points=None) -> None:
     if live.done and not state["stored"]:
         state["stored"] = True
         session.count_trainings(len(live.store()))
-    if live.done and was_running:                     # it finished during this run: the controls say so.
-        for slot in (controls, slots[1]):             # Emptied first: a browser keeps what this run drew
-            slot.empty()                              # into a slot that the new content does not overwrite
-        with controls.container():                    # (the live toggle; the live pictures' third column)
+    if live.done and was_running:                     # it finished during this run: the controls say so;
+        slots[1].empty()                              # a browser keeps what this run drew into a slot where the
+        with controls.container():                    # new content does not reach (the live pictures' last column)
             _controls(live, "end")
     if live.done:
         _draw(slots, _final(live, state), "now", live.data, done=(live, state))
@@ -224,7 +224,7 @@ def _frames(live, state: dict) -> None:
         help="Every model's boundary as it was while it trained, frame by frame.")
     if step > count:
         with pictures:
-            _pictures(state["final"].pictures)
+            _pictures(_final(live, state).pictures)
         return
     if step not in state["snapshots"]:
         frame = []

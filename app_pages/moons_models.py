@@ -10,27 +10,42 @@ import streamlit as st
 
 from app_pages import chrome, session, widgets
 from nncore import urlstate
+from nncore.core.settings import iter_settings
 from nncore.core.text import literal
 from nncore.models.registry import MAX_MODELS, PRESET_LABELS, PRESETS, TOY_FAMILIES, ModelSpec, preset
+
+
+def _skip(hidden) -> tuple[str, ...]:
+    """The model settings a link hid (hide=...)."""
+    return tuple(n for n in urlstate.MODEL_FIELDS if n in hidden)
 
 
 def summary(lineup, hidden=frozenset(), show=()) -> None:
     """Each model's name and settings, read-only (the advanced ones where they matter: a lesson's
     ``show``, or changed from the defaults)."""
-    skip = tuple(n for n in urlstate.MODEL_FIELDS if n in hidden)
-    st.markdown("\n".join(f"- **{literal(spec.name)}** · {widgets.settings_text(spec.config, show, skip)}"
+    st.markdown("\n".join(f"- **{literal(spec.name)}** · {widgets.settings_text(spec.config, show, _skip(hidden))}"
                           for spec in lineup))
 
 
-def editable(hidden) -> bool:
-    """Whether the drawer has anything to edit (a link may hide every model control)."""
-    return "lineup" not in hidden or "name" not in hidden or any(n not in hidden for n in urlstate.MODEL_FIELDS)
+def editable(hidden, advanced: bool) -> bool:
+    """Whether the drawer has anything to edit: a link may hide every control it would show."""
+    inputs = {n for f in TOY_FAMILIES.values() for n, s in iter_settings(f.config) if advanced or not s.advanced}
+    return "lineup" not in hidden or "name" not in hidden or bool(inputs - set(hidden))
 
 
-def edit_button(hidden) -> None:
-    if editable(hidden) and st.button("Edit models", icon=":material/tune:", width="stretch",
-                                      help="Each model's settings, and the lineup: presets, add, remove."):
-        session.models_open(True)
+def edit_button(hidden, advanced: bool) -> None:
+    """Opens the drawer; a training running under it pauses (a click inside a dialog would wait for the
+    whole training to end, and the running page cannot be reached behind the drawer)."""
+    if editable(hidden, advanced):
+        st.button("Edit models", icon=":material/tune:", width="stretch", on_click=_open,
+                  help="Each model's settings, and the lineup: presets, add, remove.")
+
+
+def _open() -> None:
+    live = session.get_live()
+    if live is not None and not live.done:
+        live.paused = True
+    session.models_open(True)
 
 
 def _closed() -> None:
@@ -49,8 +64,11 @@ def drawer(data_cfg, lineup, advanced: bool, start, hidden=frozenset(), show=())
         chrome.friendly_error("Check the settings", new)
     elif new is not None:
         lineup, train = new
-        session.set_setup(data_cfg, lineup)
-        if not train or start(data_cfg, lineup):
+        if train:                                     # (start keeps the setup, whether it starts or not)
+            started = start(data_cfg, lineup)
+        else:
+            session.set_setup(data_cfg, lineup)
+        if not train or started:
             _closed()
             st.rerun()
 
@@ -58,8 +76,7 @@ def drawer(data_cfg, lineup, advanced: bool, start, hidden=frozenset(), show=())
 def _settings_form(lineup, advanced: bool, hidden, show):
     """Returns (the new lineup, train?) when a button was pressed (a ValueError when a setting is out of
     range), else None."""
-    gen = session.generation()
-    skip = tuple(n for n in urlstate.MODEL_FIELDS if n in hidden)
+    gen, skip = session.generation(), _skip(hidden)
     with st.form("models", border=False):
         left, right = st.columns(2)                   # on top, as Train is: reachable without scrolling
         train = left.form_submit_button("Apply and train", type="primary", icon=":material/play_arrow:",

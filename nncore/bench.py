@@ -213,7 +213,8 @@ def bench_rerun(quick: bool, progress: bool = False) -> tuple[dict, float]:
     m = json.loads(out.stdout.strip().splitlines()[-1])
     _log(progress, f"rerun: blank {m['blank'] * 1000:.1f} ms, moons {m['moons'] * 1000:.1f} ms")
     row = _row("cached_rerun_vs_blank_page", m["moons"] * 1000, m["blank"] * 1000, "ms per rerun", False,
-               detail=f"median of {n} AppTest reruns; moons page with 3 trained models on screen")
+               detail=f"median of {n} AppTest reruns of each page, taking turns, each page compiled once (as "
+                      "a server does); moons page with 3 trained models on screen")
     return row, m["peak_rss_mb"]
 
 

@@ -31,6 +31,15 @@ def test_hide_removes_exactly_the_named_widgets_and_keeps_their_values():
     assert set(str(at.query_params["hide"]).strip("[]'").split(",")) == {"noise", "samples", "activation"}
     at = edit_models(moons_page(models=TINY, hide="name,lineup"))
     assert not any(w.label == "Name" for w in at.text_input) and not any(b.label == "Load preset" for b in at.button)
+    assert f"g{at.session_state['widget_generation']}-m0-epochs" in widget_keys(at)     # the drawer has the rest
+
+
+def test_a_link_that_hides_everything_the_drawer_shows_has_no_edit_button():
+    from nncore.urlstate import MODEL_FIELDS
+    at = moons_page(models=TINY, hide=",".join([*MODEL_FIELDS, "name", "lineup"]))
+    assert not at.exception and not any(b.label == "Edit models" for b in at.button)
+    summary = at.sidebar.markdown[-1].value
+    assert "Scratch" in summary and "Learning rate" not in summary          # the summary hides them too
 
 
 def test_the_preset_box_shows_the_preset_the_page_holds_or_custom():

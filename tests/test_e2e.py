@@ -54,6 +54,7 @@ def test_moons_trains_live_on_the_first_screen(server, browser):
     print(f"moons live: first frame {first:.2f} s, final results {final:.2f} s after Train, "
           f"{len(pictures) - 1} boundary changes seen")
     assert box["y"] < 720, "the live boundaries are below the fold"
+    assert page.locator('[data-testid="stImage"]').count() == 3 + 1, "a live picture is left on the page"
     assert len(pictures) - 1 >= 3, "the boundary changed fewer than 3 times while training"
     text = page.locator('[data-testid="stMain"]').inner_text()
     for name in ("Scratch NumPy —", "PyTorch MLP —", "scikit-learn MLP —"):

@@ -63,7 +63,7 @@ def test_train_fills_the_leaderboard_and_charts():
     assert list(board["model"]) and set(board["model"]) == {"Scratch", "Torch", "Sk"}
     assert set(board["epochs"]) == {8}
     assert at.session_state["trainings"] == 3
-    at.run()                                             # (a browser drops the run's last live frame too)
+    at.run()          # (AppTest keeps the run's live frames under the emptied slot; the browser test counts them)
     assert len(at.get("image")) == 3 + 1                 # each model's boundary; the colour scale
     assert len(at.get("plotly_chart")) == 1              # the learning curves: no closer look chosen yet
     assert at.button_group(key=session.MOONS_TAB).options == ["Neurons", "Backprop", "What differs", "Hover & zoom"]
@@ -224,6 +224,17 @@ def button(at, label):
 
 def progress_text(at) -> str:
     return at.get("progress")[0].proto.text
+
+
+def test_edit_models_pauses_a_running_training():
+    """The drawer is a dialog: a click in it would wait for a running training to end, so opening it pauses."""
+    at = moons_page(models=json.dumps([{"name": "Long", "framework": "numpy", "config": {"epochs": 20000}}]))
+    live = LiveComparison(DataConfig(n_samples=200), [ModelSpec("Long", ScratchConfig(epochs=20000))])
+    at.session_state["moons_live"] = live                # running (not paused): the next run would train it all
+    at.session_state["moons_setup"] = (live.data_config, live.lineup)
+    edit_models(at)
+    assert not at.exception and live.paused and not live.done and at.session_state["models_drawer"]
+    assert "epoch 0 of 20000" in progress_text(at) and button(at, "Resume")
 
 
 def test_pause_step_resume_stop_and_reset():

@@ -37,6 +37,7 @@ def main(dashboard: str, n: int) -> None:
     blank_file = Path(tempfile.mkdtemp()) / "blank.py"
     blank_file.write_text("import streamlit as st\nst.title('blank')\n")
     blank = AppTest.from_file(str(blank_file), default_timeout=120).run()
+    assert _SERVER_CACHE._cache, "AppTest no longer takes the probe's ScriptCache: the pages recompile every run"
     at = AppTest.from_file(dashboard, default_timeout=300).run()
     at.switch_page("app_pages/moons.py").run()
     next(b for b in at.button if b.label.startswith("Train")).click().run()
