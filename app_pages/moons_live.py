@@ -222,11 +222,7 @@ def _frames(live, state: dict) -> None:
         "Through training", range(1, count + 2), count + 1, key="snapshot",
         format_func=lambda k: "the end" if k > count else f"frame {k} of {count}",
         help="Every model's boundary as it was while it trained, frame by frame.")
-    if step > count:
-        with pictures:
-            _pictures(_final(live, state).pictures)
-        return
-    if step not in state["snapshots"]:
+    if step <= count and step not in state["snapshots"]:
         frame = []
         for r in results:
             epoch, proba = r.snapshots[min(step, len(r.snapshots)) - 1] if r.snapshots else (0, None)
@@ -234,7 +230,7 @@ def _frames(live, state: dict) -> None:
                           png(state["painter"].paint(proba))))      # encoded once: a frame seen comes back as is
         state["snapshots"][step] = frame
     with pictures:
-        _pictures(state["snapshots"][step])
+        _pictures(_final(live, state).pictures if step > count else state["snapshots"][step])
 
 
 def _interactive(live, state: dict) -> None:

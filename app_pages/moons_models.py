@@ -14,6 +14,10 @@ from nncore.core.settings import iter_settings
 from nncore.core.text import literal
 from nncore.models.registry import MAX_MODELS, PRESET_LABELS, PRESETS, TOY_FAMILIES, ModelSpec, preset
 
+# The settings the drawer has inputs for: the basic ones, and every one with the advanced settings on.
+_BASIC_INPUTS = frozenset(n for f in TOY_FAMILIES.values() for n, s in iter_settings(f.config) if not s.advanced)
+_ALL_INPUTS = frozenset(urlstate.MODEL_FIELDS)
+
 
 def _skip(hidden) -> tuple[str, ...]:
     """The model settings a link hid (hide=...)."""
@@ -29,8 +33,8 @@ def summary(lineup, hidden=frozenset(), show=()) -> None:
 
 def editable(hidden, advanced: bool) -> bool:
     """Whether the drawer has anything to edit: a link may hide every control it would show."""
-    inputs = {n for f in TOY_FAMILIES.values() for n, s in iter_settings(f.config) if advanced or not s.advanced}
-    return "lineup" not in hidden or "name" not in hidden or bool(inputs - set(hidden))
+    inputs = _ALL_INPUTS if advanced else _BASIC_INPUTS
+    return "lineup" not in hidden or "name" not in hidden or not inputs <= set(hidden)
 
 
 def edit_button(hidden, advanced: bool) -> None:
@@ -64,13 +68,12 @@ def drawer(data_cfg, lineup, advanced: bool, start, hidden=frozenset(), show=())
         chrome.friendly_error("Check the settings", new)
     elif new is not None:
         lineup, train = new
-        if train:                                     # (start keeps the setup, whether it starts or not)
-            started = start(data_cfg, lineup)
-        else:
+        if not train:
             session.set_setup(data_cfg, lineup)
-        if not train or started:
-            _closed()
-            st.rerun()
+        elif not start(data_cfg, lineup):             # (start keeps the setup either way): its message stays
+            return
+        _closed()
+        st.rerun()
 
 
 def _settings_form(lineup, advanced: bool, hidden, show):
