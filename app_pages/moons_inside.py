@@ -11,13 +11,14 @@ from PIL import Image
 from app_pages import session
 from nncore.figures.neurons import MAX_UNITS, incoming, network_figure, network_units, unit_picture
 from nncore.models.registry import differences
-from nncore.training.backprop import network_from, step_through
+from nncore.training.backprop import forward_rows, hardest_point, network_from, step_through
 from nncore.training.gradcheck import check_config
 
 NOTE = ("Each square is a unit's output over the input plane (the same window as the boundary): blue "
         "positive, orange negative, white zero, each unit on its own scale. The output's square is the "
         "decision boundary. Lines are weights: blue positive, orange negative, wider when larger. "
         "Click a unit to see it large, with the weights coming into it.")
+NO_TOOLBAR = {"displayModeBar": False}       # nothing to zoom in a diagram; the toolbar covered its headings
 
 
 def model_picker(live, key: str) -> int:
@@ -53,9 +54,10 @@ def neurons(live, which: int, key: str, clickable: bool = True) -> None:
     if note:
         st.caption(note)
     if not clickable:
-        st.plotly_chart(figure, width="stretch", key=key)
+        st.plotly_chart(figure, width="stretch", key=key, config=NO_TOOLBAR)
         return
-    event = st.plotly_chart(figure, width="stretch", key=key, on_select="rerun", selection_mode="points")
+    event = st.plotly_chart(figure, width="stretch", key=key, on_select="rerun", selection_mode="points",
+                            config=NO_TOOLBAR)
     picked = [p["customdata"] for p in event.selection.points if "customdata" in p] if event else []
     st.caption(NOTE)
     if picked:
@@ -99,28 +101,28 @@ def backprop_section(live) -> None:
     names = [live.lineup[i].name for i in scratch]
     left, right = st.columns(2)
     name = left.selectbox("Scratch model", names, key="step_model")
-    point = right.number_input("Training point", 0, len(live.data.y_train) - 1, 0, key="step_point")
     result = results[name]
     net = network_from(result.spec.config, result.layers, live.data.n_classes)
+    hardest = hardest_point(net, live.data.X_train, live.data.y_train)
+    point = right.number_input("Training point", 0, len(live.data.y_train) - 1, hardest, key="step_point",
+                               help=f"It starts at point {hardest}, the one this model gets most wrong (the "
+                                    "largest loss): on a point it already gets right with confidence, every "
+                                    "gradient is close to 0.")
     walk = step_through(net, live.data.X_train[point], int(live.data.y_train[point]))
     st.markdown(f"Point ({walk.x[0]:.3f}, {walk.x[1]:.3f}), class **{walk.y}**; predicted probabilities "
                 f"{np.array2string(walk.probability, precision=3)}; loss **{walk.loss:.5f}**.")
     st.markdown("Its inputs: " + ", ".join(f"{name} = {v:.4f}"
                                            for name, v in zip(walk.inputs, walk.activations[0])))
-    forward = [{"layer": f"layer {i + 1}", "z (before the activation)": _vec(z),
-                "output": _vec(a), "delta = dL/dz": _vec(d)}
-               for i, (z, a, d) in enumerate(zip(walk.zs, walk.activations[1:], walk.deltas))]
-    st.dataframe(pd.DataFrame(forward), hide_index=True)
+    forward = forward_rows(walk)
+    st.dataframe(pd.DataFrame(forward), hide_index=True,           # (up to ten rows on screen, then it scrolls)
+                 column_config={k: st.column_config.NumberColumn(format="%.6g")
+                                for k in ("z (before the activation)", "output", "delta = dL/dz")})
     st.caption(f"Each gradient beside its central difference (largest gap {walk.max_gradient_error:.1e}), "
                f"and each parameter before and after one step of {result.spec.config.optimizer} at "
                f"learning rate {result.spec.config.learning_rate:g} on this point alone.")
     st.dataframe(pd.DataFrame(walk.rows), hide_index=True, height=min(640, 36 + 35 * len(walk.rows)),
-                 column_config={k: st.column_config.NumberColumn(format="%.6f")
+                 column_config={k: st.column_config.NumberColumn(format="%.6g")     # (1e-9 is not 0.000000)
                                 for k in ("before", "gradient", "central difference", "after")})
-
-
-def _vec(v: np.ndarray) -> str:
-    return ", ".join(f"{x:.4f}" for x in np.ravel(v)[:MAX_UNITS]) + (" …" if np.size(v) > MAX_UNITS else "")
 
 
 def backprop_tab(live) -> None:

@@ -15,7 +15,7 @@ from nncore.data.toy import DataConfig, Mesh, load_toy
 from nncore.figures.neurons import incoming, network_figure, network_units
 from nncore.models.registry import PRESETS, TOY_FAMILIES, ModelSpec, build_model
 from nncore.models.scratch import ScratchConfig, ScratchNetwork
-from nncore.training.backprop import network_from, parameter_names, step_through
+from nncore.training.backprop import forward_rows, network_from, parameter_names, step_through
 from nncore.training.comparison import finish
 from nncore.training.cost import estimate_mlp
 from nncore.training.engine import Training
@@ -170,6 +170,7 @@ def test_the_step_through_shows_the_inputs_and_works_without_a_hidden_layer(circ
     assert parameter_names(net) == ["W1[x₁→out]", "W1[x₂→out]", "W1[x₁²→out]", "W1[x₂²→out]", "b1[out]"]
     assert len(walk.rows) == net.n_parameters == 5 and walk.max_gradient_error < 1e-7
     assert [d.shape for d in walk.deltas] == [(1,)]
+    assert [(r["unit"], r["output"]) for r in forward_rows(walk)] == [("out", walk.probability[1])]
     twin = network_from(net.config, net.layer_weights, 2)
     np.testing.assert_array_equal(twin.predict_proba(circles.X_test), net.predict_proba(circles.X_test))
     deep = ScratchNetwork(ScratchConfig(hidden=(3,), inputs=ALL), 2, 2)

@@ -7,7 +7,7 @@ from nncore.data.toy import DataConfig, Mesh, load_toy
 from nncore.figures.neurons import MAX_UNITS, incoming, network_figure, network_units
 from nncore.models.registry import PRESETS, TOY_FAMILIES, ModelSpec
 from nncore.models.scratch import ScratchConfig, ScratchNetwork
-from nncore.training.backprop import network_from, parameter_names, step_through
+from nncore.training.backprop import forward_rows, hardest_point, network_from, parameter_names, step_through
 from nncore.training.comparison import finish
 from nncore.training.engine import Training
 
@@ -77,6 +77,11 @@ def test_the_step_through_is_the_training_code_for_the_seeds_17_parameters(small
     assert np.array_equal([r["before"] for r in walk.rows], net.theta_)          # the model is untouched
     assert parameter_names(net)[:3] == ["W1[x₁→h1.1]", "W1[x₁→h1.2]", "W1[x₁→h1.3]"]     # display labels
     assert [d.shape for d in walk.deltas] == [(4,), (1,)]
+    rows = forward_rows(walk)                           # one row per unit, named as in the parameters
+    assert [r["unit"] for r in rows] == ["h1.1", "h1.2", "h1.3", "h1.4", "out"]
+    assert rows[-1]["output"] == pytest.approx(1 / (1 + np.exp(-walk.zs[-1][0])))          # P(class 1)
+    assert rows[-1]["output"] == pytest.approx(walk.probability[1])
+    assert [r["delta = dL/dz"] for r in rows] == list(walk.deltas[0]) + list(walk.deltas[1])
 
 
 def test_the_step_through_follows_the_models_optimizer(small):
@@ -86,3 +91,16 @@ def test_the_step_through_follows_the_models_optimizer(small):
     theta = net.theta_.copy()
     make_optimizer("adam", theta.size, 0.05).step(theta, np.array([r["gradient"] for r in walk.rows]))
     np.testing.assert_allclose([r["after"] for r in walk.rows], theta, atol=1e-12)
+
+
+def test_the_step_through_starts_where_there_is_something_to_see(small):
+    """The hardest point has the largest loss of all, and its step moves the weights more than an easy one's."""
+    net = ScratchNetwork(ScratchConfig(epochs=300), 2, 2)       # the default network, trained to confidence
+    net.fit(small.X_train, small.y_train)
+    i = hardest_point(net, small.X_train, small.y_train)
+    losses = [net.loss_and_gradients(x[None], np.array([y]))[0] for x, y in zip(small.X_train, small.y_train)]
+    assert losses[i] == max(losses)
+    easy = int(np.argmin(losses))
+    norm = lambda j: np.linalg.norm([r["gradient"] for r in step_through(net, small.X_train[j],  # noqa: E731
+                                                                         int(small.y_train[j])).rows])
+    assert norm(i) > 10 * norm(easy)

@@ -9,6 +9,7 @@ from app_pages import session
 from nncore.data.toy import DataConfig
 from nncore.models.registry import ModelSpec, preset
 from nncore.models.scratch import ScratchConfig
+from nncore.training.backprop import hardest_point, network_from
 from nncore.training.live import LiveComparison
 from tests.conftest import ROOT
 
@@ -200,6 +201,10 @@ def test_gradient_check_panel():
     train_button(at).click().run()
     open_after_tab(at, "Backprop")
     assert any(df.value.shape[0] > 0 for df in at.dataframe[1:])        # the step's forward table
+    live = at.session_state["moons_live"]                                # it starts at the hardest point
+    result = next(r for r in live.results() if r.spec.framework == "numpy")
+    net = network_from(result.spec.config, result.layers, live.data.n_classes)
+    assert at.number_input(key="step_point").value == hardest_point(net, live.data.X_train, live.data.y_train)
     next(b for b in at.button if b.label == "Run the gradient check").click().run()
     assert not at.exception
     assert at.success and "Largest relative error" in at.success[0].value

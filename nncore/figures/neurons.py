@@ -19,6 +19,8 @@ from .base import CLASS_COLORS, frozen, layout
 from .raster import png, probability_colors
 
 MAX_UNITS = 16                  # per column; wider layers show their first 16 and say so
+COLUMN_GAP, ROW_GAP = 3.0, 1.3  # between unit centres (a unit's map is 0.8 across): room for the
+                                # column headings side by side and for each unit's name under its map
 POSITIVE, NEGATIVE = "#1f77b4", "#ff7f0e"
 
 
@@ -78,7 +80,7 @@ def network_units(xs: np.ndarray, ys: np.ndarray, hidden: list[np.ndarray], prob
 
 
 def _y(j: int, m: int) -> float:
-    return (m - 1) / 2 - j
+    return ROW_GAP * ((m - 1) / 2 - j)
 
 
 def network_figure(units: list[Unit], layers: list[tuple[np.ndarray, np.ndarray]], title: str = "") -> go.Figure:
@@ -86,7 +88,7 @@ def network_figure(units: list[Unit], layers: list[tuple[np.ndarray, np.ndarray]
     A click target sits on every unit (``customdata``: its index in ``units``)."""
     columns = max(u.column for u in units) + 1
     counts = [sum(u.column == c for u in units) for c in range(columns)]
-    pos = {(u.column, u.index): (u.column * 2.0, _y(u.index, counts[u.column])) for u in units}
+    pos = {(u.column, u.index): (u.column * COLUMN_GAP, _y(u.index, counts[u.column])) for u in units}
     top = max(counts)
     biggest = max((float(np.abs(W).max()) for W, _ in layers), default=1.0) or 1.0
     groups: dict[tuple[bool, int], list] = {}
@@ -101,20 +103,25 @@ def network_figure(units: list[Unit], layers: list[tuple[np.ndarray, np.ndarray]
         fig.add_trace(go.Scatter(x=_xs(seg), y=_ys(seg), mode="lines",
                                  line=dict(color=POSITIVE if positive else NEGATIVE, width=0.6 + 1.6 * bucket),
                                  opacity=0.35 + 0.15 * bucket, hoverinfo="skip", showlegend=False))
+    edge = ROW_GAP * (top - 1) / 2 + 0.4                    # the outermost maps' top and bottom edges
+    height = min(760, 110 + (80 if top <= 6 else 56) * top)
+    # a map's side in pixels where the height sets the scale (a tall diagram): the click target's outline
+    # then frames the map and each unit's name sits under it
+    side = 0.8 * (height - (50 if title else 30)) / (2 * edge + 0.7)
     centers = [pos[(u.column, u.index)] for u in units]
     fig.add_trace(go.Scatter(x=[p[0] for p in centers], y=[p[1] for p in centers], mode="markers+text",
-                             marker=dict(size=34, symbol="square", color="rgba(0,0,0,0.01)",
+                             marker=dict(size=round(side), symbol="square", color="rgba(0,0,0,0.01)",
                                          line=dict(width=1, color="#555")),
                              text=[u.name for u in units], textposition="bottom center", textfont=dict(size=11),
                              customdata=list(range(len(units))),
                              hovertemplate="%{text}: click to enlarge<extra></extra>",
                              showlegend=False))
-    fig.update_xaxes(visible=False, range=[-0.8, (columns - 1) * 2 + 0.8])
-    fig.update_yaxes(visible=False, range=[-top / 2 - 0.3, top / 2 + 0.1], scaleanchor="x")
+    fig.update_xaxes(visible=False, range=[-0.8, (columns - 1) * COLUMN_GAP + 0.8])
+    fig.update_yaxes(visible=False, range=[-edge - 0.35, edge + 0.35], scaleanchor="x")
     names = ["inputs"] + [f"hidden {c}" for c in range(1, columns - 1)] + ["output"]
     for c, name in enumerate(names):
-        fig.add_annotation(x=c * 2.0, y=top / 2 + 0.05, text=f"<b>{name}</b>", showarrow=False, yanchor="bottom")
-    fig = layout(fig, title, height=min(760, 110 + (72 if top <= 6 else 44) * top))
+        fig.add_annotation(x=c * COLUMN_GAP, y=edge + 0.05, text=f"<b>{name}</b>", showarrow=False, yanchor="bottom")
+    fig = layout(fig, title, height=height)
     fig.update_layout(margin=dict(l=10, r=10, t=40 if title else 20, b=10), dragmode=False)
     prepared = frozen(fig)
     # the unit maps as plain layout images, added after validation (Plotly checks each one slowly)

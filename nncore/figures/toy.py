@@ -100,8 +100,12 @@ class BoundaryCanvas:
                     marker=dict(color=y.astype(np.int8), cmin=0, cmax=k - 1, symbol=symbol, size=size,
                                 colorscale=[[c / (k - 1), CLASS_COLORS[c]] for c in range(k)],
                                 line=dict(width=1, color=edge))), row=row, col=col)
-            fig.update_xaxes(range=[xs[0], xs[-1]], showgrid=False, row=row, col=col)
-            fig.update_yaxes(range=[ys[0], ys[-1]], showgrid=False, scaleanchor=f"x{axis}", row=row, col=col)
+            # square panels that shrink into their cell (not a stretched range) up under their titles, the y
+            # numbers on the first column only: every panel shows the same window, and the next one's numbers
+            # covered this one
+            fig.update_xaxes(range=[xs[0], xs[-1]], showgrid=False, constrain="domain", row=row, col=col)
+            fig.update_yaxes(range=[ys[0], ys[-1]], showgrid=False, scaleanchor=f"x{axis}", constrain="domain",
+                             constraintoward="top", showticklabels=col == 1, row=row, col=col)
         fig = layout(fig, "", rows * row_height)
         fig.update_annotations(font_size=16)
         self.base = frozen(fig)

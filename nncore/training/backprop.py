@@ -76,6 +76,26 @@ def step_through(net: ScratchNetwork, x: np.ndarray, y: int, eps: float = 1e-6) 
                        probability, float(loss), [d[0] for d in reversed(deltas)], rows)
 
 
+def forward_rows(walk: StepThrough) -> list[dict]:
+    """One row per unit, first layer to output: its pre-activation z, its output and its delta dL/dz,
+    named as in the parameters' names (h1.1, ..., out). A single output unit's output is P(class 1)."""
+    last = len(walk.zs)
+    rows = []
+    for layer, (z, a, d) in enumerate(zip(walk.zs, walk.activations[1:], walk.deltas), start=1):
+        a = a[-len(z):]                                 # (the output layer's activations are the probabilities)
+        for j in range(len(z)):
+            name = ("out" if len(z) == 1 else f"out{j}") if layer == last else f"h{layer}.{j + 1}"
+            rows.append({"unit": name, "z (before the activation)": z[j], "output": a[j], "delta = dL/dz": d[j]})
+    return rows
+
+
+def hardest_point(net: ScratchNetwork, X: np.ndarray, y: np.ndarray) -> int:
+    """The index of the point this network gets most wrong (the lowest probability of its own class, so the
+    largest loss): a point it already gets right with confidence has gradients of almost nothing to show."""
+    proba = net.predict_proba(np.asarray(X, dtype=np.float64))
+    return int(np.argmin(proba[np.arange(len(y)), np.asarray(y, dtype=int)]))
+
+
 def parameter_names(net: ScratchNetwork) -> list[str]:
     """'W1[x₁→h1.2]', 'W1[x₁²→h1.2]', 'b1[h1.2]', ... in the order of the flat parameter vector."""
     names = []
