@@ -104,7 +104,8 @@ def backprop_section(live) -> None:
     result = results[name]
     net = network_from(result.spec.config, result.layers, live.data.n_classes)
     hardest = hardest_point(net, live.data.X_train, live.data.y_train)
-    point = right.number_input("Training point", 0, len(live.data.y_train) - 1, hardest, key="step_point",
+    # one input per model (keyed by its name), so each starts at its own hardest point
+    point = right.number_input("Training point", 0, len(live.data.y_train) - 1, hardest, key=f"step_point-{name}",
                                help=f"It starts at point {hardest}, the one this model gets most wrong (the "
                                     "largest loss): on a point it already gets right with confidence, every "
                                     "gradient is close to 0.")

@@ -99,8 +99,22 @@ def test_the_step_through_starts_where_there_is_something_to_see(small):
     net.fit(small.X_train, small.y_train)
     i = hardest_point(net, small.X_train, small.y_train)
     losses = [net.loss_and_gradients(x[None], np.array([y]))[0] for x, y in zip(small.X_train, small.y_train)]
-    assert losses[i] == max(losses)
+    assert losses[i] == pytest.approx(max(losses), abs=1e-12)
     easy = int(np.argmin(losses))
     norm = lambda j: np.linalg.norm([r["gradient"] for r in step_through(net, small.X_train[j],  # noqa: E731
                                                                          int(small.y_train[j])).rows])
     assert norm(i) > 10 * norm(easy)
+
+
+def test_three_classes_step_through_names_each_output_and_starts_at_the_largest_loss():
+    spiral = load_toy(DataConfig(name="spiral", n_samples=300))
+    net = ScratchNetwork(ScratchConfig(hidden=(5,), epochs=20), 2, 3)
+    net.fit(spiral.X_train, spiral.y_train)
+    i = hardest_point(net, spiral.X_train, spiral.y_train)
+    losses = [net.loss_and_gradients(x[None], np.array([y]))[0] for x, y in zip(spiral.X_train, spiral.y_train)]
+    assert losses[i] == pytest.approx(max(losses), abs=1e-12)
+    walk = step_through(net, spiral.X_train[i], int(spiral.y_train[i]))
+    rows = forward_rows(walk)
+    assert [r["unit"] for r in rows] == ["h1.1", "h1.2", "h1.3", "h1.4", "h1.5", "out0", "out1", "out2"]
+    np.testing.assert_allclose([r["output"] for r in rows[-3:]], walk.probability)       # the softmax
+    assert parameter_names(net)[-3:] == ["b2[out0]", "b2[out1]", "b2[out2]"]

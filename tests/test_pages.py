@@ -204,10 +204,28 @@ def test_gradient_check_panel():
     live = at.session_state["moons_live"]                                # it starts at the hardest point
     result = next(r for r in live.results() if r.spec.framework == "numpy")
     net = network_from(result.spec.config, result.layers, live.data.n_classes)
-    assert at.number_input(key="step_point").value == hardest_point(net, live.data.X_train, live.data.y_train)
+    assert at.number_input(key=f"step_point-{result.spec.name}").value == hardest_point(
+        net, live.data.X_train, live.data.y_train)
     next(b for b in at.button if b.label == "Run the gradient check").click().run()
     assert not at.exception
     assert at.success and "Largest relative error" in at.success[0].value
+
+
+def test_each_scratch_model_steps_from_its_own_hardest_point():
+    two = json.dumps([{"name": "Wide", "framework": "numpy", "config": {"epochs": 8, "hidden": [8]}},
+                      {"name": "Narrow", "framework": "numpy", "config": {"epochs": 1, "hidden": [2], "seed": 3}}])
+    at = moons_page(models=two, samples="200")
+    train_button(at).click().run()
+    open_after_tab(at, "Backprop")
+    live = at.session_state["moons_live"]
+    hardest = {r.spec.name: hardest_point(network_from(r.spec.config, r.layers, live.data.n_classes),
+                                          live.data.X_train, live.data.y_train) for r in live.results()}
+    assert hardest["Wide"] != hardest["Narrow"]                    # (else this test could not tell them apart)
+    for name in ("Wide", "Narrow"):
+        at.selectbox(key="step_model").set_value(name).run()
+        assert [w.key for w in at.number_input if w.key.startswith("step_point")] == [f"step_point-{name}"]
+        assert at.number_input(key=f"step_point-{name}").value == hardest[name]
+    assert not at.exception
 
 
 def test_advanced_settings_toggle_shows_the_rest():

@@ -106,7 +106,8 @@ def network_figure(units: list[Unit], layers: list[tuple[np.ndarray, np.ndarray]
     edge = ROW_GAP * (top - 1) / 2 + 0.4                    # the outermost maps' top and bottom edges
     height = min(760, 110 + (80 if top <= 6 else 56) * top)
     # a map's side in pixels where the height sets the scale (a tall diagram): the click target's outline
-    # then frames the map and each unit's name sits under it
+    # then frames the map and each unit's name sits under it (where the width sets it, in a narrow column,
+    # the outline is a little larger than the map and the name a little lower)
     side = 0.8 * (height - (50 if title else 30)) / (2 * edge + 0.7)
     centers = [pos[(u.column, u.index)] for u in units]
     fig.add_trace(go.Scatter(x=[p[0] for p in centers], y=[p[1] for p in centers], mode="markers+text",

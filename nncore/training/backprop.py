@@ -78,22 +78,28 @@ def step_through(net: ScratchNetwork, x: np.ndarray, y: int, eps: float = 1e-6) 
 
 def forward_rows(walk: StepThrough) -> list[dict]:
     """One row per unit, first layer to output: its pre-activation z, its output and its delta dL/dz,
-    named as in the parameters' names (h1.1, ..., out). A single output unit's output is P(class 1)."""
-    last = len(walk.zs)
-    rows = []
+    named as in the parameters' names (h1.1, ..., out)."""
+    last, rows = len(walk.zs), []
     for layer, (z, a, d) in enumerate(zip(walk.zs, walk.activations[1:], walk.deltas), start=1):
-        a = a[-len(z):]                                 # (the output layer's activations are the probabilities)
-        for j in range(len(z)):
-            name = ("out" if len(z) == 1 else f"out{j}") if layer == last else f"h{layer}.{j + 1}"
-            rows.append({"unit": name, "z (before the activation)": z[j], "output": a[j], "delta = dL/dz": d[j]})
+        a = a[-len(z):]                 # a single sigmoid output unit: keep P(class 1) of the two probabilities
+        for name, zj, aj, dj in zip(unit_names(layer, len(z), last), z, a, d, strict=True):
+            rows.append({"unit": name, "z (before the activation)": zj, "output": aj, "delta = dL/dz": dj})
     return rows
 
 
 def hardest_point(net: ScratchNetwork, X: np.ndarray, y: np.ndarray) -> int:
-    """The index of the point this network gets most wrong (the lowest probability of its own class, so the
-    largest loss): a point it already gets right with confidence has gradients of almost nothing to show."""
-    proba = net.predict_proba(np.asarray(X, dtype=np.float64))
-    return int(np.argmin(proba[np.arange(len(y)), np.asarray(y, dtype=int)]))
+    """The index of the point with the largest loss (the training code's own, per point): a point the
+    network already gets right with confidence has gradients of almost nothing to show."""
+    logits = net._forward(net.expand(np.asarray(X, dtype=np.float64)))[0][-1]
+    return int(np.argmax(net._losses(logits, np.asarray(y, dtype=int))))
+
+
+def unit_names(layer: int, width: int, last: int) -> list[str]:
+    """The units of layer ``layer`` of ``last`` (1: the first hidden one): h1.1, h1.2, ...; the output layer's
+    out, or out0, out1, ... (one per class)."""
+    if layer == last:
+        return ["out"] if width == 1 else [f"out{j}" for j in range(width)]
+    return [f"h{layer}.{j + 1}" for j in range(width)]
 
 
 def parameter_names(net: ScratchNetwork) -> list[str]:
@@ -101,10 +107,8 @@ def parameter_names(net: ScratchNetwork) -> list[str]:
     names = []
     last = len(net.coefs_)
     for layer, W in enumerate(net.coefs_, start=1):
-        src = labels(net.config.inputs) if layer == 1 else \
-            [f"h{layer - 1}.{i + 1}" for i in range(W.shape[0])]
-        dst = ["out" if W.shape[1] == 1 else f"out{j}" for j in range(W.shape[1])] if layer == last else \
-            [f"h{layer}.{j + 1}" for j in range(W.shape[1])]
+        src = labels(net.config.inputs) if layer == 1 else unit_names(layer - 1, W.shape[0], last)
+        dst = unit_names(layer, W.shape[1], last)
         names += [f"W{layer}[{s}→{d}]" for s in src for d in dst]
         names += [f"b{layer}[{d}]" for d in dst]
     return names
