@@ -46,7 +46,8 @@ def _state(live) -> dict:
 def _controls(live, tag: str) -> None:
     """Pause or Resume, Step, Stop and Reset. ``tag`` keeps the keys unique when the row is redrawn."""
     running = not live.done
-    row = st.container(horizontal=True)               # four to a row: whole labels at 1024 px with the sidebar
+    row = st.container(horizontal=True)               # whole labels at 1024 px with the sidebar (the toggle
+                                                      # wraps to a line of its own there)
     label, icon = ("Resume", ":material/play_arrow:") if live.paused else ("Pause", ":material/pause:")
     row.button(label, key=f"{label.lower()}-{tag}", icon=icon, on_click=_set_paused,
                args=(live, not live.paused), disabled=not running, width="stretch")
@@ -56,10 +57,13 @@ def _controls(live, tag: str) -> None:
                help="Keep the models as trained so far.", width="stretch")
     row.button("Reset", key=f"reset-{tag}", icon=":material/restart_alt:", on_click=session.set_live,
                args=(None,), help="Clear the results.", width="stretch")
-    if tag == "start":                                # (a widget, so drawn once per run; kept when done, so its
-                                                      # value lasts to the next training)
-        st.toggle("Watch the neurons", key="watch_neurons", disabled=not running,
-                  help="Watch every neuron of one model while it trains (below the curves).")
+    # A widget, so drawn once per run (not in the row redrawn when training ends), and only while it can act;
+    # its value is kept while it is not drawn, for the next training
+    if tag == "start" and running:
+        row.toggle("Watch the neurons", key="watch_neurons", persist_state="page",
+                   help="Watch every neuron of one model while it trains (below the curves).")
+    elif tag == "end":
+        row.empty()                                   # in its place: the browser would keep this run's toggle
 
 
 def _set_paused(live, paused: bool) -> None:

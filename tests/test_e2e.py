@@ -63,6 +63,7 @@ def test_moons_trains_live_on_the_first_screen(server, browser):
     assert box is not None and box["y"] < 720, "the live boundaries are below the fold"
     assert len(frames) > 2 * 3, "fewer than three live frames sent while training"
     assert page.locator('[data-testid="stImage"]').count() == 3 + 1, "a live picture is left on the page"
+    assert page.get_by_text("Watch the neurons").count() == 0, "the live-only toggle is left on the page"
     text = page.locator('[data-testid="stMain"]').inner_text()
     for name in ("Scratch NumPy —", "PyTorch MLP —", "scikit-learn MLP —"):
         assert name in text

@@ -282,6 +282,29 @@ def test_pause_step_resume_stop_and_reset():
     assert at.session_state["moons_live"] is None and not at.dataframe and at.info
 
 
+def test_watch_the_neurons_draws_them_while_training_and_is_kept_for_the_next_one():
+    lineup = json.dumps([{"name": "Short", "framework": "numpy", "config": {"epochs": 300}}])
+    at = moons_page(models=lineup, samples="200")
+
+    def start():                                         # a training that starts paused, as after Pause
+        live = LiveComparison(DataConfig(n_samples=200), [ModelSpec("Short", ScratchConfig(epochs=300))])
+        live.paused = True
+        at.session_state["moons_live"] = live
+        at.session_state["moons_setup"] = (live.data_config, live.lineup)
+        return at.run()
+
+    start()
+    assert at.toggle(key="watch_neurons").value is False and len(at.get("plotly_chart")) == 1   # the curves
+    at.toggle(key="watch_neurons").set_value(True).run()
+    button(at, "Resume").click().run()                   # trains to the end, a neuron view per frame
+    assert at.session_state["moons_live"].done and not at.exception
+    assert len(at.get("plotly_chart")) >= 2              # the curves and the live neurons
+    assert "watch_neurons" not in [t.key for t in at.toggle]          # done: nothing left to watch
+    button(at, "Reset").click().run()
+    start()
+    assert at.toggle(key="watch_neurons").value is True                # the next training: still on
+
+
 def test_a_finished_training_shows_every_model_at_its_last_epoch_and_is_cached():
     at = moons_page(models=TINY, samples="200")
     train_button(at).click().run()
