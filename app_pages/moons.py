@@ -10,6 +10,7 @@ import streamlit as st
 from app_pages import chrome, lesson, moons_live, moons_models, session, widgets
 from app_pages import share as share_dialog
 from nncore import urlstate
+from nncore.core.text import count
 from nncore.data.points import read_points
 from nncore.data.toy import DataConfig, load_toy
 from nncore.training.cost import Estimate
@@ -61,7 +62,7 @@ def settings_form(data_cfg, lineup, advanced: bool, hidden=frozenset(), show=())
     data_skip = tuple(f for q, f in urlstate.DATA_KEYS.items() if q in hidden) + \
         (("n_samples", "noise") if data_cfg.name == "csv" else ())     # (uploaded points have their own)
     with st.form("setup", border=False):
-        submitted = st.form_submit_button(f"Train {len(lineup)} models", type="primary", width="stretch",
+        submitted = st.form_submit_button(f"Train {count(len(lineup), 'model')}", type="primary", width="stretch",
                                           icon=":material/play_arrow:")
         st.subheader("Data")
         data_values = widgets.config_inputs(data_cfg, f"g{session.generation()}-data-", advanced, columns=1,

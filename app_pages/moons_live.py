@@ -1,10 +1,9 @@
 """The moons page's results area: the lineup training live, its controls, and what it leaves behind.
 
-Training advances in slices of ``FRAME_SECONDS`` while holding one of the host's trainer slots;
-after each slice a frame is drawn into placeholders, so only the live part's elements change.
-The controls are plain buttons, not in a fragment, on purpose: Streamlit lets a full rerun (a
-click outside any fragment) interrupt a running script at its next element, here between two
-frames, while a click inside a fragment would wait for the whole training to end.
+Training advances in slices of ``FRAME_SECONDS`` while holding one of the host's trainer slots; after each slice
+a frame is drawn into placeholders, so only the live part's elements change. The controls are plain buttons, not
+in a fragment, on purpose: Streamlit lets a full rerun (a click outside any fragment) interrupt a running script
+at its next element, here between two frames, while a click inside a fragment would wait for the whole training.
 """
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import chrome, moons_board, moons_inside, session
-from nncore.core.text import literal
+from nncore.core.text import count, literal
 from nncore.data.toy import load_toy
 from nncore.figures.live import LiveView, live_view
 from nncore.figures.raster import BoundaryPainter, colour_bar_png, png
@@ -44,7 +43,7 @@ def _state(live) -> dict:
 
 
 def _controls(live, tag: str) -> None:
-    """Pause or Resume, Step, Stop and Reset. ``tag`` keeps the keys unique when the row is redrawn."""
+    """Pause or Resume, Step, Stop, Reset, and Watch the neurons while it trains; ``tag``: unique keys per draw."""
     running = not live.done
     row = st.container(horizontal=True)               # whole labels at 1024 px with the sidebar (the toggle
                                                       # wraps to a line of its own there)
@@ -122,7 +121,7 @@ def results_area(data_cfg, lineup, points=None) -> None:
             return
         st.plotly_chart(data_figure(data), width="stretch", key="data")
         moons_board.download_points(data_cfg, points)
-        st.info(f"Press **Train {len(lineup)} models** to watch them learn this data side by side.")
+        st.info(f"Press **Train {count(len(lineup), 'model')}** to watch the boundaries form on this data.")
         return
     state = _state(live)
     was_running = not live.done
@@ -131,9 +130,11 @@ def results_area(data_cfg, lineup, points=None) -> None:
         _controls(live, "start")
     slots = (st.empty(), st.empty(), st.empty(), st.empty())     # progress, boundaries, leaderboard, curves
     watching = not live.done and st.session_state.get("watch_neurons")
+    watch = st.empty()                                # the live neurons: a model picker, then its network
     if watching:
-        which = moons_inside.model_picker(live, "neurons_live_model")
-        neurons_slot = st.empty()
+        with watch.container():
+            which = moons_inside.model_picker(live, "neurons_live_model")
+            neurons_slot = st.empty()
     frames = 0
     while live.steps_asked and not live.done:
         live.steps_asked -= 1
@@ -156,6 +157,7 @@ def results_area(data_cfg, lineup, points=None) -> None:
                     continue                          # (an element: a click can interrupt here)
         except Exception as exc:  # noqa: BLE001 - a student sees a message, the page stays usable
             session.set_live(None)
+            controls.empty()
             chrome.friendly_error("Training failed", exc)
             return
         _draw(slots, live_view(live, state["painter"], frame), str(frames), live.data)
@@ -168,13 +170,17 @@ def results_area(data_cfg, lineup, points=None) -> None:
         session.count_trainings(len(live.store()))
     if live.done and was_running:                     # it finished during this run: the controls say so;
         slots[1].empty()                              # a browser keeps what this run drew into a slot where the
-        with controls.container():                    # new content does not reach (the live pictures' last column)
+        watch.empty()                                 # new content does not reach (the live pictures' last column)
+        with controls.container():
             _controls(live, "end")
     if live.done:
         _draw(slots, _final(live, state), "now", live.data, done=(live, state))
         _afterwards(live, state)
-    else:
+    else:                                             # paused
         _draw(slots, live_view(live, state["painter"]), "now", live.data)
+        if watching:
+            with neurons_slot.container():
+                moons_inside.neurons(live, which, "neurons-live-now", clickable=False)
 
 
 def _final(live, state: dict) -> LiveView:

@@ -105,7 +105,7 @@ def test_pause_freezes_the_counters_resume_continues_and_stop_keeps_the_models(s
     assert "Slow — stopped at epoch" in text and "of 20000" in text and "Torch — stopped at epoch" in text
     screenshot(page, "moons-stopped")
     main.get_by_role("button", name="Reset", exact=True).click()
-    page.get_by_text("to watch them learn").wait_for(timeout=30_000)
+    page.get_by_text("to watch the boundaries form").wait_for(timeout=30_000)
     page.close()
 
 

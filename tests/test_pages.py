@@ -293,13 +293,16 @@ def test_watch_the_neurons_draws_them_while_training_and_is_kept_for_the_next_on
         at.session_state["moons_setup"] = (live.data_config, live.lineup)
         return at.run()
 
+    assert train_button(at).label == "Train 1 model"
     start()
     assert at.toggle(key="watch_neurons").value is False and len(at.get("plotly_chart")) == 1   # the curves
-    at.toggle(key="watch_neurons").set_value(True).run()
+    button(at, "Step").click().run()
+    at.toggle(key="watch_neurons").set_value(True).run()               # paused: the network as it is now
+    assert len(at.get("plotly_chart")) == 2 and at.selectbox(key="neurons_live_model")
     button(at, "Resume").click().run()                   # trains to the end, a neuron view per frame
     assert at.session_state["moons_live"].done and not at.exception
-    assert len(at.get("plotly_chart")) >= 2              # the curves and the live neurons
-    assert "watch_neurons" not in [t.key for t in at.toggle]          # done: nothing left to watch
+    assert "watch_neurons" not in [t.key for t in at.toggle]          # done: nothing left to watch,
+    assert "neurons_live_model" not in [s.key for s in at.selectbox]   # no live view left behind
     button(at, "Reset").click().run()
     start()
     assert at.toggle(key="watch_neurons").value is True                # the next training: still on

@@ -10,3 +10,8 @@ _MARKUP = re.compile(r"([\\`*_\[\]|~$<>])")      # what formats mid-line: no lis
 def literal(text: str) -> str:
     """``text`` as Markdown shows it literally (``$`` would start a formula, ``![](…)`` load an image)."""
     return _MARKUP.sub(r"\\\1", text)
+
+
+def count(n: int, noun: str) -> str:
+    """'1 model', '3 models': a number and an English noun that takes an s."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
