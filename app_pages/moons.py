@@ -58,7 +58,7 @@ def settings_form(data_cfg, lineup, advanced: bool, hidden=frozenset(), show=())
     """The data settings and Train in one form (editing them reruns nothing until Train is pressed), and
     the models read-only (the drawer edits them). Controls named in ``hidden`` are left out (their values
     stay); without the advanced inputs, the advanced values that matter (``show``, or changed) are listed.
-    Returns the new setup when Train was pressed (a ValueError when a setting is out of range), else None."""
+    Returns the new data settings when Train was pressed (a ValueError when one is out of range), else None."""
     data_skip = tuple(f for q, f in urlstate.DATA_KEYS.items() if q in hidden) + \
         (("n_samples", "noise") if data_cfg.name == "csv" else ())     # (uploaded points have their own)
     with st.form("setup", border=False):
@@ -74,7 +74,7 @@ def settings_form(data_cfg, lineup, advanced: bool, hidden=frozenset(), show=())
     if not submitted:
         return None
     try:
-        return DataConfig.from_dict({**data_cfg.to_dict(), **data_values}), lineup
+        return DataConfig.from_dict({**data_cfg.to_dict(), **data_values})
     except ValueError as exc:
         return exc
 
@@ -140,16 +140,16 @@ lesson_slot = st.container() if guide else None       # filled below, once Train
 hidden = session.hidden()
 shown = guide[0].steps[guide[1]].show if guide else ()
 with st.sidebar:
-    new_setup = settings_form(data_cfg, lineup, advanced, hidden, shown)
+    new_data = settings_form(data_cfg, lineup, advanced, hidden, shown)
     moons_models.edit_button(hidden, advanced)
     if "dataset" not in hidden:
         points_upload(data_cfg, lineup)
     if st.button("Share this setup", icon=":material/share:", width="stretch"):
         share_dialog.dialog(link(data_cfg, lineup))
-if isinstance(new_setup, ValueError):
-    chrome.friendly_error("Check the settings", new_setup)
-elif new_setup is not None:
-    data_cfg, lineup = new_setup
+if isinstance(new_data, ValueError):
+    chrome.friendly_error("Check the settings", new_data)
+elif new_data is not None:
+    data_cfg = new_data
     start(data_cfg, lineup)
 if session.models_open() and moons_models.editable(hidden, advanced):
     moons_models.drawer(data_cfg, lineup, advanced, start, hidden, shown)

@@ -42,27 +42,23 @@ def _state(live) -> dict:
                                         "interactive": None, "stored": False})
 
 
-def _controls(live, tag: str) -> None:
-    """Pause or Resume, Step, Stop, Reset, and Watch the neurons while it trains; ``tag``: unique keys per draw."""
+def _controls(live) -> None:
+    """Pause or Resume, Step, Stop, Reset, and Watch the neurons while it trains."""
     running = not live.done
     row = st.container(horizontal=True)               # whole labels at 1024 px with the sidebar (the toggle
                                                       # wraps to a line of its own there)
     label, icon = ("Resume", ":material/play_arrow:") if live.paused else ("Pause", ":material/pause:")
-    row.button(label, key=f"{label.lower()}-{tag}", icon=icon, on_click=_set_paused,
+    row.button(label, key=f"live-{label.lower()}", icon=icon, on_click=_set_paused,
                args=(live, not live.paused), disabled=not running, width="stretch")
-    row.button("Step", key=f"step-{tag}", icon=":material/skip_next:", on_click=_step, args=(live,),
+    row.button("Step", key="live-step", icon=":material/skip_next:", on_click=_step, args=(live,),
                disabled=not running, help="Train a twentieth of the way, then pause.", width="stretch")
-    row.button("Stop", key=f"stop-{tag}", icon=":material/stop:", on_click=live.cancel, disabled=not running,
+    row.button("Stop", key="live-stop", icon=":material/stop:", on_click=live.cancel, disabled=not running,
                help="Keep the models as trained so far.", width="stretch")
-    row.button("Reset", key=f"reset-{tag}", icon=":material/restart_alt:", on_click=session.set_live,
+    row.button("Reset", key="live-reset", icon=":material/restart_alt:", on_click=session.set_live,
                args=(None,), help="Clear the results.", width="stretch")
-    # A widget, so drawn once per run (not in the row redrawn when training ends), and only while it can act;
-    # its value is kept while it is not drawn, for the next training
-    if tag == "start" and running:
+    if running:                                       # only while it can act; its value is kept meanwhile
         row.toggle("Watch the neurons", key="watch_neurons", persist_state="page",
                    help="Watch every neuron of one model while it trains (below the curves).")
-    elif tag == "end":
-        row.empty()                                   # in its place: the browser would keep this run's toggle
 
 
 def _set_paused(live, paused: bool) -> None:
@@ -127,14 +123,12 @@ def results_area(data_cfg, lineup, points=None) -> None:
     was_running = not live.done
     controls = st.empty()
     with controls.container():
-        _controls(live, "start")
+        _controls(live)
     slots = (st.empty(), st.empty(), st.empty(), st.empty())     # progress, boundaries, leaderboard, curves
     watching = not live.done and st.session_state.get("watch_neurons")
-    watch = st.empty()                                # the live neurons: a model picker, then its network
     if watching:
-        with watch.container():
-            which = moons_inside.model_picker(live, "neurons_live_model")
-            neurons_slot = st.empty()
+        which = moons_inside.model_picker(live, "neurons_live_model")
+        neurons_slot = st.empty()
     frames = 0
     while live.steps_asked and not live.done:
         live.steps_asked -= 1
@@ -168,11 +162,8 @@ def results_area(data_cfg, lineup, points=None) -> None:
     if live.done and not state["stored"]:
         state["stored"] = True
         session.count_trainings(len(live.store()))
-    if live.done and was_running:                     # it finished during this run: the controls say so;
-        slots[1].empty()                              # a browser keeps what this run drew into a slot where the
-        watch.empty()                                 # new content does not reach (the live pictures' last column)
-        with controls.container():
-            _controls(live, "end")
+    if live.done and was_running:                     # it finished during this run: a fresh run draws the finished
+        st.rerun()                                    # page, and this run's live elements go (a browser keeps them)
     if live.done:
         _draw(slots, _final(live, state), "now", live.data, done=(live, state))
         _afterwards(live, state)
@@ -223,16 +214,16 @@ def _frames(live, state: dict) -> None:
     """The finished boundaries, and under them a slider back through the frames recorded while training
     (every 1/40 of it): moving it reruns only this, and a frame drawn once comes from memory."""
     results = live.results()
-    count = max((len(r.snapshots) for r in results), default=0)
+    n_frames = max((len(r.snapshots) for r in results), default=0)
     pictures = st.container()
-    if count < 2:
+    if n_frames < 2:
         st.caption("These models came from the cache, so no frames of their training were recorded: press "
                    "Reset, then Train, to see them.")
-    step = count + 1 if count < 2 else st.select_slider(
-        "Through training", range(1, count + 2), count + 1, key="snapshot",
-        format_func=lambda k: "the end" if k > count else f"frame {k} of {count}",
+    step = n_frames + 1 if n_frames < 2 else st.select_slider(
+        "Through training", range(1, n_frames + 2), n_frames + 1, key="snapshot",
+        format_func=lambda k: "the end" if k > n_frames else f"frame {k} of {n_frames}",
         help="Every model's boundary as it was while it trained, frame by frame.")
-    if step <= count and step not in state["snapshots"]:
+    if step <= n_frames and step not in state["snapshots"]:
         frame = []
         for r in results:
             epoch, proba = r.snapshots[min(step, len(r.snapshots)) - 1] if r.snapshots else (0, None)
@@ -240,7 +231,7 @@ def _frames(live, state: dict) -> None:
                           png(state["painter"].paint(proba))))      # encoded once: a frame seen comes back as is
         state["snapshots"][step] = frame
     with pictures:
-        _pictures(_final(live, state).pictures if step > count else state["snapshots"][step])
+        _pictures(_final(live, state).pictures if step > n_frames else state["snapshots"][step])
 
 
 def _interactive(live, state: dict) -> None:

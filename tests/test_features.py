@@ -21,6 +21,7 @@ from nncore.training.cost import estimate_mlp
 from nncore.training.engine import Training
 from nncore.training.gradcheck import _numerical, relative_error
 from tests.conftest import ROOT
+from tests.test_pages import button, edit_models
 
 ALL = tuple(FEATURES)
 SQUARES = ("x1", "x2", "x1^2", "x2^2")
@@ -180,11 +181,11 @@ def test_the_step_through_shows_the_inputs_and_works_without_a_hidden_layer(circ
 
 def test_the_moons_page_offers_the_inputs_as_a_multiselect_and_refuses_none():
     at = AppTest.from_file(str(ROOT / "app_pages" / "moons.py"), default_timeout=60).run()
-    next(b for b in at.button if b.label == "Edit models").click().run()     # the models drawer
+    edit_models(at)                                      # the models drawer
     inputs = at.multiselect(key="g1-m0-inputs")
     s = settings_of(ScratchConfig)["inputs"]
     assert (inputs.label, inputs.help, list(inputs.value)) == (s.label, s.help, list(RAW_INPUTS))
     assert list(inputs.options) == [f.label for f in FEATURES.values()]
     inputs.set_value([])
-    next(b for b in at.button if b.label == "Apply and train").click().run()
+    button(at, "Apply and train").click().run()
     assert not at.exception and any("inputs needs at least one" in e.value for e in at.error)

@@ -64,7 +64,6 @@ def test_train_fills_the_leaderboard_and_charts():
     assert list(board["model"]) and set(board["model"]) == {"Scratch", "Torch", "Sk"}
     assert set(board["epochs"]) == {8}
     assert at.session_state["trainings"] == 3
-    at.run()          # (AppTest keeps the run's live frames under the emptied slot; the browser test counts them)
     assert len(at.get("image")) == 3 + 1                 # each model's boundary; the colour scale
     assert len(at.get("plotly_chart")) == 1              # the learning curves: no closer look chosen yet
     assert at.button_group(key=session.MOONS_TAB).options == ["Neurons", "Backprop", "What differs", "Hover & zoom"]
@@ -201,14 +200,19 @@ def test_gradient_check_panel():
     train_button(at).click().run()
     open_after_tab(at, "Backprop")
     assert any(df.value.shape[0] > 0 for df in at.dataframe[1:])        # the step's forward table
-    live = at.session_state["moons_live"]                                # it starts at the hardest point
-    result = next(r for r in live.results() if r.spec.framework == "numpy")
-    net = network_from(result.spec.config, result.layers, live.data.n_classes)
-    assert at.number_input(key=f"step_point-{result.spec.name}").value == hardest_point(
-        net, live.data.X_train, live.data.y_train)
+    scratch = next(r.spec.name for r in at.session_state["moons_live"].results() if r.spec.framework == "numpy")
+    assert at.number_input(key=f"step_point-{scratch}").value == hardest_points(at)[scratch]   # the hardest point
     next(b for b in at.button if b.label == "Run the gradient check").click().run()
     assert not at.exception
     assert at.success and "Largest relative error" in at.success[0].value
+
+
+def hardest_points(at) -> dict[str, int]:
+    """Each trained scratch model's hardest training point, by name (where the Backprop view starts)."""
+    live = at.session_state["moons_live"]
+    return {r.spec.name: hardest_point(network_from(r.spec.config, r.layers, live.data.n_classes),
+                                       live.data.X_train, live.data.y_train)
+            for r in live.results() if r.spec.framework == "numpy"}
 
 
 def test_each_scratch_model_steps_from_its_own_hardest_point():
@@ -217,9 +221,7 @@ def test_each_scratch_model_steps_from_its_own_hardest_point():
     at = moons_page(models=two, samples="200")
     train_button(at).click().run()
     open_after_tab(at, "Backprop")
-    live = at.session_state["moons_live"]
-    hardest = {r.spec.name: hardest_point(network_from(r.spec.config, r.layers, live.data.n_classes),
-                                          live.data.X_train, live.data.y_train) for r in live.results()}
+    hardest = hardest_points(at)
     assert hardest["Wide"] != hardest["Narrow"]                    # (else this test could not tell them apart)
     for name in ("Wide", "Narrow"):
         at.selectbox(key="step_model").set_value(name).run()
@@ -249,12 +251,20 @@ def progress_text(at) -> str:
     return at.get("progress")[0].proto.text
 
 
+def put_training(at, name: str, epochs: int, paused: bool = True) -> LiveComparison:
+    """One scratch model's training in the session, as Train leaves it; paused as after a Pause click (AppTest
+    runs a page to its end, so a running loop would train every epoch before the test could click)."""
+    live = LiveComparison(DataConfig(n_samples=200), [ModelSpec(name, ScratchConfig(epochs=epochs))])
+    live.paused = paused
+    at.session_state["moons_live"] = live
+    at.session_state["moons_setup"] = (live.data_config, live.lineup)
+    return live
+
+
 def test_edit_models_pauses_a_running_training():
     """The drawer is a dialog: a click in it would wait for a running training to end, so opening it pauses."""
     at = moons_page(models=json.dumps([{"name": "Long", "framework": "numpy", "config": {"epochs": 20000}}]))
-    live = LiveComparison(DataConfig(n_samples=200), [ModelSpec("Long", ScratchConfig(epochs=20000))])
-    at.session_state["moons_live"] = live                # running (not paused): the next run would train it all
-    at.session_state["moons_setup"] = (live.data_config, live.lineup)
+    live = put_training(at, "Long", 20000, paused=False)  # running: the next run would train it all
     edit_models(at)
     assert not at.exception and live.paused and not live.done and at.session_state["models_drawer"]
     assert "epoch 0 of 20000" in progress_text(at) and button(at, "Resume")
@@ -263,12 +273,7 @@ def test_edit_models_pauses_a_running_training():
 def test_pause_step_resume_stop_and_reset():
     """The live controls, driven the way a student clicks them."""
     at = moons_page(models=json.dumps([{"name": "Long", "framework": "numpy", "config": {"epochs": 20000}}]))
-    # A long training that starts paused, as after a Pause click (AppTest runs a page to its end, so a
-    # running loop would train all 20,000 epochs before the test could click anything).
-    live = LiveComparison(DataConfig(n_samples=200), [ModelSpec("Long", ScratchConfig(epochs=20000))])
-    live.paused = True
-    at.session_state["moons_live"] = live
-    at.session_state["moons_setup"] = (live.data_config, live.lineup)
+    live = put_training(at, "Long", 20000)
     at.run()
     assert "epoch 0 of 20000" in progress_text(at) and button(at, "Resume")
     button(at, "Step").click().run()                     # a twentieth of the training
@@ -285,16 +290,9 @@ def test_pause_step_resume_stop_and_reset():
 def test_watch_the_neurons_draws_them_while_training_and_is_kept_for_the_next_one():
     lineup = json.dumps([{"name": "Short", "framework": "numpy", "config": {"epochs": 300}}])
     at = moons_page(models=lineup, samples="200")
-
-    def start():                                         # a training that starts paused, as after Pause
-        live = LiveComparison(DataConfig(n_samples=200), [ModelSpec("Short", ScratchConfig(epochs=300))])
-        live.paused = True
-        at.session_state["moons_live"] = live
-        at.session_state["moons_setup"] = (live.data_config, live.lineup)
-        return at.run()
-
     assert train_button(at).label == "Train 1 model"
-    start()
+    put_training(at, "Short", 300)
+    at.run()
     assert at.toggle(key="watch_neurons").value is False and len(at.get("plotly_chart")) == 1   # the curves
     button(at, "Step").click().run()
     at.toggle(key="watch_neurons").set_value(True).run()               # paused: the network as it is now
@@ -304,7 +302,8 @@ def test_watch_the_neurons_draws_them_while_training_and_is_kept_for_the_next_on
     assert "watch_neurons" not in [t.key for t in at.toggle]          # done: nothing left to watch,
     assert "neurons_live_model" not in [s.key for s in at.selectbox]   # no live view left behind
     button(at, "Reset").click().run()
-    start()
+    put_training(at, "Short", 300)
+    at.run()
     assert at.toggle(key="watch_neurons").value is True                # the next training: still on
 
 

@@ -14,6 +14,7 @@ from nncore.models.registry import FAMILIES, TOY_FAMILIES, ModelSpec
 from nncore.models.scratch import ScratchConfig
 from nncore.urlstate import DATA_KEYS, decode, encode, parse_lineup
 from tests.conftest import ROOT
+from tests.test_pages import edit_models
 
 CONFIGS = [DataConfig] + [f.config for f in FAMILIES.values()]
 
@@ -54,7 +55,7 @@ def test_activation_table_names_the_torch_and_sklearn_equivalents():
 def test_the_widgets_take_their_bounds_and_labels_from_the_declaration():
     at = AppTest.from_file(str(ROOT / "app_pages" / "moons.py"), default_timeout=60).run()
     at.toggle(key="advanced_settings").set_value(True).run()
-    next(b for b in at.button if b.label == "Edit models").click().run()     # the models drawer
+    edit_models(at)                                      # the models drawer
     epochs = at.number_input(key="g1-m0-epochs")
     s = settings_of(ScratchConfig)["epochs"]
     assert (epochs.label, epochs.min, epochs.max, epochs.help) == (s.label, s.lo, s.hi, s.help)
