@@ -1,4 +1,5 @@
-"""The guided lesson panel (``?lesson=intro``): one step at a time above the moons page's results.
+"""The guided lesson panel (``?lesson=intro``): one step at a time above the moons page's results (its
+question under the boundaries once the class has trained).
 
 Each step sets up the page (its ``setup`` is link parameters, decoded like a link), asks the class to
 predict, lets them train, and reveals its explanation. Next and Back (PageDown and PageUp, which a
@@ -65,11 +66,12 @@ def link(lesson: Lesson | None, i: int) -> dict[str, str]:
 
 
 def panel(lesson: Lesson, i: int, trained: bool) -> None:
-    """The step's title, Back/Next, the question and, once revealed, the explanation. Once the class has
-    trained (``trained``), the step's introduction folds away so the boundaries stay on the first screen."""
+    """The step's title and Back/Next; before the class trains, also its introduction and question. Once
+    it has trained (``trained``), the question goes under the boundaries (``question``, which the results
+    area draws there), so the pictures it asks about and then its explanation share the first screen."""
     step, n = lesson.steps[i], len(lesson.steps)
+    st.html(_CSS)                                     # (style only: Streamlit puts it where it takes no room)
     with st.container(border=True, key="lesson_panel"):
-        st.markdown(_CSS, unsafe_allow_html=True)
         head, back, forward = st.columns([5, 1.7, 1.7], vertical_alignment="center")
         head.markdown(f"**Step {i + 1} of {n}: {step.title}**")
         back.button("Back", key="lesson_back", icon=":material/arrow_back:", disabled=i == 0, width="stretch",
@@ -78,20 +80,37 @@ def panel(lesson: Lesson, i: int, trained: bool) -> None:
         forward.button("Next", key="lesson_next", icon=":material/arrow_forward:", disabled=i == n - 1,
                        width="stretch", shortcut="PageDown", help="The next step (PageDown: a clicker's next key).",
                        on_click=_apply, args=(lesson, i + 1))
-        intro = st.empty()                            # one element either way: a live run's frames never
-        if not trained or step.page == "mnist":       # see a stale introduction from the run before Train
-            intro.caption(step.intro)
-        ask, reveal = st.columns([5, 2], vertical_alignment="bottom")
-        pick = ask.radio(step.question, step.options, index=None, horizontal=True,
-                         key=f"predict-{lesson.name}-{i}")
-        if step.page == "mnist":
-            st.page_link("app_pages/mnist.py", label="Open the MNIST page", icon=":material/draw:",
-                         query_params={"classroom": "1"} if session.classroom() else None)
-        if session.revealed(lesson.name, i):
-            verdict = "" if pick is None else ("**Right!** " if step.options.index(pick) == step.answer
-                                               else "**Not quite.** ")
-            st.info(f"{verdict}*{step.options[step.answer]}.* {step.explanation}", icon=":material/lightbulb:")
-        else:
-            reveal.button("Reveal", key="lesson_reveal", icon=":material/visibility:", width="stretch",
-                          disabled=pick is None, on_click=session.reveal, args=(lesson.name, i),
-                          help="Pick the class's prediction, press Train, watch, then reveal the explanation.")
+        intro, ask = st.empty(), st.empty()           # one element each either way: a live run's frames never
+        if asks_under_results(lesson, i, trained):    # see the introduction and question of the run before Train
+            return
+        intro.caption(step.intro)
+        with ask.container():
+            question(lesson, i)
+
+
+def asks_under_results(lesson: Lesson, i: int, trained: bool) -> bool:
+    """Whether the step's question goes under the boundaries: a moons step, once the class has trained."""
+    return trained and lesson.steps[i].page != "mnist"
+
+
+def question(lesson: Lesson, i: int, boxed: bool = False) -> None:
+    """The class's prediction and Reveal; once revealed, the explanation with a verdict on the prediction.
+    ``boxed``: in a box of its own (under the boundaries; in the panel it is in the panel's)."""
+    if boxed:
+        with st.container(border=True, key="lesson_question"):
+            question(lesson, i)
+        return
+    step = lesson.steps[i]
+    ask, reveal = st.columns([5, 2], vertical_alignment="bottom")
+    pick = ask.radio(step.question, step.options, index=None, horizontal=True, key=f"predict-{lesson.name}-{i}")
+    if step.page == "mnist":
+        st.page_link("app_pages/mnist.py", label="Open the MNIST page", icon=":material/draw:",
+                     query_params={"classroom": "1"} if session.classroom() else None)
+    if session.revealed(lesson.name, i):
+        verdict = "" if pick is None else ("**Right!** " if step.options.index(pick) == step.answer
+                                           else "**Not quite.** ")
+        st.info(f"{verdict}*{step.options[step.answer]}.* {step.explanation}", icon=":material/lightbulb:")
+    else:
+        reveal.button("Reveal", key="lesson_reveal", icon=":material/visibility:", width="stretch",
+                      disabled=pick is None, on_click=session.reveal, args=(lesson.name, i),
+                      help="Pick the class's prediction, press Train, watch, then reveal the explanation.")

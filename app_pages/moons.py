@@ -153,7 +153,10 @@ elif new_data is not None:
     start(data_cfg, lineup)
 if session.models_open() and moons_models.editable(hidden, advanced):
     moons_models.drawer(data_cfg, lineup, advanced, start, hidden, shown)
+trained = session.get_live() is not None
 if guide is not None:
     with lesson_slot:
-        lesson.panel(*guide, trained=session.get_live() is not None)
-moons_live.results_area(data_cfg, lineup, uploaded(data_cfg))
+        lesson.panel(*guide, trained=trained)
+moons_live.results_area(data_cfg, lineup, uploaded(data_cfg),
+                        under=(lambda: lesson.question(*guide, boxed=True))
+                        if guide is not None and lesson.asks_under_results(*guide, trained) else None)

@@ -100,7 +100,10 @@ def _draw(slots, view: LiveView, tag: str, data, done=None) -> None:
     curves.plotly_chart(view.curves, width="stretch", key=f"curves-{tag}")
 
 
-def results_area(data_cfg, lineup, points=None) -> None:
+def results_area(data_cfg, lineup, points=None, under=None) -> None:
+    """The data, or the lineup training live and then its results. ``under``: drawn under the boundaries
+    (under the data before a training), whatever happens to the training: the lesson's question."""
+    under = under or (lambda: None)
     session.count_trainings(0)                        # (the count starts at 0 for the tests)
     live = session.get_live()
     if live is not None and live.done and (live.data_config, live.lineup, live.points) != (data_cfg, lineup, points):
@@ -109,13 +112,16 @@ def results_area(data_cfg, lineup, points=None) -> None:
         if data_cfg.name == "csv" and points is None:
             st.info("This setup trains on uploaded points, which a link cannot carry: upload the CSV in the "
                     "sidebar (**Your own points**), or pick another dataset.", icon=":material/upload_file:")
+            under()
             return
         try:
             data = load_toy(data_cfg, points)
         except ValueError as exc:                      # uploaded points this test fraction cannot split
             chrome.friendly_error("Check the data", exc)
+            under()
             return
         st.plotly_chart(data_figure(data), width="stretch", key="data")
+        under()
         moons_board.download_points(data_cfg, points)
         st.info(f"Press **Train {count(len(lineup), 'model')}** to watch the boundaries form on this data.")
         return
@@ -124,7 +130,9 @@ def results_area(data_cfg, lineup, points=None) -> None:
     controls = st.empty()
     with controls.container():
         _controls(live)
-    slots = (st.empty(), st.empty(), st.empty(), st.empty())     # progress, boundaries, leaderboard, curves
+    slots = (st.empty(), st.empty())                  # progress, boundaries
+    under()                                           # (drawn before training: a failure leaves it in place)
+    slots += (st.empty(), st.empty())                 # leaderboard, curves
     watching = not live.done and st.session_state.get("watch_neurons")
     if watching:
         which = moons_inside.model_picker(live, "neurons_live_model")

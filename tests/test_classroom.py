@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 
-from tests.test_pages import TINY, app, edit_models, moons_page
+from tests.test_pages import TINY, app, edit_models, moons_page, train_button
 
 
 @pytest.fixture(autouse=True)
@@ -87,6 +87,37 @@ def test_the_guided_lesson_steps_through_and_back():
         at.button(key="lesson_back").click().run()
         assert not at.exception and any(f"Step {i} of 5" in m.value for m in at.markdown)
     at.radio(key="predict-intro-0").set_value(at.radio(key="predict-intro-0").options[1]).run()
+    at.button(key="lesson_reveal").click().run()
+    assert at.info and "Right!" in at.info[0].value
+
+
+def page_order(node, out=None) -> list[tuple[str, str | None]]:
+    """The main area's elements in the order a student sees them: (type, key)."""
+    out = [] if out is None else out
+    children = getattr(node, "children", None)
+    if children is not None and not hasattr(node, "value"):
+        for k in sorted(children):
+            page_order(children[k], out)
+    else:
+        out.append((node.type, getattr(node, "key", None)))
+    return out
+
+
+def test_once_trained_the_lessons_question_is_under_the_boundaries_and_keeps_the_prediction():
+    """Before Train the question is in the panel, above the data; after it, under the boundary pictures it
+    asks about (the panel keeps the step's title and Back/Next), with the class's pick kept for Reveal."""
+    at = moons_page(lesson="intro")
+    pick = at.radio(key="predict-intro-0")
+    pick.set_value(pick.options[1]).run()
+    order = page_order(at.main)
+    assert order.index(("radio", "predict-intro-0")) < order.index(("plotly_chart", "data"))
+    train_button(at).click().run()
+    order = page_order(at.main)
+    question, pictures = order.index(("radio", "predict-intro-0")), [i for i, e in enumerate(order) if e[0] == "image"]
+    assert not at.exception and len(pictures) == 4                       # three boundaries and the colour bar
+    assert order.index(("button", "lesson_next")) < order.index(("progress", None)) < pictures[0]
+    assert pictures[-1] < question < order.index(("dataframe", None))  # under the pictures, above the leaderboard
+    assert at.radio(key="predict-intro-0").value == pick.options[1]
     at.button(key="lesson_reveal").click().run()
     assert at.info and "Right!" in at.info[0].value
 

@@ -111,4 +111,9 @@ def test_after_train_the_boundaries_start_on_the_first_screen(server, browser, s
     print(f"{width}x{height} {mode}: first boundary picture's top at {top:.0f} px")
     assert top < height, "the boundaries start below the first screen"
     assert not wide, "the page scrolls sideways"
+    if mode == "lesson":                  # the step's question is under the pictures it asks about, not above
+        box = picture.bounding_box()
+        print(f"{width}x{height} lesson: first picture's bottom at {box['y'] + box['height']:.0f} px")
+        assert page.locator(".st-key-lesson_panel [role=radiogroup]").count() == 0
+        assert page.locator(".st-key-lesson_question [role=radiogroup]").bounding_box()["y"] > box["y"] + box["height"]
     page.close()
