@@ -65,10 +65,10 @@ def link(lesson: Lesson | None, i: int) -> dict[str, str]:
     return {"lesson": lesson.name, "step": str(i + 1)} if lesson else {}
 
 
-def panel(lesson: Lesson, i: int, trained: bool) -> None:
-    """The step's title and Back/Next; before the class trains, also its introduction and question. Once
-    it has trained (``trained``), the question goes under the boundaries (``question``, which the results
-    area draws there), so the pictures it asks about and then its explanation share the first screen."""
+def panel(lesson: Lesson, i: int, ask: bool) -> None:
+    """The step's title and Back/Next; with ``ask``, also its introduction and question. Once the class has
+    trained a moons step (``asks_under_results``), its question goes under the boundaries (``question_box``)
+    instead, so the pictures it asks about and then its explanation share the first screen."""
     step, n = lesson.steps[i], len(lesson.steps)
     st.html(_CSS)                                     # (style only: Streamlit puts it where it takes no room)
     with st.container(border=True, key="lesson_panel"):
@@ -80,12 +80,11 @@ def panel(lesson: Lesson, i: int, trained: bool) -> None:
         forward.button("Next", key="lesson_next", icon=":material/arrow_forward:", disabled=i == n - 1,
                        width="stretch", shortcut="PageDown", help="The next step (PageDown: a clicker's next key).",
                        on_click=_apply, args=(lesson, i + 1))
-        intro, ask = st.empty(), st.empty()           # one element each either way: a live run's frames never
-        if asks_under_results(lesson, i, trained):    # see the introduction and question of the run before Train
-            return
-        intro.caption(step.intro)
-        with ask.container():
-            question(lesson, i)
+        intro, asked = st.empty(), st.empty()         # one element each either way: a live run's frames never
+        if ask:                                       # see the introduction and question of the run before Train
+            intro.caption(step.intro)
+            with asked.container():
+                question(lesson, i)
 
 
 def asks_under_results(lesson: Lesson, i: int, trained: bool) -> bool:
@@ -93,13 +92,14 @@ def asks_under_results(lesson: Lesson, i: int, trained: bool) -> bool:
     return trained and lesson.steps[i].page != "mnist"
 
 
-def question(lesson: Lesson, i: int, boxed: bool = False) -> None:
-    """The class's prediction and Reveal; once revealed, the explanation with a verdict on the prediction.
-    ``boxed``: in a box of its own (under the boundaries; in the panel it is in the panel's)."""
-    if boxed:
-        with st.container(border=True, key="lesson_question"):
-            question(lesson, i)
-        return
+def question_box(lesson: Lesson, i: int) -> None:
+    """The step's question in a box of its own, for under the boundaries."""
+    with st.container(border=True, key="lesson_question"):
+        question(lesson, i)
+
+
+def question(lesson: Lesson, i: int) -> None:
+    """The class's prediction and Reveal; once revealed, the explanation with a verdict on the prediction."""
     step = lesson.steps[i]
     ask, reveal = st.columns([5, 2], vertical_alignment="bottom")
     pick = ask.radio(step.question, step.options, index=None, horizontal=True, key=f"predict-{lesson.name}-{i}")

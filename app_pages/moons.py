@@ -5,6 +5,8 @@ The page's whole setup lives in the link (``nncore.urlstate``): a link opens it,
 """
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from app_pages import chrome, lesson, moons_live, moons_models, session, widgets
@@ -153,10 +155,10 @@ elif new_data is not None:
     start(data_cfg, lineup)
 if session.models_open() and moons_models.editable(hidden, advanced):
     moons_models.drawer(data_cfg, lineup, advanced, start, hidden, shown)
-trained = session.get_live() is not None
+trained = moons_live.current(data_cfg, lineup, uploaded(data_cfg)) is not None
+ask_under = guide is not None and lesson.asks_under_results(*guide, trained)
 if guide is not None:
     with lesson_slot:
-        lesson.panel(*guide, trained=trained)
-moons_live.results_area(data_cfg, lineup, uploaded(data_cfg),
-                        under=(lambda: lesson.question(*guide, boxed=True))
-                        if guide is not None and lesson.asks_under_results(*guide, trained) else None)
+        lesson.panel(*guide, ask=not ask_under)
+moons_live.results_area(data_cfg, lineup, uploaded(data_cfg), under=partial(lesson.question_box, *guide) if ask_under
+                        else None)

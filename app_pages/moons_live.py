@@ -13,27 +13,13 @@ import streamlit as st
 from app_pages import chrome, moons_board, moons_inside, session
 from nncore.core.text import count, literal
 from nncore.data.toy import load_toy
-from nncore.figures.live import LiveView, live_view
+from nncore.figures.live import LiveView, legend, live_view
 from nncore.figures.raster import BoundaryPainter, colour_bar_png, png
 from nncore.figures.toy import comparison_figures, data_figure
 
 FRAME_SECONDS = 0.2     # training between two frames: about 4 frames a second with drawing
 STEP = 0.05             # Step: a twentieth of the training
 WAIT_SECONDS = 2.0      # the longest a session waiting for a shared result goes without a look
-COLOUR_NAMES = ("red", "blue", "green", "purple", "orange", "brown", "pink", "grey", "olive", "cyan")
-
-
-def legend(data, runs: int = 1) -> str:
-    """What the boundary pictures show: the colours, with the classes by their names, and which run."""
-    if data.n_classes == 2:
-        colours = (f"the model's probability of {literal(data.label(1))} (blue) against {literal(data.label(0))} "
-                   "(red); white is 50/50")
-    else:
-        named = ", ".join(f"{c} {literal(data.label(k))}" for k, c in zip(range(data.n_classes), COLOUR_NAMES))
-        colours = f"the class the model picks ({named}), paler where it is unsure"
-    runs_note = (f" Pictures: each model's first run (its own seed); the curves and the leaderboard: all {runs} "
-                 "runs of each.") if runs > 1 else ""
-    return f"Colour: {colours}. ● training points, ✕ test points.{runs_note}"
 
 
 def _state(live) -> dict:
@@ -100,14 +86,21 @@ def _draw(slots, view: LiveView, tag: str, data, done=None) -> None:
     curves.plotly_chart(view.curves, width="stretch", key=f"curves-{tag}")
 
 
-def results_area(data_cfg, lineup, points=None, under=None) -> None:
-    """The data, or the lineup training live and then its results. ``under``: drawn under the boundaries
-    (under the data before a training), whatever happens to the training: the lesson's question."""
-    under = under or (lambda: None)
-    session.count_trainings(0)                        # (the count starts at 0 for the tests)
+def current(data_cfg, lineup, points=None):
+    """This session's training of this setup (running, paused or finished); None when there is none, or
+    when the settings changed after it finished (the page then shows the new data)."""
     live = session.get_live()
     if live is not None and live.done and (live.data_config, live.lineup, live.points) != (data_cfg, lineup, points):
-        live = None                                   # the settings changed since: show the new data
+        return None
+    return live
+
+
+def results_area(data_cfg, lineup, points=None, under=None) -> None:
+    """The data, or the lineup training live and then its results. ``under`` (the lesson's question) is
+    drawn once on every path: under the boundaries, else under the data or the message in its place."""
+    under = under or (lambda: None)
+    session.count_trainings(0)                        # (the count starts at 0 for the tests)
+    live = current(data_cfg, lineup, points)
     if live is None:
         if data_cfg.name == "csv" and points is None:
             st.info("This setup trains on uploaded points, which a link cannot carry: upload the CSV in the "

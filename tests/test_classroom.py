@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 
-from tests.test_pages import TINY, app, edit_models, moons_page, train_button
+from tests.test_pages import TINY, app, button, edit_models, moons_page, train_button
 
 
 @pytest.fixture(autouse=True)
@@ -114,12 +114,29 @@ def test_once_trained_the_lessons_question_is_under_the_boundaries_and_keeps_the
     train_button(at).click().run()
     order = page_order(at.main)
     question, pictures = order.index(("radio", "predict-intro-0")), [i for i, e in enumerate(order) if e[0] == "image"]
-    assert not at.exception and len(pictures) == 4                       # three boundaries and the colour bar
+    assert not at.exception and pictures and not at.caption[0].value.startswith("The seed's own")   # (no intro)
     assert order.index(("button", "lesson_next")) < order.index(("progress", None)) < pictures[0]
     assert pictures[-1] < question < order.index(("dataframe", None))  # under the pictures, above the leaderboard
     assert at.radio(key="predict-intro-0").value == pick.options[1]
     at.button(key="lesson_reveal").click().run()
     assert at.info and "Right!" in at.info[0].value
+
+
+def test_the_question_goes_back_to_the_panel_when_the_results_no_longer_match_and_on_the_mnist_step():
+    at = moons_page(lesson="intro")
+    train_button(at).click().run()
+    edit_models(at)                                      # a changed lineup, applied without training:
+    gen = at.session_state["widget_generation"]          # the page shows the data again, so the panel asks
+    at.number_input(key=f"g{gen}-m0-epochs").set_value(900)
+    button(at, "Apply").click().run()
+    order = page_order(at.main)
+    assert not at.exception and order.index(("radio", "predict-intro-0")) < order.index(("plotly_chart", "data"))
+    assert at.caption[0].value.startswith("The seed's own")                     # the introduction is back
+    for _ in range(4):                                   # to the last step, which asks about the MNIST page
+        at.button(key="lesson_next").click().run()
+    train_button(at).click().run()                       # trained on its page: the question stays in the panel
+    order = page_order(at.main)
+    assert not at.exception and order.index(("radio", "predict-intro-4")) < order.index(("progress", None))
 
 
 def test_a_lesson_link_mid_lesson_keeps_its_own_setup_and_a_bad_one_is_ignored():

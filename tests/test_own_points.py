@@ -10,6 +10,7 @@ import pytest
 from nncore.cli import main
 from nncore.data.points import read_points
 from nncore.data.toy import DataConfig, load_toy, points_csv
+from nncore.figures.live import legend
 from nncore.figures.toy import data_figure
 from nncore.models.registry import ModelSpec
 from nncore.models.scratch import ScratchConfig
@@ -54,6 +55,10 @@ def test_word_labels_name_the_classes_and_different_points_are_different_results
     a = LiveComparison(DataConfig(name="csv"), LINEUP[:1], points=points)
     b = LiveComparison(DataConfig(name="csv"), LINEUP[:1], points=other)
     assert a.keys != b.keys                                             # shared results keyed by the points
+    assert legend(data).startswith("Colour: the model's probability of cat (blue) against =dog (red)")
+    three = load_toy(DataConfig(name="csv"), read_points(text.replace(",cat\n", ",*owl*\n", 3)))
+    words = legend(three, runs=3)                 # the painter's colours in words; the names shown as typed
+    assert "(red \\*owl\\*, blue =dog, green cat)" in words and "all 3 runs" in words
 
 
 def test_the_csv_dataset_without_points_is_a_clear_error():

@@ -13,6 +13,7 @@ from ..core.history import History
 
 CLASS_COLORS = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e",    # red, blue, green, ...: up to
                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")    # 10 classes (uploaded points)
+COLOUR_NAMES = ("red", "blue", "green", "purple", "orange", "brown", "pink", "grey", "olive", "cyan")  # in words
 
 
 MODEL_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from ..core.text import literal
 from ..training.comparison import leaderboard
 from ..training.live import LiveComparison, LiveFrame
 from ..training.repeats import Spread, grouped, significance, spread, spread_board
-from .base import Prepared, curves_figure
+from .base import COLOUR_NAMES, Prepared, curves_figure
 from .raster import BoundaryPainter
 from .spread import band_curves_figure, spread_figure
 from .toy import result_title
@@ -98,3 +99,16 @@ def _so_far(spec, seeds, histories) -> Spread:
 def _counters(names, counts) -> str:
     return " · ".join(f"{n}: epoch {e} of {total}" + ("" if status in ("ok", "running") else f" ({status})")
                       for n, (e, total, status) in zip(names, counts))
+
+
+def legend(data, runs: int = 1) -> str:
+    """What the boundary pictures show: the colours, with the classes by their names, and which run."""
+    if data.n_classes == 2:
+        colours = (f"the model's probability of {literal(data.label(1))} (blue) against {literal(data.label(0))} "
+                   "(red); white is 50/50")
+    else:
+        named = ", ".join(f"{c} {literal(data.label(k))}" for k, c in zip(range(data.n_classes), COLOUR_NAMES))
+        colours = f"the class the model picks ({named}), paler where it is unsure"
+    runs_note = (f" Pictures: each model's first run (its own seed); the curves and the leaderboard: all {runs} "
+                 "runs of each.") if runs > 1 else ""
+    return f"Colour: {colours}. ● training points, ✕ test points.{runs_note}"
