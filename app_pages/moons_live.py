@@ -126,6 +126,8 @@ def results_area(data_cfg, lineup, points=None, under=None) -> None:
     slots = (st.empty(), st.empty())                  # progress, boundaries
     under()                                           # (drawn before training: a failure leaves it in place)
     slots += (st.empty(), st.empty())                 # leaderboard, curves
+    extras = st.empty()                               # what a finished training adds: one element, so a new
+                                                      # run's frames never show the last run's, faded, below
     watching = not live.done and st.session_state.get("watch_neurons")
     if watching:
         which = moons_inside.model_picker(live, "neurons_live_model")
@@ -167,7 +169,8 @@ def results_area(data_cfg, lineup, points=None, under=None) -> None:
         st.rerun()                                    # page, and this run's live elements go (a browser keeps them)
     if live.done:
         _draw(slots, _final(live, state), "now", live.data, done=(live, state))
-        _afterwards(live, state)
+        with extras.container():
+            _afterwards(live, state)
     else:                                             # paused
         _draw(slots, live_view(live, state["painter"]), "now", live.data)
         if watching:

@@ -104,6 +104,11 @@ def test_pause_freezes_the_counters_resume_continues_and_stop_keeps_the_models(s
     text = page.locator('[data-testid="stMain"]').inner_text()
     assert "Slow — stopped at epoch" in text and "of 20000" in text and "Torch — stopped at epoch" in text
     screenshot(page, "moons-stopped")
+    page.get_by_role("slider", name="Noise").press("ArrowLeft")   # other data: Train starts a new training,
+    page.get_by_role("button", name="Train 2 models").click()     # and the stopped one's extras go at once
+    main.get_by_role("button", name="Pause").wait_for(timeout=60_000)
+    page.wait_for_timeout(1000)
+    assert page.get_by_text("Look closer").count() == 0, "the last training's closer looks linger under the new one"
     main.get_by_role("button", name="Reset", exact=True).click()
     page.get_by_text("to watch the boundaries form").wait_for(timeout=30_000)
     page.close()
