@@ -28,16 +28,17 @@ def _index(text, n: int) -> int:
 
 
 def _apply(lesson: Lesson, i: int) -> None:
-    """Go to step ``i``: the session and the link remember it, and the page takes its setup."""
+    """Go to step ``i``: the session and the link remember it, and the page takes its setup (a step without
+    one keeps the page's); the last step's results go either way, so a step never shows another's."""
     session.set_lesson_at(lesson.name, i)
     st.query_params["lesson"], st.query_params["step"] = lesson.name, str(i + 1)
+    session.set_live(None)
     setup = lesson.steps[i].setup
     if setup:
         data_cfg, lineup, notices = urlstate.decode(setup)
         for notice in notices:
             session.add_notice(f"Lesson step {i + 1}: {notice}")
         session.set_setup(data_cfg, lineup, new_widgets=True)
-        session.set_live(None)
 
 
 def current() -> tuple[Lesson, int] | None:
