@@ -278,8 +278,11 @@ def test_pause_step_resume_stop_and_reset():
     assert "epoch 0 of 20000" in progress_text(at) and button(at, "Resume")
     button(at, "Step").click().run()                     # a twentieth of the training
     assert "epoch 1000 of 20000" in progress_text(at) and live.paused
+    accuracy = live.histories()[0].last("val_accuracy")  # the picture's title: the form a finished one has
+    assert f"**Long — {accuracy:.1%}**" in [m.value for m in at.markdown]
     button(at, "Stop").click().run()
     assert not at.exception and live.done
+    assert "**Long — stopped at epoch 1000 of 20000**" in [m.value for m in at.markdown]
     board = at.dataframe[0].value
     assert list(board["status"]) == ["stopped at epoch 1000 of 20000"]
     assert at.session_state["trainings"] == 0            # a stopped model is not cached as finished

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 
 from ..core.text import literal
 from ..training.comparison import leaderboard
+from ..training.engine import DIVERGED, STOPPED
 from ..training.live import LiveComparison, LiveFrame
 from ..training.repeats import Spread, grouped, significance, spread, spread_board
 from .base import COLOUR_NAMES, Prepared, curves_figure
@@ -32,10 +33,13 @@ class LiveView:
     runs: int = 1                     # runs of each model (repeats over seeds)
 
 
-def _title(name: str, label: str, history) -> str:
-    """'Scratch NumPy — epoch 40 of 150 · 97%' (the test accuracy so far)."""
+def _title(name: str, frame, history) -> str:
+    """'Scratch NumPy — 97.0%' (the test accuracy so far: each model's epoch is in the progress line above, and
+    the title keeps the finished one's form, so the pictures stay put when training ends), or how it ended."""
+    if frame.status in (STOPPED, DIVERGED):
+        return f"{name} — {frame.label}"
     acc = history.last("val_accuracy") if history.epoch else None
-    return f"{name} — {label}" + ("" if acc is None or acc != acc else f" · {acc:.0%}")
+    return name if acc is None or acc != acc else f"{name} — {acc:.1%}"
 
 
 def live_view(live: LiveComparison, painter: BoundaryPainter, frame: LiveFrame | None = None) -> LiveView:
@@ -73,7 +77,7 @@ def live_view(live: LiveComparison, painter: BoundaryPainter, frame: LiveFrame |
             counts.append((cached.history.epochs_run, spec.config.epochs, cached.status))
             continue
         h = histories[i]
-        panels.append((_title(spec.name, f.label, h), f.proba))
+        panels.append((_title(spec.name, f, h), f.proba))
         rows.append({"model": spec.name, "framework": spec.framework,
                      "test accuracy": h.last("val_accuracy") if h.epoch else None,
                      "train loss": h.last("train_loss") if h.epoch else None,
