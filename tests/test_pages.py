@@ -63,6 +63,7 @@ def test_train_fills_the_leaderboard_and_charts():
     board = at.dataframe[0].value
     assert list(board["model"]) and set(board["model"]) == {"Scratch", "Torch", "Sk"}
     assert set(board["epochs"]) == {8}
+    assert list(at.dataframe[0].proto.column_order)[:3] == ["model", "test accuracy", "status"]   # the verdict
     assert at.session_state["trainings"] == 3
     assert len(at.get("image")) == 3 + 1                 # each model's boundary; the colour scale
     assert len(at.get("plotly_chart")) == 1              # the learning curves: no closer look chosen yet
