@@ -1,8 +1,9 @@
-"""The guided lesson panel (``?lesson=intro``): one step at a time above the moons page's results (its
-question under the boundaries once the class has trained).
+"""The guided lesson panel (``?lesson=intro``): one step at a time above the moons page's results (a moons
+step's question under the boundaries once the class has trained).
 
-Each step sets up the page (its ``setup`` is link parameters, decoded like a link), asks the class to
-predict, lets them train, and reveals its explanation. Next and Back (PageDown and PageUp, which a
+Each step sets up the page (its ``setup`` is link parameters, decoded like a link; a step without one keeps
+the page's), asks the class to predict, lets them train, and reveals its explanation; a step on another page
+(``page = "mnist"``) links to it and keeps its question in the panel. Next and Back (PageDown and PageUp, which a
 presentation clicker sends) move between steps; the step lives in the link (``step=2``) and the session.
 """
 from __future__ import annotations

@@ -155,10 +155,10 @@ elif new_data is not None:
     start(data_cfg, lineup)
 if session.models_open() and moons_models.editable(hidden, advanced):
     moons_models.drawer(data_cfg, lineup, advanced, start, hidden, shown)
-trained = moons_live.current(data_cfg, lineup, uploaded(data_cfg)) is not None
-ask_under = guide is not None and lesson.asks_under_results(*guide, trained)
+live = moons_live.current(data_cfg, lineup, uploaded(data_cfg))         # None: no results for this setup
+ask_under = guide is not None and lesson.asks_under_results(*guide, live is not None)
 if guide is not None:
     with lesson_slot:
         lesson.panel(*guide, ask=not ask_under)
-moons_live.results_area(data_cfg, lineup, uploaded(data_cfg), under=partial(lesson.question_box, *guide) if ask_under
-                        else None)
+moons_live.results_area(data_cfg, lineup, live, uploaded(data_cfg),
+                        under=partial(lesson.question_box, *guide) if ask_under else None)

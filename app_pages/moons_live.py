@@ -95,26 +95,22 @@ def current(data_cfg, lineup, points=None):
     return live
 
 
-def results_area(data_cfg, lineup, points=None, under=None) -> None:
-    """The data, or the lineup training live and then its results. ``under`` (the lesson's question) is
-    drawn once on every path: under the boundaries, else under the data or the message in its place."""
-    under = under or (lambda: None)
+def results_area(data_cfg, lineup, live, points=None, under=None) -> None:
+    """The data while ``live`` (this setup's training, from ``current``) is None; else the training, live,
+    then its results. ``under`` (the lesson's question) goes under the boundaries, drawn before any training
+    so that a failure leaves it in place."""
     session.count_trainings(0)                        # (the count starts at 0 for the tests)
-    live = current(data_cfg, lineup, points)
     if live is None:
         if data_cfg.name == "csv" and points is None:
             st.info("This setup trains on uploaded points, which a link cannot carry: upload the CSV in the "
                     "sidebar (**Your own points**), or pick another dataset.", icon=":material/upload_file:")
-            under()
             return
         try:
             data = load_toy(data_cfg, points)
         except ValueError as exc:                      # uploaded points this test fraction cannot split
             chrome.friendly_error("Check the data", exc)
-            under()
             return
         st.plotly_chart(data_figure(data), width="stretch", key="data")
-        under()
         moons_board.download_points(data_cfg, points)
         st.info(f"Press **Train {count(len(lineup), 'model')}** to watch the boundaries form on this data.")
         return
@@ -124,7 +120,8 @@ def results_area(data_cfg, lineup, points=None, under=None) -> None:
     with controls.container():
         _controls(live)
     slots = (st.empty(), st.empty())                  # progress, boundaries
-    under()                                           # (drawn before training: a failure leaves it in place)
+    if under is not None:
+        under()
     slots += (st.empty(), st.empty())                 # leaderboard, curves
     extras = st.empty()                               # what a finished training adds: one element, so a new
                                                       # run's frames never show the last run's, faded, below

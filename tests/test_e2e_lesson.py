@@ -99,7 +99,7 @@ def test_after_train_the_boundaries_start_on_the_first_screen(server, browser, s
     settle(page)
     page.screenshot(path=str(ARTIFACTS / f"moons-{width}x{height}-{mode}-before.png"))
     if mode == "lesson":
-        page.get_by_role("radio").nth(1).check(force=True)          # the class's prediction, before Train
+        page.locator(".st-key-lesson_panel").get_by_role("radio").nth(1).check(force=True)   # the prediction
         settle(page)
     page.get_by_role("button", name="Train").click()
     picture = page.locator('[data-testid="stImage"]').first

@@ -281,6 +281,7 @@ def test_pause_step_resume_stop_and_reset():
     assert "epoch 1000 of 20000" in progress_text(at) and live.paused
     accuracy = live.histories()[0].last("val_accuracy")  # the picture's title: the form a finished one has
     assert f"**Long — {accuracy:.1%}**" in [m.value for m in at.markdown]
+    assert list(at.table[0].value.columns)[:2] == ["test accuracy", "status"]   # the live table's order too
     button(at, "Stop").click().run()
     assert not at.exception and live.done
     assert "**Long — stopped at epoch 1000 of 20000**" in [m.value for m in at.markdown]

@@ -155,3 +155,18 @@ def test_a_run_stopped_before_its_first_step_has_a_result():
     live.cancel()                                                         # scikit-learn has no weights yet
     results = live.results()
     assert [r.status for r in results] == ["stopped"] * 3 and results[2].test_accuracy is None
+
+
+def test_the_pictures_titles_keep_their_form_from_the_first_frame_to_the_end():
+    """While training, a title reads as the finished one will (the accuracy so far, 'diverged', which run),
+    so the pictures do not jump when training ends; the epochs are in the progress line."""
+    boom = ModelSpec("Boom", TorchMLPConfig(hidden=(16,), optimizer="sgd", learning_rate=10.0, momentum=0.99,
+                                            epochs=300))
+    live = LiveComparison(DATA.replace(repeats=2), (boom, LINEUP[0])).start()
+    painter, seen = BoundaryPainter(live.mesh, live.data), []
+    while not live.done:
+        seen.append([title for title, _ in live_view(live, painter, live.advance_for(0.02)).pictures])
+    final = [title for title, _ in live_view(live, painter).pictures]
+    assert final[0] == "Boom — diverged · run 1 of 2" and seen[-1][0] == final[0]
+    assert all(title.endswith(" · run 1 of 2") and "epoch" not in title for titles in seen for title in titles)
+    assert seen[-1][1] == final[1] and final[1].startswith("narrow — ") and final[1].endswith("% · run 1 of 2")

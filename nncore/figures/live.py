@@ -34,10 +34,10 @@ class LiveView:
 
 
 def _title(name: str, frame, history) -> str:
-    """'Scratch NumPy — 97.0%' (the test accuracy so far: each model's epoch is in the progress line above, and
-    the title keeps the finished one's form, so the pictures stay put when training ends), or how it ended."""
+    """'Scratch NumPy — 97.0%' (the test accuracy so far), or how it ended: the finished title's form
+    (``result_title``), so the pictures stay put when training ends; each model's epoch is in the progress line."""
     if frame.status in (STOPPED, DIVERGED):
-        return f"{name} — {frame.label}"
+        return f"{name} — {frame.label if frame.status == STOPPED else 'diverged'}"
     acc = history.last("val_accuracy") if history.epoch else None
     return name if acc is None or acc != acc else f"{name} — {acc:.1%}"
 
@@ -51,10 +51,10 @@ def live_view(live: LiveComparison, painter: BoundaryPainter, frame: LiveFrame |
     repeats = live.data_config.repeats
     curves = curves_figure(list(zip(names, histories))) if repeats == 1 else \
         band_curves_figure(list(zip(names, live.histories(runs=True))))
+    which = f" · run 1 of {repeats}" if repeats > 1 else ""              # (the picture is of one run)
     if live.done:
         results = live.results()
         spreads = [spread(runs) for runs in live.results(runs=True) if runs] if repeats > 1 else None
-        which = f" · run 1 of {repeats}" if repeats > 1 else ""          # (the picture is of one run)
         return LiveView([(result_title(r) + which, painter.paint(r.boundary)) for r in results], curves,
                         spread_board(spreads) if spreads else leaderboard(results),
                         _counters([r.spec.name for r in results],
@@ -77,7 +77,7 @@ def live_view(live: LiveComparison, painter: BoundaryPainter, frame: LiveFrame |
             counts.append((cached.history.epochs_run, spec.config.epochs, cached.status))
             continue
         h = histories[i]
-        panels.append((_title(spec.name, f, h), f.proba))
+        panels.append((_title(spec.name, f, h) + which, f.proba))
         rows.append({"model": spec.name, "framework": spec.framework,
                      "test accuracy": h.last("val_accuracy") if h.epoch else None,
                      "train loss": h.last("train_loss") if h.epoch else None,
