@@ -13,8 +13,6 @@ from nncore.figures.live import LiveView
 BOARD_FORMAT = {"test accuracy": "{:.1%}", "train loss": "{:.4f}", "test loss": "{:.4f}", "train seconds": "{:.2f}",
                 **dict.fromkeys(("mean test accuracy", "± std", "95% CI low", "95% CI high", "lowest", "highest"),
                                 "{:.1%}")}
-SINGLE_RUN = ("model", "test accuracy", "status", "train loss", "test loss", "epochs", "parameters", "framework",
-              "train seconds")      # the leaderboard's columns on screen, one run of each model
 BOARD_COLUMNS = {
     "test accuracy": st.column_config.ProgressColumn("test accuracy", format="percent", min_value=0, max_value=1),
     "train loss": st.column_config.NumberColumn(format="%.4f"),
@@ -37,7 +35,6 @@ def leaderboard(view: LiveView, tag: str, table=None) -> None:
                      column_config={c: BOARD_COLUMNS[c] for c in table.column_names if c in BOARD_COLUMNS})
     else:                                         # while training: a plain table, cheap to redraw
         frame = pd.DataFrame(view.board)
-        frame = frame if "mean test accuracy" in frame.columns else frame[ordered(list(frame.columns))]
         st.table(frame.set_index("model").style.format(
             {c: f for c, f in BOARD_FORMAT.items() if c in frame.columns}, na_rep="–"))
     if view.note:                                 # repeats: do the two best differ by more than luck?
@@ -53,19 +50,14 @@ def final_table(board: list[dict]) -> pa.Table:
 
 
 def shown(table: pa.Table) -> list[str]:
-    """The columns on screen, in order. One run each: all, the verdict ("barely learned", "stopped at …")
-    beside the accuracy, where a projector's first columns show it. Over repeats: what fits a 1024-px
-    projector (the box plot shows the lowest and highest run; the CSV has every column)."""
+    """The columns on screen: one run each, all of them in the rows' order (``board_row``: the verdict beside
+    the accuracy); over repeats, what fits a 1024-px projector (the box plot shows the lowest and highest
+    run, the CSV has every column)."""
     if "mean test accuracy" not in table.column_names:
-        return ordered(table.column_names)
+        return table.column_names
     diverged = "diverged" in table.column_names and any(table["diverged"].to_pylist())
     return ["model", "mean test accuracy", "± std", "95% CI low", "95% CI high", "runs",
             *(["diverged"] if diverged else [])]
-
-
-def ordered(columns: list[str]) -> list[str]:
-    """One run's columns in the order on screen (any others after them)."""
-    return [c for c in SINGLE_RUN if c in columns] + [c for c in columns if c not in SINGLE_RUN]
 
 
 def download_points(data_cfg, points, width: str = "content") -> None:

@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..core.text import literal
-from ..training.comparison import leaderboard
+from ..training.comparison import board_row, leaderboard
 from ..training.engine import DIVERGED, STOPPED
 from ..training.live import LiveComparison, LiveFrame
 from ..training.repeats import Spread, grouped, significance, spread, spread_board
@@ -66,9 +66,8 @@ def live_view(live: LiveComparison, painter: BoundaryPainter, frame: LiveFrame |
     for i, (spec, f, cached) in enumerate(zip(live.lineup, frame.frames, live.cached)):
         if cached is None and f is None:            # another session is training exactly this model
             panels.append((f"{spec.name} — being trained by another student; shared when done", None))
-            rows.append({"model": spec.name, "framework": spec.framework, "test accuracy": None,
-                         "train loss": None, "test loss": None, "epochs": 0, "train seconds": 0.0,
-                         "parameters": None, "status": "waiting for a shared result"})
+            rows.append(board_row(spec.name, spec.framework, None, None, None, 0, 0.0, None,
+                                  "waiting for a shared result"))
             counts.append((0, spec.config.epochs, "waiting"))
             continue
         if cached is not None:
@@ -78,12 +77,10 @@ def live_view(live: LiveComparison, painter: BoundaryPainter, frame: LiveFrame |
             continue
         h = histories[i]
         panels.append((_title(spec.name, f, h) + which, f.proba))
-        rows.append({"model": spec.name, "framework": spec.framework,
-                     "test accuracy": h.last("val_accuracy") if h.epoch else None,
-                     "train loss": h.last("train_loss") if h.epoch else None,
-                     "test loss": h.last("val_loss") if h.epoch else None,
-                     "epochs": h.epochs_run, "train seconds": round(h.last("seconds"), 3) if h.epoch else 0.0,
-                     "parameters": live.runs[i].model.n_parameters, "status": f.label})
+        acc, train_loss, test_loss, seconds = ((h.last("val_accuracy"), h.last("train_loss"), h.last("val_loss"),
+                                                round(h.last("seconds"), 3)) if h.epoch else (None, None, None, 0.0))
+        rows.append(board_row(spec.name, spec.framework, acc, train_loss, test_loss, h.epochs_run, seconds,
+                              live.runs[i].model.n_parameters, f.label))
         counts.append((f.epoch, f.epochs, f.status))
     rows.sort(key=lambda r: -(r["test accuracy"] if r["test accuracy"] is not None else -1))
     if repeats > 1:                                   # the runs so far: their last test accuracy each

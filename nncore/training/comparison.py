@@ -223,10 +223,17 @@ def _train_job(spec: ModelSpec, data: ToyData, mesh: Mesh, snapshots: int, insid
     return train_model(spec, data, mesh, snapshots=snapshots, inside=inside, on_epoch=on_epoch)
 
 
+def board_row(model: str, framework: str, test_accuracy, train_loss, test_loss, epochs: int, train_seconds: float,
+              parameters, status: str) -> dict:
+    """One leaderboard row. Its columns in the order a projector's first columns should show: the verdict
+    ("barely learned", "stopped at ...") beside the accuracy, then the losses, and the details last."""
+    return {"model": model, "test accuracy": test_accuracy, "status": status, "train loss": train_loss,
+            "test loss": test_loss, "epochs": epochs, "parameters": parameters, "framework": framework,
+            "train seconds": train_seconds}
+
+
 def leaderboard(results: Sequence[ModelResult]) -> list[dict]:
     """One row per model, best test accuracy first (diverged models last)."""
-    rows = [{"model": r.spec.name, "framework": r.spec.framework,
-             "test accuracy": r.test_accuracy, "train loss": r.train_loss, "test loss": r.test_loss,
-             "epochs": r.history.epochs_run, "train seconds": round(r.train_seconds, 3),
-             "parameters": r.parameters, "status": r.verdict} for r in results]
+    rows = [board_row(r.spec.name, r.spec.framework, r.test_accuracy, r.train_loss, r.test_loss, r.history.epochs_run,
+                      round(r.train_seconds, 3), r.parameters, r.verdict) for r in results]
     return sorted(rows, key=lambda row: -(row["test accuracy"] if row["test accuracy"] is not None else -1))
