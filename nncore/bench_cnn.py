@@ -12,6 +12,7 @@ import time
 
 import torch
 
+from .models import cnn_fused
 from .models.cnn import CNNConfig
 
 FAST_EPOCHS = 3          # our recipe's one-cycle length in the full run (the page's default); the time is
@@ -129,6 +130,7 @@ def bench_cnn(quick: bool, row, log) -> list[dict]:
     peak = matmul_rate(dtype, 1024 if quick else 2048)
     rows.append(row("cnn_throughput_vs_matmul", train_flops / 1e9, peak / 1e9, "GFLOP/s", True,
                     kind=kind, precision=prec, images_per_second=round(result.images_per_second, 1),
+                    pooling=cnn_fused.reason(),
                     detail=f"{result.images_per_second:,.0f} training images/s x {3 * flops_per_image():,} FLOP "
                            f"against a {1024 if quick else 2048}^3 {prec} matrix product"))
     return rows

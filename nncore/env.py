@@ -6,6 +6,7 @@
 - ``NNCORE_MODELS``: the folder of models prepared before class (default ``models/``).
 - ``NNCORE_BUDGET_SECONDS``: the most host time one training may cost (default 30).
 - ``NNCORE_FORCE_FP32``: 1 trains in float32 even where bfloat16 is native (to measure both paths).
+- ``NNCORE_FUSED``: 0 keeps torch's layers where the fast recipe would use its fused CPU kernels.
 - ``NNCORE_SHARED_MB``: memory for results shared between sessions (default 256 MB).
 - ``NNCORE_CACHE``: the folder of results ``nncore warm`` prepares (default ``.nncore-cache/``).
 """
@@ -37,5 +38,6 @@ TORCH_THREADS = _int("NNCORE_TORCH_THREADS", max(1, (os.cpu_count() or 2) // MAX
 MODELS_DIR = Path(os.environ.get("NNCORE_MODELS") or Path(__file__).resolve().parent.parent / "models")
 BUDGET_SECONDS = _float("NNCORE_BUDGET_SECONDS", 30.0)
 FORCE_FP32 = os.environ.get("NNCORE_FORCE_FP32", "").strip().lower() in ("1", "true", "yes")
+FUSED = os.environ.get("NNCORE_FUSED", "").strip().lower() not in ("0", "false", "no")
 SHARED_MB = _int("NNCORE_SHARED_MB", 256)
 CACHE_DIR = Path(os.environ.get("NNCORE_CACHE") or Path(__file__).resolve().parent.parent / ".nncore-cache")

@@ -5,8 +5,9 @@ Recipes:
 - ``fast``: batch 128 with a one-cycle schedule (peak 5e-3 reached at 15 % of the steps), Adam with
   beta2 0.99 (fused), label smoothing 0.1, no channel dropout while training (the layer stays, and so
   does its eval-time identity; the saved model carries the seed's p=0.5), channels-last memory and
-  bfloat16 autocast where the processor computes it natively (measured by ``python -m nncore bench``:
-  in 3 epochs it passes the seed's 10-epoch test accuracy on Fashion-MNIST, in bfloat16 and float32).
+  bfloat16 autocast where the processor computes it natively, and on the CPU the pooling stages fused
+  with their neighbours (``cnn_fused``: the same layers in fewer passes). Measured by ``python -m nncore
+  bench``: in 3 epochs it passes the seed's 10-epoch test accuracy on Fashion-MNIST, in bfloat16 and float32.
 
 Evaluation runs under ``inference_mode`` in batches of 256 (cache-sized: faster than larger ones), and
 the loss is summed over images, then divided by their number (the seed divided a sum of batch means by it).
@@ -92,6 +93,8 @@ class SeededDropout2d(nn.Dropout2d):
 
 
 class SeedCNN(nn.Module):
+    fused = False        # the fast recipe's training sets it where cnn_fused.available(): same layers, fewer passes
+
     def __init__(self):
         super().__init__()
         self.conv1 = nn.Conv2d(1, 32, 3)      # (B, 32, 26, 26)
@@ -107,12 +110,26 @@ class SeedCNN(nn.Module):
         return a1, a2
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.fused and self.training and x.device.type == "cpu" and not x.requires_grad:
+            return self._forward_fused(x)
         # relu(maxpool(z)) == maxpool(relu(z)) since ReLU is monotonic: the seed's layers and outputs,
         # with ReLU (forward and backward) on a quarter of the elements.
         x = F.relu(F.max_pool2d(self.conv1(x), 2))       # (B, 32, 13, 13)
         x = F.relu(F.max_pool2d(self.conv2(x), 2))       # (B, 64, 5, 5)
         x = self.dropout(x)
         x = torch.flatten(x, 1)                          # (B, 1600)
+        return self._head(x)
+
+    def _forward_fused(self, x: torch.Tensor) -> torch.Tensor:
+        """The same layers through ``cnn_fused``'s kernels (conv1 + pool + ReLU, pool + ReLU + flatten)."""
+        from .cnn_fused import Conv1Pool, Pool2
+        x = Conv1Pool.apply(x, self.conv1.weight, self.conv1.bias)     # (B, 32, 13, 13)
+        x = Pool2.apply(self.conv2(x))                                  # (B, 1600)
+        if self.dropout.p:
+            x = self.dropout(x.view(-1, 64, 5, 5)).flatten(1)
+        return self._head(x)
+
+    def _head(self, x: torch.Tensor) -> torch.Tensor:
         x = F.relu(self.fc1(x))                          # (B, 100)
         return F.log_softmax(self.fc2(x), dim=1)         # (B, 10)
 
@@ -203,32 +220,6 @@ def train_cnn(data: ImageData, config: CNNConfig, *, model: SeedCNN | None = Non
     run = CNNTraining(config, data, model=model, history=history, on_batch=on_batch, on_epoch=on_epoch)
     run.advance(epochs=config.epochs)
     return run.result()
-
-
-@dataclass
-class TestReport:
-    """Everything the results panel shows, computed once per trained model."""
-    proba: np.ndarray              # (N, 10) class probabilities on the test set
-    pred: np.ndarray               # (N,)
-    confusion: np.ndarray          # (10, 10), rows: true class
-    per_class_accuracy: np.ndarray  # (10,)
-    confident_wrong: np.ndarray    # indices of the most confidently wrong test images, worst first
-
-    @property
-    def accuracy(self) -> float:
-        return float(np.trace(self.confusion) / self.confusion.sum())
-
-
-def test_report(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, k_wrong: int = 8) -> TestReport:
-    from sklearn.metrics import confusion_matrix
-    proba = predict_log_proba(model, images).exp().numpy()
-    y = labels.numpy()
-    pred = proba.argmax(1)
-    cm = confusion_matrix(y, pred, labels=list(range(10)))
-    per_class = np.divide(np.diag(cm), cm.sum(1), out=np.zeros(10), where=cm.sum(1) > 0)
-    wrong = np.where(pred != y)[0]
-    worst = wrong[np.argsort(-proba[wrong, pred[wrong]])][:k_wrong]
-    return TestReport(proba, pred, cm, per_class, worst)
 
 
 @torch.inference_mode()

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from ..core.history import History
 from ..data.images import ImageData, normalize, subset
-from ..models import cnn
+from ..models import cnn, cnn_fused
 from ..models.base import EpochCallback
 from ..models.cnn import BatchCallback, CNNConfig, SeedCNN
 from .cnn_frames import CNNFrame, CNNResult, estimate_cnn
@@ -124,7 +124,7 @@ class CNNTraining:
                 self._stop()
         if self._result is None:
             model, h = self.model.to(memory_format=torch.contiguous_format).eval(), self.history
-            model.dropout.p = cnn.SEED_DROPOUT
+            model.dropout.p, model.fused = cnn.SEED_DROPOUT, False
             if h.epochs_run and self.batch == self.closed * self.per_epoch:   # evaluated after the last step
                 loss, acc = h.last("val_loss"), h.last("val_accuracy")
             else:
@@ -150,6 +150,7 @@ class CNNTraining:
         use_bf16 = fast and cnn.bf16_supported(device)
         smoothing = cnn.FAST_LABEL_SMOOTHING if fast else 0.0
         model = self.model.to(device, memory_format=memory_format)
+        model.fused = fast and device.type == "cpu" and cnn_fused.available()  # the same layers, fused
         model.dropout.p = cnn.FAST_DROPOUT if fast else cnn.SEED_DROPOUT     # result() restores the seed's
         model.dropout.generator = torch.Generator().manual_seed(cfg.seed)     # dropout masks
         order_generator = torch.Generator().manual_seed(cfg.seed)             # batch order

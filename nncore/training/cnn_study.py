@@ -20,12 +20,38 @@ from ..data.digits import mnist_style, photo_ink, strokes_to_ink
 from ..data.images import IMAGE_DATASETS, ImageData, normalize
 from ..figures.images import CNNFigures, FeatureMapPictures, cnn_result_figures, feature_map_pictures
 from ..models.checkpoints import checkpoint_bytes, load_checkpoint, load_checkpoint_bytes
-from ..models.cnn import CNNConfig, SeedCNN, TestReport, evaluate, predict_log_proba, test_report
+from ..models.cnn import CNNConfig, SeedCNN, evaluate, predict_log_proba
 from .cnn_run import CNNFrame, CNNResult, CNNTraining
 from .saliency import gradient_x_input
 
 CHUNK = 4            # batches per advance while a page watches: a Stop click waits at most this long
 MAP_BLOCK = 32       # test images whose feature maps are computed together
+
+
+@dataclass
+class TestReport:
+    """Everything the results panel shows, computed once per trained model."""
+    proba: np.ndarray              # (N, 10) class probabilities on the test set
+    pred: np.ndarray               # (N,)
+    confusion: np.ndarray          # (10, 10), rows: true class
+    per_class_accuracy: np.ndarray  # (10,)
+    confident_wrong: np.ndarray    # indices of the most confidently wrong test images, worst first
+
+    @property
+    def accuracy(self) -> float:
+        return float(np.trace(self.confusion) / self.confusion.sum())
+
+
+def test_report(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor, k_wrong: int = 8) -> TestReport:
+    from sklearn.metrics import confusion_matrix
+    proba = predict_log_proba(model, images).exp().numpy()
+    y = labels.numpy()
+    pred = proba.argmax(1)
+    cm = confusion_matrix(y, pred, labels=list(range(10)))
+    per_class = np.divide(np.diag(cm), cm.sum(1), out=np.zeros(10), where=cm.sum(1) > 0)
+    wrong = np.where(pred != y)[0]
+    worst = wrong[np.argsort(-proba[wrong, pred[wrong]])][:k_wrong]
+    return TestReport(proba, pred, cm, per_class, worst)
 
 
 @dataclass

@@ -1,0 +1,167 @@
+// The seed CNN's two pooling stages, fused with the layers around them (CPU, OpenMP), for the fast recipe.
+// Built and loaded by cnn_fused.py; the same numbers as torch's layers (tests/test_cnn_fused.py).
+//
+// conv1_pool: conv1 (1 -> 32 channels, 3x3, bias), 2x2 max pool, ReLU in one pass over each image, and
+//   back from the pooled gradient straight to conv1's weight and bias gradients. torch's layers write
+//   conv1's (n, 32, 26, 26) maps, pool them, then fill a zeroed map of that size with the pooled
+//   gradient: the largest tensors of the step, for 7 % of its arithmetic.
+// pool2: conv2's (n, 64, 11, 11) maps, 2x2 max pool (floor: 5x5), ReLU and flatten, and back.
+//
+// Maps are channels-last. Each pooled value keeps which of its four window positions won (0..3), or
+// 255 where ReLU zeroed it: the backward passes route the gradient with that byte alone. Ties go to the
+// first position, as in torch. Arithmetic is float32; bfloat16 outputs are rounded to nearest even.
+#include <cstdint>
+#include <cstring>
+
+typedef float vf __attribute__((vector_size(64)));       // 16 floats: AVX-512, or two AVX2 registers
+typedef int32_t vi __attribute__((vector_size(64)));
+typedef uint32_t vu __attribute__((vector_size(64)));
+typedef uint16_t vh __attribute__((vector_size(32)));
+typedef uint8_t vb __attribute__((vector_size(16)));
+static const int C1 = 32, L = 16, C2 = 64, CHUNK = 16, NONE = 255;
+
+static inline vf load(const float *p) { vf v; std::memcpy(&v, p, sizeof v); return v; }
+static inline vf load(const uint16_t *p) {              // 16 bfloat16 -> float (exact: the upper halves)
+    vh h; std::memcpy(&h, p, sizeof h);
+    vu u = __builtin_convertvector(h, vu) << 16;
+    vf v; std::memcpy(&v, &u, sizeof v); return v;
+}
+static inline void store(float *p, vf v) { std::memcpy(p, &v, sizeof v); }
+static inline void store(uint16_t *p, vf v) {           // float -> bfloat16, round to nearest even
+    vu u; std::memcpy(&u, &v, sizeof u);
+    vh h = __builtin_convertvector((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16, vh);
+    std::memcpy(p, &h, sizeof h);
+}
+
+template <typename T>
+static void conv1_pool_image(const float *xi, const float *wt, const float *b, T *out, uint8_t *arg) {
+    for (int h = 0; h < C1; h += L) {                   // 16 channels at a time, their 9 taps in registers
+        vf w[9];
+        for (int k = 0; k < 9; k++) w[k] = load(wt + k * C1 + h);
+        vf bias = load(b + h);
+        for (int ph = 0; ph < 13; ph++) for (int pw = 0; pw < 13; pw++) {
+            vf best = {}; vi which = {};
+            for (int o = 0; o < 4; o++) {
+                const float *p = xi + (2 * ph + (o >> 1)) * 28 + 2 * pw + (o & 1);
+                vf v = bias;
+                for (int ky = 0; ky < 3; ky++) for (int kx = 0; kx < 3; kx++) v += w[ky * 3 + kx] * p[ky * 28 + kx];
+                if (o == 0) best = v;
+                else { vi gt = v > best; best = gt ? v : best; which = gt ? (vi){} + o : which; }
+            }
+            vi kept = best > 0.0f;
+            long at = (ph * 13 + pw) * C1 + h;
+            vb a = __builtin_convertvector(kept ? which : (vi){} + NONE, vb);
+            std::memcpy(arg + at, &a, sizeof a);
+            store(out + at, kept ? best : (vf){});
+        }
+    }
+}
+
+// x: (n, 28, 28) float; wt: (9, 32) conv1's weights, tap-major; b: (32); out: (n, 13, 13, 32) float or
+// bfloat16 (out_bf16); arg: (n, 13, 13, 32).
+extern "C" void conv1_pool_forward(const float *x, const float *wt, const float *b, void *out, int out_bf16,
+                                   uint8_t *arg, int n, int threads) {
+    #pragma omp parallel for schedule(static) num_threads(threads)
+    for (int i = 0; i < n; i++) {
+        if (out_bf16) conv1_pool_image(x + (long)i * 784, wt, b, (uint16_t *)out + (long)i * 169 * C1, arg + (long)i * 169 * C1);
+        else conv1_pool_image(x + (long)i * 784, wt, b, (float *)out + (long)i * 169 * C1, arg + (long)i * 169 * C1);
+    }
+}
+
+template <typename T>
+static void conv1_pool_grad_chunk(const float *x, const T *g, const uint8_t *arg, float *sums, int lo, int hi) {
+    for (int h = 0; h < C1; h += L) {                   // the 9 weight and 1 bias accumulators in registers
+        vf dw[9] = {}, db = {};
+        for (int i = lo; i < hi; i++) {
+            const float *xi = x + (long)i * 784;
+            for (int ph = 0; ph < 13; ph++) for (int pw = 0; pw < 13; pw++) {
+                long at = ((long)i * 169 + ph * 13 + pw) * C1 + h;
+                vf gv = load(g + at);
+                vb a8; std::memcpy(&a8, arg + at, sizeof a8);
+                vi a = __builtin_convertvector(a8, vi);
+                for (int o = 0; o < 4; o++) {
+                    const float *p = xi + (2 * ph + (o >> 1)) * 28 + 2 * pw + (o & 1);
+                    vf gm = a == o ? gv : (vf){};
+                    db += gm;
+                    for (int ky = 0; ky < 3; ky++) for (int kx = 0; kx < 3; kx++) dw[ky * 3 + kx] += gm * p[ky * 28 + kx];
+                }
+            }
+        }
+        for (int k = 0; k < 9; k++) store(sums + k * C1 + h, dw[k]);
+        store(sums + 9 * C1 + h, db);
+    }
+}
+
+// g: the pooled gradient, (n, 13, 13, 32) float or bfloat16 (g_bf16); dw: (9, 32) and db: (32) are
+// overwritten. Chunks of 16 images are summed in a fixed order: the same result for any thread count.
+extern "C" void conv1_pool_backward(const float *x, const void *g, int g_bf16, const uint8_t *arg, float *dw,
+                                    float *db, int n, int threads) {
+    int chunks = (n + CHUNK - 1) / CHUNK;
+    float *sums = new float[(long)chunks * 10 * C1];
+    #pragma omp parallel for schedule(static) num_threads(threads)
+    for (int c = 0; c < chunks; c++) {
+        int lo = c * CHUNK, hi = lo + CHUNK < n ? lo + CHUNK : n;
+        if (g_bf16) conv1_pool_grad_chunk(x, (const uint16_t *)g, arg, sums + (long)c * 10 * C1, lo, hi);
+        else conv1_pool_grad_chunk(x, (const float *)g, arg, sums + (long)c * 10 * C1, lo, hi);
+    }
+    for (int j = 0; j < 10 * C1; j++) {
+        float s = 0.0f;
+        for (int c = 0; c < chunks; c++) s += sums[(long)c * 10 * C1 + j];
+        if (j < 9 * C1) dw[j] = s; else db[j - 9 * C1] = s;
+    }
+    delete[] sums;
+}
+
+static inline float value(float v) { return v; }
+static inline float value(uint16_t v) { uint32_t u = (uint32_t)v << 16; float f; std::memcpy(&f, &u, 4); return f; }
+
+template <typename T>
+static void pool2_image(const T *z, T *out, uint8_t *arg) {
+    T pooled[25 * C2];
+    for (int p = 0; p < 25; p++) {
+        int y = 2 * (p / 5), x = 2 * (p % 5);
+        for (int c = 0; c < C2; c++) {
+            T best = z[(y * 11 + x) * C2 + c];
+            uint8_t which = 0;
+            for (int o = 1; o < 4; o++) {
+                T v = z[((y + (o >> 1)) * 11 + x + (o & 1)) * C2 + c];
+                if (value(v) > value(best)) { best = v; which = o; }
+            }
+            bool kept = value(best) > 0.0f;
+            pooled[p * C2 + c] = kept ? best : T(0);
+            arg[p * C2 + c] = kept ? which : NONE;
+        }
+    }
+    for (int c = 0; c < C2; c++) for (int p = 0; p < 25; p++) out[c * 25 + p] = pooled[p * C2 + c];
+}
+
+template <typename T>
+static void pool2_grad_image(const T *g, const uint8_t *arg, T *gz) {
+    T gt[25 * C2];
+    for (int c = 0; c < C2; c++) for (int p = 0; p < 25; p++) gt[p * C2 + c] = g[c * 25 + p];
+    for (int y = 0; y < 11; y++) for (int x = 0; x < 11; x++) {
+        T *row = gz + (y * 11 + x) * C2;
+        if (y == 10 || x == 10) { std::memset(row, 0, sizeof(T) * C2); continue; }    // floor pooling's leftovers
+        int p = (y / 2) * 5 + x / 2, o = (y & 1) * 2 + (x & 1);
+        for (int c = 0; c < C2; c++) row[c] = arg[p * C2 + c] == o ? gt[p * C2 + c] : T(0);
+    }
+}
+
+// z: (n, 11, 11, 64); out: (n, 1600) in torch.flatten's (channel, row, column) order; arg: (n, 25, 64);
+// float or bfloat16 (bf16) throughout.
+extern "C" void pool2_forward(const void *z, void *out, uint8_t *arg, int bf16, int n, int threads) {
+    #pragma omp parallel for schedule(static) num_threads(threads)
+    for (int i = 0; i < n; i++) {
+        if (bf16) pool2_image((const uint16_t *)z + (long)i * 121 * C2, (uint16_t *)out + (long)i * 1600, arg + (long)i * 1600);
+        else pool2_image((const float *)z + (long)i * 121 * C2, (float *)out + (long)i * 1600, arg + (long)i * 1600);
+    }
+}
+
+// g: (n, 1600); gz: (n, 11, 11, 64), overwritten.
+extern "C" void pool2_backward(const void *g, const uint8_t *arg, void *gz, int bf16, int n, int threads) {
+    #pragma omp parallel for schedule(static) num_threads(threads)
+    for (int i = 0; i < n; i++) {
+        if (bf16) pool2_grad_image((const uint16_t *)g + (long)i * 1600, arg + (long)i * 1600, (uint16_t *)gz + (long)i * 121 * C2);
+        else pool2_grad_image((const float *)g + (long)i * 1600, arg + (long)i * 1600, (float *)gz + (long)i * 121 * C2);
+    }
+}
