@@ -78,8 +78,10 @@ def _load() -> ctypes.CDLL | None:
                     reason = "fused C++ kernels (g++ -O3 -march=native -fopenmp)"
                 except subprocess.CalledProcessError as e:
                     lib, reason = None, f"torch's layers: the kernels did not compile ({e.stderr.strip()[-300:]})"
+                except FileNotFoundError as e:
+                    lib, reason = None, f"torch's layers: no C++ compiler ({e.filename}) was found"
                 except (OSError, subprocess.SubprocessError) as e:
-                    lib, reason = None, f"torch's layers: no C++ compiler ran ({e})"
+                    lib, reason = None, f"torch's layers: the kernels could not be built or loaded here ({e})"
             _STATE.update(lib=lib, reason=reason)
         return _STATE["lib"]
 
