@@ -1,7 +1,9 @@
 """Import every heavy library once, so a server's sessions never race on a first import.
 
-Also bounds torch's intra-op threads: the host's trainer pool runs NNCORE_MAX_TRAINERS (2)
-trainings at once, and together they should use the cores, not oversubscribe them.
+Also builds the fast CNN recipe's fused kernels (once per machine, about a second, cached after), so
+no student's first training waits for the compiler. And bounds torch's intra-op threads: the host's
+trainer pool runs NNCORE_MAX_TRAINERS (2) trainings at once, and together they should use the cores,
+not oversubscribe them.
 """
 import numpy  # noqa: F401
 import pandas  # noqa: F401
@@ -14,7 +16,8 @@ import torchvision  # noqa: F401
 from . import urlstate  # noqa: F401
 from .env import TORCH_THREADS
 from .figures import images, toy  # noqa: F401
-from .models import checkpoints, registry  # noqa: F401
+from .models import checkpoints, cnn_fused, registry  # noqa: F401
 from .training import comparison, gradcheck  # noqa: F401
 
 torch.set_num_threads(TORCH_THREADS)
+cnn_fused.available()                 # builds or loads the kernels; torch's layers where it cannot
