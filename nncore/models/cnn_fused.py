@@ -6,11 +6,15 @@ map of that size with the pooled gradient. ``cnn_kernels.cc`` does conv1 + pool 
 image, and goes back from the pooled gradient straight to conv1's weight gradient; pool 2 + ReLU +
 flatten likewise. Neither library has this: oneDNN and torch.compile keep the maps.
 
-The source is compiled once per machine with the system's C++ compiler (``g++ -O3 -march=native
--fopenmp``; about a second) into ``NNCORE_CACHE/kernels`` and loaded with ctypes; OpenMP is the one torch
-already loaded. Where that fails (no compiler, another system), ``available()`` is False, says why in
-``reason()``, and the model keeps torch's layers: the same numbers (``tests/test_cnn_fused.py``).
-``NNCORE_FUSED=0`` turns the kernels off.
+The source is compiled once per machine with the system's C++ compiler (``$CXX``, else ``g++``, with
+``-O3 -march=native -fopenmp``: about a second) into ``NNCORE_CACHE/kernels`` and loaded with ctypes.
+``torch.utils.cpp_extension`` would build the same through torch's headers and ninja: 30-60 s per build
+on 2 cores, and ninja is not a dependency. OpenMP must be the runtime torch already loaded (a second one
+would add threads beyond NNCORE_TORCH_THREADS), and a few images must give torch's numbers, before the
+kernels are used. Where any of that fails (no compiler, another system), ``available()`` is False,
+``reason()`` says why, and the model keeps torch's layers. In float32 the two paths agree to rounding;
+under bfloat16 autocast conv1 runs in float32 here (torch rounds its input and weights to bfloat16
+first), so the trainings differ slightly (``tests/test_cnn_fused.py``). ``NNCORE_FUSED=0`` turns them off.
 """
 from __future__ import annotations
 
@@ -18,12 +22,15 @@ import ctypes
 import hashlib
 import os
 import platform
+import re
 import subprocess
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 
 from ..env import CACHE_DIR, FUSED
 
@@ -33,27 +40,31 @@ _P, _I = ctypes.c_void_p, ctypes.c_int
 _SIGNATURES = {"conv1_pool_forward": [_P, _P, _P, _P, _I, _P, _I, _I],
                "conv1_pool_backward": [_P, _P, _I, _P, _P, _P, _I, _I],
                "pool2_forward": [_P, _P, _P, _I, _I, _I], "pool2_backward": [_P, _P, _P, _I, _I, _I]}
-_LOCK = threading.Lock()
+_OPENMP = re.compile(r"/lib(g|i|)omp[^/]*\.so")
+_LOCK = threading.RLock()                     # re-entered by the self-check
 _STATE: dict = {}                              # "lib" (a CDLL or None), "reason"
 
 
-def _cpu_flags() -> str:
+def _machine() -> str:
+    """What -march=native compiles for: the CPU's flags where Linux lists them, else the host and its kind."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("flags"):
-                return line
+                return platform.machine() + line
     except OSError:
         pass
-    return platform.processor()
+    return " ".join([platform.machine(), platform.processor(), platform.node()])
 
 
-def _build(folder: Path) -> Path:
+def _build(compiler: str, folder: Path) -> Path:
     """Compile the source for this processor once; the name changes with the source, flags and CPU."""
-    compiler = os.environ.get("CXX", "g++")
-    key = hashlib.sha256(SOURCE.read_bytes() + " ".join([compiler, *FLAGS, _cpu_flags()]).encode()).hexdigest()
+    key = hashlib.sha256(SOURCE.read_bytes() + " ".join([compiler, *FLAGS, _machine()]).encode()).hexdigest()
     target = folder / f"cnn_kernels-{key[:16]}.so"
     if not target.exists():
         folder.mkdir(parents=True, exist_ok=True)
+        for old in [*folder.glob("cnn_kernels-*.so"), *folder.glob("tmp*.so")]:   # older sources' builds
+            if time.time() - old.stat().st_mtime > 600:                          # and abandoned ones
+                old.unlink(missing_ok=True)
         fd, tmp = tempfile.mkstemp(suffix=".so", dir=folder)
         os.close(fd)
         try:
@@ -66,28 +77,62 @@ def _build(folder: Path) -> Path:
     return target
 
 
+def _openmp_runtimes() -> set[str]:
+    """The OpenMP libraries mapped into this process (Linux; empty where it cannot tell)."""
+    try:
+        return {line.split()[-1] for line in Path("/proc/self/maps").read_text().splitlines() if _OPENMP.search(line)}
+    except OSError:
+        return set()
+
+
+def _agrees_with_torch() -> bool:
+    """Three images through both stages, forward and back, against torch's own layers in float32."""
+    with torch.inference_mode(False), torch.enable_grad(), torch.autocast("cpu", enabled=False):
+        return _compare()
+
+
+def _compare() -> bool:
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(3, 1, 28, 28, generator=g).round()
+    w, b = torch.randn(32, 1, 3, 3, generator=g).requires_grad_(), torch.randn(32, generator=g).requires_grad_()
+    z = torch.randn(3, 64, 11, 11, generator=g).contiguous(memory_format=torch.channels_last).requires_grad_()
+    ours = (Conv1Pool.apply(x, w, b), Pool2.apply(z))
+    theirs = (F.relu(F.max_pool2d(F.conv2d(x, w, b), 2)), torch.flatten(F.relu(F.max_pool2d(z, 2)), 1))
+    grads = [torch.autograd.grad(sum((o * o).sum() for o in outs), (w, b, z)) for outs in (ours, theirs)]
+    pairs = [*zip(ours, theirs), *zip(*grads)]
+    return all(torch.allclose(a, c, rtol=1e-4, atol=1e-4) for a, c in pairs)
+
+
 def _load() -> ctypes.CDLL | None:
     with _LOCK:
         if "lib" not in _STATE:
-            lib, reason = None, "off (NNCORE_FUSED=0)"
+            lib, reason, compiler = None, "torch's layers: NNCORE_FUSED=0", os.environ.get("CXX") or "g++"
             if FUSED:
                 try:
-                    lib = ctypes.CDLL(str(_build(CACHE_DIR / "kernels")))
+                    if not SOURCE.exists():
+                        raise RuntimeError(f"{SOURCE.name} is missing")
+                    runtimes = _openmp_runtimes()
+                    lib = ctypes.CDLL(str(_build(compiler, CACHE_DIR / "kernels")))
                     for name, args in _SIGNATURES.items():
                         getattr(lib, name).argtypes, getattr(lib, name).restype = args, None
-                    reason = "fused C++ kernels (g++ -O3 -march=native -fopenmp)"
+                    if runtimes and len(added := _openmp_runtimes() - runtimes) > 0:
+                        raise RuntimeError(f"they brought a second OpenMP runtime ({', '.join(sorted(added))})")
+                    _STATE["lib"] = lib
+                    if not _agrees_with_torch():
+                        raise RuntimeError("they did not give torch's numbers on a self-check")
+                    reason = f"fused C++ kernels ({compiler} {' '.join(FLAGS[:3])})"
                 except subprocess.CalledProcessError as e:
                     lib, reason = None, f"torch's layers: the kernels did not compile ({e.stderr.strip()[-300:]})"
                 except FileNotFoundError as e:
                     lib, reason = None, f"torch's layers: no C++ compiler ({e.filename}) was found"
-                except (OSError, subprocess.SubprocessError) as e:
-                    lib, reason = None, f"torch's layers: the kernels could not be built or loaded here ({e})"
+                except Exception as e:          # OSError, RuntimeError, a timeout: never worse than torch's layers
+                    lib, reason = None, f"torch's layers: the kernels could not be used here: {e}"
             _STATE.update(lib=lib, reason=reason)
         return _STATE["lib"]
 
 
 def available() -> bool:
-    """Whether the fused kernels are built and loaded on this machine (built on first call)."""
+    """Whether the fused kernels are built, loaded and checked on this machine (on the first call)."""
     return _load() is not None
 
 
@@ -97,8 +142,18 @@ def reason() -> str:
     return _STATE["reason"]
 
 
+def _lib() -> ctypes.CDLL:
+    lib = _load()
+    if lib is None:
+        raise RuntimeError(f"the fused CNN kernels are not available here ({reason()})")
+    return lib
+
+
 def _out_dtype() -> torch.dtype:
-    bf16 = torch.is_autocast_enabled("cpu") and torch.get_autocast_dtype("cpu") == torch.bfloat16
+    try:
+        bf16 = torch.is_autocast_enabled("cpu") and torch.get_autocast_dtype("cpu") == torch.bfloat16
+    except TypeError:                                  # torch before 2.4
+        bf16 = torch.is_autocast_cpu_enabled() and torch.get_autocast_cpu_dtype() == torch.bfloat16
     return torch.bfloat16 if bf16 else torch.float32
 
 
@@ -114,7 +169,7 @@ class Conv1Pool(torch.autograd.Function):
         b = bias.detach().float().contiguous()
         out = torch.empty(n, 13, 13, 32, dtype=_out_dtype())
         arg = torch.empty(n, 13, 13, 32, dtype=torch.uint8)
-        _STATE["lib"].conv1_pool_forward(x.data_ptr(), wt.data_ptr(), b.data_ptr(), out.data_ptr(),
+        _lib().conv1_pool_forward(x.data_ptr(), wt.data_ptr(), b.data_ptr(), out.data_ptr(),
                                          int(out.dtype == torch.bfloat16), arg.data_ptr(), n, threads)
         ctx.save_for_backward(x, arg)
         return out.permute(0, 3, 1, 2)
@@ -125,7 +180,7 @@ class Conv1Pool(torch.autograd.Function):
         g = grad.permute(0, 2, 3, 1)
         g = (g if g.dtype == torch.bfloat16 else g.float()).contiguous()
         dw, db = torch.empty(9, 32), torch.empty(32)
-        _STATE["lib"].conv1_pool_backward(x.data_ptr(), g.data_ptr(), int(g.dtype == torch.bfloat16),
+        _lib().conv1_pool_backward(x.data_ptr(), g.data_ptr(), int(g.dtype == torch.bfloat16),
                                           arg.data_ptr(), dw.data_ptr(), db.data_ptr(), len(x),
                                           torch.get_num_threads())
         return None, dw.t().reshape(32, 1, 3, 3), db
@@ -141,7 +196,7 @@ class Pool2(torch.autograd.Function):
         zl = (zl if zl.dtype == torch.bfloat16 else zl.float()).contiguous()
         out = torch.empty(n, 1600, dtype=zl.dtype)
         arg = torch.empty(n, 25, 64, dtype=torch.uint8)
-        _STATE["lib"].pool2_forward(zl.data_ptr(), out.data_ptr(), arg.data_ptr(),
+        _lib().pool2_forward(zl.data_ptr(), out.data_ptr(), arg.data_ptr(),
                                     int(zl.dtype == torch.bfloat16), n, torch.get_num_threads())
         ctx.save_for_backward(arg)
         ctx.dtype = zl.dtype
@@ -153,6 +208,6 @@ class Pool2(torch.autograd.Function):
         n = grad.shape[0]
         g = grad.to(ctx.dtype).contiguous()
         gz = torch.empty(n, 11, 11, 64, dtype=ctx.dtype)
-        _STATE["lib"].pool2_backward(g.data_ptr(), arg.data_ptr(), gz.data_ptr(),
+        _lib().pool2_backward(g.data_ptr(), arg.data_ptr(), gz.data_ptr(),
                                      int(ctx.dtype == torch.bfloat16), n, torch.get_num_threads())
         return gz.permute(0, 3, 1, 2)

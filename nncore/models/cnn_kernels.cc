@@ -1,5 +1,5 @@
 // The seed CNN's two pooling stages, fused with the layers around them (CPU, OpenMP), for the fast recipe.
-// Built and loaded by cnn_fused.py; the same numbers as torch's layers (tests/test_cnn_fused.py).
+// Built and loaded by cnn_fused.py; checked against torch's layers there and in tests/test_cnn_fused.py.
 //
 // conv1_pool: conv1 (1 -> 32 channels, 3x3, bias), 2x2 max pool, ReLU in one pass over each image, and
 //   back from the pooled gradient straight to conv1's weight and bias gradients. torch's layers write
@@ -9,7 +9,9 @@
 //
 // Maps are channels-last. Each pooled value keeps which of its four window positions won (0..3), or
 // 255 where ReLU zeroed it: the backward passes route the gradient with that byte alone. Ties go to the
-// first position, as in torch. Arithmetic is float32; bfloat16 outputs are rounded to nearest even.
+// first position and a NaN wins its window and passes ReLU, as in torch (a diverging training shows as
+// one). Arithmetic is float32; bfloat16 outputs are rounded to nearest even. conv1 computes in float32
+// also under bfloat16 autocast, where torch rounds its input and weights to bfloat16 first.
 #include <cstdint>
 #include <cstring>
 
@@ -29,7 +31,8 @@ static inline vf load(const uint16_t *p) {              // 16 bfloat16 -> float 
 static inline void store(float *p, vf v) { std::memcpy(p, &v, sizeof v); }
 static inline void store(uint16_t *p, vf v) {           // float -> bfloat16, round to nearest even
     vu u; std::memcpy(&u, &v, sizeof u);
-    vh h = __builtin_convertvector((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16, vh);
+    vu r = (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16;
+    vh h = __builtin_convertvector(v != v ? (vu){} + 0x7FC0u : r, vh);           // NaN stays NaN
     std::memcpy(p, &h, sizeof h);
 }
 
@@ -46,9 +49,9 @@ static void conv1_pool_image(const float *xi, const float *wt, const float *b, T
                 vf v = bias;
                 for (int ky = 0; ky < 3; ky++) for (int kx = 0; kx < 3; kx++) v += w[ky * 3 + kx] * p[ky * 28 + kx];
                 if (o == 0) best = v;
-                else { vi gt = v > best; best = gt ? v : best; which = gt ? (vi){} + o : which; }
+                else { vi gt = (v > best) | (v != v); best = gt ? v : best; which = gt ? (vi){} + o : which; }
             }
-            vi kept = best > 0.0f;
+            vi kept = (best > 0.0f) | (best != best);
             long at = (ph * 13 + pw) * C1 + h;
             vb a = __builtin_convertvector(kept ? which : (vi){} + NONE, vb);
             std::memcpy(arg + at, &a, sizeof a);
@@ -125,9 +128,9 @@ static void pool2_image(const T *z, T *out, uint8_t *arg) {
             uint8_t which = 0;
             for (int o = 1; o < 4; o++) {
                 T v = z[((y + (o >> 1)) * 11 + x + (o & 1)) * C2 + c];
-                if (value(v) > value(best)) { best = v; which = o; }
+                if (value(v) > value(best) || value(v) != value(v)) { best = v; which = o; }
             }
-            bool kept = value(best) > 0.0f;
+            bool kept = value(best) > 0.0f || value(best) != value(best);
             pooled[p * C2 + c] = kept ? best : T(0);
             arg[p * C2 + c] = kept ? which : NONE;
         }
