@@ -165,9 +165,10 @@ class CNNTraining:
             sums = torch.zeros(2, dtype=torch.float64, device=device)   # summed loss, correct
             for lo in range(0, n, size):
                 start = time.perf_counter()
-                model.train()                                # a view may have put it in eval mode
+                if not model.training:
+                    model.train()                            # a view may have put it in eval mode
                 idx = order[lo:lo + size]
-                xb = x_all[idx].to(device).contiguous(memory_format=memory_format)   # (B, 1, 28, 28)
+                xb = x_all.index_select(0, idx).to(device).contiguous(memory_format=memory_format)   # (B, 1, 28, 28)
                 yb = self.y_train[idx].to(device)
                 opt.zero_grad(set_to_none=True)
                 with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
