@@ -170,7 +170,7 @@ class Conv1Pool(torch.autograd.Function):
         out = torch.empty(n, 13, 13, 32, dtype=_out_dtype())
         arg = torch.empty(n, 13, 13, 32, dtype=torch.uint8)
         _lib().conv1_pool_forward(x.data_ptr(), wt.data_ptr(), b.data_ptr(), out.data_ptr(),
-                                         int(out.dtype == torch.bfloat16), arg.data_ptr(), n, threads)
+                                  int(out.dtype == torch.bfloat16), arg.data_ptr(), n, threads)
         ctx.save_for_backward(x, arg)
         return out.permute(0, 3, 1, 2)
 
@@ -181,8 +181,8 @@ class Conv1Pool(torch.autograd.Function):
         g = (g if g.dtype == torch.bfloat16 else g.float()).contiguous()
         dw, db = torch.empty(9, 32), torch.empty(32)
         _lib().conv1_pool_backward(x.data_ptr(), g.data_ptr(), int(g.dtype == torch.bfloat16),
-                                          arg.data_ptr(), dw.data_ptr(), db.data_ptr(), len(x),
-                                          torch.get_num_threads())
+                                   arg.data_ptr(), dw.data_ptr(), db.data_ptr(), len(x),
+                                   torch.get_num_threads())
         return None, dw.t().reshape(32, 1, 3, 3), db
 
 
@@ -197,7 +197,7 @@ class Pool2(torch.autograd.Function):
         out = torch.empty(n, 1600, dtype=zl.dtype)
         arg = torch.empty(n, 25, 64, dtype=torch.uint8)
         _lib().pool2_forward(zl.data_ptr(), out.data_ptr(), arg.data_ptr(),
-                                    int(zl.dtype == torch.bfloat16), n, torch.get_num_threads())
+                             int(zl.dtype == torch.bfloat16), n, torch.get_num_threads())
         ctx.save_for_backward(arg)
         ctx.dtype = zl.dtype
         return out
@@ -209,5 +209,5 @@ class Pool2(torch.autograd.Function):
         g = grad.to(ctx.dtype).contiguous()
         gz = torch.empty(n, 11, 11, 64, dtype=ctx.dtype)
         _lib().pool2_backward(g.data_ptr(), arg.data_ptr(), gz.data_ptr(),
-                                     int(ctx.dtype == torch.bfloat16), n, torch.get_num_threads())
+                              int(ctx.dtype == torch.bfloat16), n, torch.get_num_threads())
         return gz.permute(0, 3, 1, 2)
