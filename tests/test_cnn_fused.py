@@ -1,4 +1,5 @@
 """The fast recipe's fused CPU kernels against torch's own layers (the oracle), and the fallback to them."""
+import platform
 import shutil
 
 import pytest
@@ -10,6 +11,25 @@ from nncore.models.cnn import CNNConfig
 from nncore.training.cnn_run import CNNTraining
 
 needs_kernels = pytest.mark.skipif(not shutil.which("g++"), reason="no C++ compiler on this machine")
+
+
+@pytest.fixture(scope="module")
+def avx2_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("kernels-avx2")
+
+
+@pytest.fixture(params=["native", "avx2"])
+def kernels(request, monkeypatch, avx2_cache):
+    """The kernels as built for this machine, and as built for a CPU without AVX-512 (8 channels per
+    vector instead of 16), both on this machine."""
+    if request.param == "avx2":
+        if platform.machine() not in ("x86_64", "AMD64"):
+            pytest.skip("the AVX2 build is an x86 one")
+        monkeypatch.setattr(cnn_fused, "FLAGS", [*cnn_fused.FLAGS, "-mno-avx512f"])
+        monkeypatch.setattr(cnn_fused, "CACHE_DIR", avx2_cache)
+        monkeypatch.setattr(cnn_fused, "_STATE", {})
+    assert cnn_fused.available(), cnn_fused.reason()
+    return request.param
 
 
 def images(n=37, seed=0):
@@ -31,7 +51,7 @@ def test_kernels_build_where_a_compiler_is():
 
 
 @needs_kernels
-def test_conv1_pool_matches_torch_forward_and_gradients():
+def test_conv1_pool_matches_torch_forward_and_gradients(kernels):
     torch.manual_seed(1)
     x = images()
     w = (torch.randn(32, 1, 3, 3) * 0.4).requires_grad_()
@@ -49,7 +69,7 @@ def test_conv1_pool_matches_torch_forward_and_gradients():
 
 
 @needs_kernels
-def test_conv1_pool_in_bfloat16_is_the_float32_result_rounded_forward_and_back():
+def test_conv1_pool_in_bfloat16_is_the_float32_result_rounded_forward_and_back(kernels):
     """Under bfloat16 autocast conv1 still computes in float32; the output is rounded, and the bfloat16
     gradient coming back from conv2 gives the weights float32's gradient for that same rounded gradient."""
     torch.manual_seed(2)
@@ -68,7 +88,7 @@ def test_conv1_pool_in_bfloat16_is_the_float32_result_rounded_forward_and_back()
 
 
 @needs_kernels
-def test_conv1_pool_ties_go_to_the_first_window_position_as_in_torch():
+def test_conv1_pool_ties_go_to_the_first_window_position_as_in_torch(kernels):
     """Only the centre tap weighs, so pixels tie inside a window while their 3x3 patches differ: the
     other taps' gradients show which position won."""
     g = torch.Generator().manual_seed(6)
@@ -86,7 +106,7 @@ def test_conv1_pool_ties_go_to_the_first_window_position_as_in_torch():
 
 
 @needs_kernels
-def test_nan_passes_both_pools_as_in_torch():
+def test_nan_passes_both_pools_as_in_torch(kernels):
     x, w, b = images(4), torch.randn(32, 1, 3, 3), torch.randn(32)
     w[3, 0, 0, 0] = float("nan")
     torch.testing.assert_close(cnn_fused.Conv1Pool.apply(x, w, b), conv1_pool_reference(x, w, b), equal_nan=True,
@@ -103,7 +123,7 @@ def test_nan_passes_both_pools_as_in_torch():
 
 @needs_kernels
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
-def test_pool2_is_torch_exactly(dtype):
+def test_pool2_is_torch_exactly(dtype, kernels):
     torch.manual_seed(3)
     z = torch.randn(9, 64, 11, 11).round(decimals=1).to(dtype)      # rounded: ties to break
     z = z.contiguous(memory_format=torch.channels_last).requires_grad_()
@@ -117,7 +137,7 @@ def test_pool2_is_torch_exactly(dtype):
 
 
 @needs_kernels
-def test_the_weight_gradient_does_not_depend_on_the_thread_count():
+def test_the_weight_gradient_does_not_depend_on_the_thread_count(kernels):
     x, w, b = images(50), (torch.randn(32, 1, 3, 3) * 0.4).requires_grad_(), torch.zeros(32, requires_grad=True)
     grads = []
     before = torch.get_num_threads()
@@ -133,7 +153,7 @@ def test_the_weight_gradient_does_not_depend_on_the_thread_count():
 
 @needs_kernels
 @pytest.mark.parametrize("dropout", [0.0, 0.5])
-def test_the_fused_network_trains_as_torch_layers_do(dropout):
+def test_the_fused_network_trains_as_torch_layers_do(dropout, kernels):
     """One step of the whole network, fused and not: the same loss, and every parameter's gradient."""
     model = cnn.new_model(4)
     model.dropout.p = dropout

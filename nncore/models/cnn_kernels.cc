@@ -15,12 +15,17 @@
 #include <cstdint>
 #include <cstring>
 
-typedef float vf __attribute__((vector_size(64)));       // 16 floats: AVX-512, or two AVX2 registers
-typedef int32_t vi __attribute__((vector_size(64)));
-typedef uint32_t vu __attribute__((vector_size(64)));
-typedef uint16_t vh __attribute__((vector_size(32)));
-typedef uint8_t vb __attribute__((vector_size(16)));
-static const int C1 = 32, L = 16, C2 = 64, CHUNK = 16, NONE = 255;
+#if defined(__AVX512F__)
+#define LANES 16          // channels per vector: one AVX-512 register
+#else
+#define LANES 8           // one AVX2 register (16 would spill: 9 taps + 4 working vectors need 26 of 16)
+#endif
+typedef float vf __attribute__((vector_size(4 * LANES)));
+typedef int32_t vi __attribute__((vector_size(4 * LANES)));
+typedef uint32_t vu __attribute__((vector_size(4 * LANES)));
+typedef uint16_t vh __attribute__((vector_size(2 * LANES)));
+typedef uint8_t vb __attribute__((vector_size(LANES)));
+static const int C1 = 32, L = LANES, C2 = 64, CHUNK = 16, NONE = 255;
 
 static inline vf load(const float *p) { vf v; std::memcpy(&v, p, sizeof v); return v; }
 static inline vf load(const uint16_t *p) {              // 16 bfloat16 -> float (exact: the upper halves)
@@ -38,7 +43,7 @@ static inline void store(uint16_t *p, vf v) {           // float -> bfloat16, ro
 
 template <typename T>
 static void conv1_pool_image(const float *xi, const float *wt, const float *b, T *out, uint8_t *arg) {
-    for (int h = 0; h < C1; h += L) {                   // 16 channels at a time, their 9 taps in registers
+    for (int h = 0; h < C1; h += L) {                   // L channels at a time, their 9 taps in registers
         vf w[9];
         for (int k = 0; k < 9; k++) w[k] = load(wt + k * C1 + h);
         vf bias = load(b + h);
