@@ -36,19 +36,14 @@ def _log(progress: bool, text: str) -> None:
 
 
 def machine_info() -> dict:
-    flags = []
+    from .bench_cnn import precision
+    from .env import FORCE_FP32, cpu_flags
+    flags = sorted(f for f in cpu_flags() if f.startswith(("avx512", "amx", "avx2", "fma")))
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                have = set(line.split(":", 1)[1].split())
-                flags = sorted(f for f in have if f.startswith(("avx512", "amx", "avx2", "fma")))
-                break
         model = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
                       if ln.startswith("model name")), platform.processor())
     except OSError:
         model = platform.processor()
-    from .bench_cnn import precision
-    from .env import FORCE_FP32
     return {"cpu": model, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
             "cpu_flags": flags, "avx512_bf16": "avx512_bf16" in flags, "amx_bf16": "amx_bf16" in flags,
             "cnn_precision": precision(), "force_fp32": FORCE_FP32, "load_average": _load(),

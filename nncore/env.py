@@ -1,4 +1,5 @@
-"""Every setting read from the environment, in one place (a host's operator sets these).
+"""Every setting read from the environment, in one place (a host's operator sets these), and the
+processor's feature flags (``cpu_flags``: what the bench reports and the CNN kernels are built for).
 
 - ``NNCORE_MAX_TRAINERS``: trainings that may run at once on the host (default 2); also the most
   worker processes one lineup trains in (``training.parallel``).
@@ -13,6 +14,7 @@
 from __future__ import annotations
 
 import os
+from functools import cache
 from pathlib import Path
 
 
@@ -41,3 +43,15 @@ FORCE_FP32 = os.environ.get("NNCORE_FORCE_FP32", "").strip().lower() in ("1", "t
 FUSED = os.environ.get("NNCORE_FUSED", "").strip().lower() not in ("0", "false", "no")
 SHARED_MB = _int("NNCORE_SHARED_MB", 256)
 CACHE_DIR = Path(os.environ.get("NNCORE_CACHE") or Path(__file__).resolve().parent.parent / ".nncore-cache")
+
+
+@cache
+def cpu_flags() -> frozenset[str]:
+    """The processor's feature flags ("avx2", "avx512_bf16", ...) as Linux lists them; empty elsewhere."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                return frozenset(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return frozenset()

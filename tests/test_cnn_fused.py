@@ -6,6 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from nncore.data.images import MEAN, STD
 from nncore.models import cnn, cnn_fused
 from nncore.models.cnn import CNNConfig
 from nncore.training.cnn_run import CNNTraining
@@ -37,7 +38,7 @@ def images(n=37, seed=0):
     g = torch.Generator().manual_seed(seed)
     x = torch.zeros(n, 1, 28, 28)
     x[:, :, 6:22, 6:22] = torch.rand(n, 1, 16, 16, generator=g).round()
-    return (x - 0.1307) / 0.3081
+    return (x - MEAN) / STD
 
 
 def conv1_pool_reference(x, w, b):

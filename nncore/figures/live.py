@@ -12,13 +12,12 @@ import plotly.graph_objects as go
 
 from ..core.text import literal
 from ..training.comparison import board_row, leaderboard
-from ..training.engine import DIVERGED, STOPPED
 from ..training.live import LiveComparison, LiveFrame
 from ..training.repeats import Spread, grouped, significance, spread, spread_board
 from .base import COLOUR_NAMES, Prepared, curves_figure
 from .raster import BoundaryPainter
 from .spread import band_curves_figure, spread_figure
-from .toy import result_title
+from .toy import model_title, result_title
 
 
 @dataclass
@@ -31,15 +30,6 @@ class LiveView:
     spread: go.Figure | None = None   # repeats, once over: every run's test accuracy, per model
     note: str | None = None           # repeats, once over: do the two best differ by more than luck?
     runs: int = 1                     # runs of each model (repeats over seeds)
-
-
-def _title(name: str, frame, history) -> str:
-    """'Scratch NumPy — 97.0%' (the test accuracy so far), or how it ended: the finished title's form
-    (``result_title``), so the pictures stay put when training ends; each model's epoch is in the progress line."""
-    if frame.status in (STOPPED, DIVERGED):
-        return f"{name} — {frame.label if frame.status == STOPPED else 'diverged'}"
-    acc = history.last("val_accuracy") if history.epoch else None
-    return name if acc is None or acc != acc else f"{name} — {acc:.1%}"
 
 
 def live_view(live: LiveComparison, painter: BoundaryPainter, frame: LiveFrame | None = None) -> LiveView:
@@ -76,9 +66,9 @@ def live_view(live: LiveComparison, painter: BoundaryPainter, frame: LiveFrame |
             counts.append((cached.history.epochs_run, spec.config.epochs, cached.status))
             continue
         h = histories[i]
-        panels.append((_title(spec.name, f, h) + which, f.proba))
         acc, train_loss, test_loss, seconds = ((h.last("val_accuracy"), h.last("train_loss"), h.last("val_loss"),
                                                 round(h.last("seconds"), 3)) if h.epoch else (None, None, None, 0.0))
+        panels.append((model_title(spec.name, acc, f.status, f.label) + which, f.proba))
         rows.append(board_row(spec.name, spec.framework, acc, train_loss, test_loss, h.epochs_run, seconds,
                               live.runs[i].model.n_parameters, f.label))
         counts.append((f.epoch, f.epochs, f.status))

@@ -10,6 +10,7 @@ from plotly.subplots import make_subplots
 
 from ..core.activations import ACTIVATIONS, softmax
 from ..data.toy import TOY_DATASETS, ToyData
+from ..training.engine import DIVERGED, OK, STOPPED
 from .base import CLASS_COLORS, Prepared, curves_figure, frozen, layout
 
 
@@ -127,13 +128,20 @@ def boundaries_figure(xs: np.ndarray, ys: np.ndarray, data: ToyData,
     return BoundaryCanvas(xs, ys, data, len(panels), cols, row_height).draw(panels)
 
 
+def model_title(name: str, accuracy: float | None, status: str, stopped_at: str = "") -> str:
+    """A model's panel title, the same while it trains and when it has finished (the pictures stay put):
+    'Scratch NumPy — 97.0%' (its test accuracy; its name alone before the first), or how its training ended
+    ('stopped at epoch 40 of 150', 'diverged': a finished model without an accuracy diverged)."""
+    if status == STOPPED:
+        return f"{name} — {stopped_at}"
+    if status == DIVERGED or (status == OK and accuracy is None):
+        return f"{name} — diverged"
+    return name if accuracy is None or accuracy != accuracy else f"{name} — {accuracy:.1%}"
+
+
 def result_title(result) -> str:
-    """A model's panel title: its name and test accuracy, or how its training ended."""
-    if result.status == "stopped":
-        return f"{result.spec.name} — {result.history.message}"
-    if result.test_accuracy is None:
-        return f"{result.spec.name} — diverged"
-    return f"{result.spec.name} — {result.test_accuracy:.1%}"
+    """A trained model's panel title (``model_title``)."""
+    return model_title(result.spec.name, result.test_accuracy, result.status, result.history.message)
 
 
 def comparison_figures(comparison, canvas: BoundaryCanvas | None = None) -> dict:

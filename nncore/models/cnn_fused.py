@@ -32,7 +32,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from ..env import CACHE_DIR, FUSED
+from ..env import CACHE_DIR, FUSED, cpu_flags
 
 SOURCE = Path(__file__).with_name("cnn_kernels.cc")
 FLAGS = ["-O3", "-march=native", "-fopenmp", "-shared", "-fPIC"]
@@ -47,13 +47,8 @@ _STATE: dict = {}                              # "lib" (a CDLL or None), "reason
 
 def _machine() -> str:
     """What -march=native compiles for: the CPU's flags where Linux lists them, else the host and its kind."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                return platform.machine() + line
-    except OSError:
-        pass
-    return " ".join([platform.machine(), platform.processor(), platform.node()])
+    flags = " ".join(sorted(cpu_flags()))
+    return " ".join([platform.machine(), flags or f"{platform.processor()} {platform.node()}"])
 
 
 def _build(compiler: str, folder: Path) -> Path:
