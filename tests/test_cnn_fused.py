@@ -112,44 +112,87 @@ def test_nan_passes_both_pools_as_in_torch(kernels):
     w[3, 0, 0, 0] = float("nan")
     torch.testing.assert_close(cnn_fused.Conv1Pool.apply(x, w, b), conv1_pool_reference(x, w, b), equal_nan=True,
                                rtol=1e-5, atol=1e-5)
+    w2, b2 = torch.randn(64, 32, 3, 3), torch.randn(64)
     for dtype in (torch.float32, torch.bfloat16):
-        z = torch.randn(2, 64, 11, 11).to(dtype).contiguous(memory_format=torch.channels_last)
-        z[0, 5, 2, 3] = z[1, 7, 0, 0] = float("nan")
-        out = cnn_fused.Pool2.apply(z)
-        torch.testing.assert_close(out, torch.flatten(F.relu(F.max_pool2d(z, 2)), 1), equal_nan=True)
-        assert out.isnan().sum() == 2
+        z = torch.randn(2, 32, 13, 13).to(dtype).contiguous(memory_format=torch.channels_last)
+        z[0, 5, 2, 3] = float("nan")                                   # one input: its neighbours, every channel
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=dtype == torch.bfloat16):
+            out = cnn_fused.Conv2Pool.apply(z, w2, b2)
+            ref = conv2_pool_reference(z, w2, b2)
+        torch.testing.assert_close(out, ref, equal_nan=True)
+        assert out.isnan().sum() == 64 * 4 and not out[1].isnan().any()
     with torch.autocast("cpu", dtype=torch.bfloat16):
         assert cnn_fused.Conv1Pool.apply(x, w, b)[:, 3].isnan().any()               # NaN stays NaN in bf16
 
 
+def conv2_pool_reference(z, w, b):
+    return torch.flatten(F.relu(F.max_pool2d(F.conv2d(z, w, b), 2)), 1)
+
+
 @needs_kernels
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
-def test_pool2_is_torch_exactly(dtype, kernels):
-    torch.manual_seed(3)
-    z = torch.randn(9, 64, 11, 11).round(decimals=1).to(dtype)      # rounded: ties to break
-    z = z.contiguous(memory_format=torch.channels_last).requires_grad_()
-    ref = torch.flatten(F.relu(F.max_pool2d(z, 2)), 1)
-    grad = torch.randn_like(ref)
-    (rz,) = torch.autograd.grad(ref, z, grad)
-    out = cnn_fused.Pool2.apply(z)
-    assert torch.equal(out, ref)
-    (gz,) = torch.autograd.grad(out, z, grad)
-    assert gz.dtype == dtype and torch.equal(gz, rz)
+def test_conv2_pool_is_torch_exactly_where_every_sum_is_exact(dtype, kernels):
+    """Small whole numbers throughout: many ties in the pools, and sums that no order can round, so the
+    forward and every gradient must equal torch's bit for bit (in bfloat16: torch's rounded, once)."""
+    g = torch.Generator().manual_seed(3)
+    z = torch.randint(0, 2, (9, 32, 13, 13), generator=g).to(dtype).contiguous(memory_format=torch.channels_last)
+    w = torch.randint(-1, 2, (64, 32, 3, 3), generator=g).float().requires_grad_()
+    b = torch.randint(-8, 1, (64,), generator=g).float().requires_grad_()
+    z.requires_grad_()
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=dtype == torch.bfloat16):
+        ref, out = conv2_pool_reference(z, w, b), cnn_fused.Conv2Pool.apply(z, w, b)
+    assert out.dtype == dtype and torch.equal(out, ref)
+    assert (ref == 0).float().mean() > 0.3                    # ReLU zeroed some: no gradient goes there
+    grad = torch.randint(-2, 3, ref.shape, generator=g).to(dtype)
+    rz, rw, rb = torch.autograd.grad(ref.float(), (z, w, b), grad.float())
+    gz, gw, gb = torch.autograd.grad(out.float(), (z, w, b), grad.float())
+    assert gz.dtype == dtype and gz.is_contiguous(memory_format=torch.channels_last) and torch.equal(gz, rz)
+    assert torch.equal(gw.to(dtype).float(), rw) and torch.equal(gb.to(dtype).float(), rb)   # ours: float32
 
 
 @needs_kernels
-def test_the_weight_gradient_does_not_depend_on_the_thread_count(kernels):
+def test_conv2_pools_bfloat16_gradients_are_the_exact_ones_rounded_once(kernels):
+    """Against float64 on the same bfloat16 inputs: the weight and bias gradients come out in float32
+    (torch's are rounded to bfloat16), the input's gradient is the exact one rounded to bfloat16 (its float32
+    sums may round a near-tie the other way)."""
+    torch.manual_seed(7)
+    z = torch.randn(24, 32, 13, 13).relu().bfloat16().contiguous(memory_format=torch.channels_last).requires_grad_()
+    w, b = (torch.randn(64, 32, 3, 3) * 0.1).requires_grad_(), torch.full((64,), -0.3, requires_grad=True)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        ref, out = conv2_pool_reference(z, w, b), cnn_fused.Conv2Pool.apply(z, w, b)
+    assert torch.equal(out, ref)
+    grad = torch.randn(ref.shape).bfloat16()
+    ours = torch.autograd.grad(out, (z, w, b), grad)
+    theirs = torch.autograd.grad(ref, (z, w, b), grad)
+    # the oracle: float64 arithmetic on the same bfloat16 inputs, through the bfloat16 forward's winners
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        pooled, at = F.max_pool2d(F.conv2d(z, w, b).float(), 2, return_indices=True)
+    z64, w64, b64 = (t.detach().double().requires_grad_() for t in (z, w.bfloat16(), b.bfloat16()))
+    picked = F.conv2d(z64, w64, b64).flatten(2).gather(2, at.flatten(2)) * (pooled.flatten(2) > 0)
+    exact = torch.autograd.grad(picked.flatten(1), (z64, w64, b64), grad.double())
+    for mine, torchs, oracle in zip(ours, theirs, exact):
+        assert (mine.double() - oracle).norm() <= (torchs.double() - oracle).norm()
+    torch.testing.assert_close(ours[0].double(), exact[0], rtol=2 ** -8, atol=1e-6)     # within bf16's step
+    torch.testing.assert_close(ours[1].double(), exact[1], rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(ours[2].double(), exact[2], rtol=1e-5, atol=1e-5)
+
+
+@needs_kernels
+def test_the_gradients_do_not_depend_on_the_thread_count(kernels):
     x, w, b = images(50), (torch.randn(32, 1, 3, 3) * 0.4).requires_grad_(), torch.zeros(32, requires_grad=True)
+    w2, b2 = (torch.randn(64, 32, 3, 3) * 0.1).requires_grad_(), torch.zeros(64, requires_grad=True)
     grads = []
     before = torch.get_num_threads()
     try:
         for threads in (1, 2, 3):
             torch.set_num_threads(threads)
-            out = cnn_fused.Conv1Pool.apply(x, w, b)
-            grads.append(torch.autograd.grad(out.sum(), w)[0])
+            z = cnn_fused.Conv1Pool.apply(x, w, b)
+            out = cnn_fused.Conv2Pool.apply(z, w2, b2)
+            grads.append(torch.autograd.grad((out * out).sum(), (w, w2, b2)))
     finally:
         torch.set_num_threads(before)
-    assert torch.equal(grads[0], grads[1]) and torch.equal(grads[0], grads[2])
+    for other in grads[1:]:
+        assert all(torch.equal(a, c) for a, c in zip(grads[0], other))
 
 
 @needs_kernels
@@ -184,13 +227,13 @@ def test_the_fused_network_trains_as_torch_layers_do(dropout, kernels):
 def test_the_fast_recipe_trains_through_the_kernels_and_hands_back_a_plain_model(idx_root, monkeypatch):
     from nncore.data.images import load_images
     calls = []
-    for name in ("Conv1Pool", "Pool2"):
+    for name in ("Conv1Pool", "Conv2Pool"):
         fn = getattr(cnn_fused, name)
         monkeypatch.setattr(fn, "apply", lambda *a, _f=fn.apply, _n=name: calls.append(_n) or _f(*a))
     digits = load_images("mnist", idx_root, download=False)
     run = CNNTraining(CNNConfig(recipe="fast", epochs=1, limit_train=256, seed=1), digits)
     run.advance(batches=2)
-    assert run.model.fused and calls == ["Conv1Pool", "Pool2"] * 2
+    assert run.model.fused and calls == ["Conv1Pool", "Conv2Pool"] * 2
     run.advance(epochs=1)
     result = run.result()
     assert result.model.fused is False and result.test_accuracy > 0.3

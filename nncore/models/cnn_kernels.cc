@@ -5,7 +5,9 @@
 //   back from the pooled gradient straight to conv1's weight and bias gradients. torch's layers write
 //   conv1's (n, 32, 26, 26) maps, pool them, then fill a zeroed map of that size with the pooled
 //   gradient: the largest tensors of the step, for 7 % of its arithmetic.
-// pool2: conv2's (n, 64, 11, 11) maps, 2x2 max pool (floor: 5x5), ReLU and flatten, and back.
+// pool2_forward: conv2's (n, 64, 11, 11) maps, 2x2 max pool (floor: 5x5), ReLU and flatten.
+// conv2_pool_backward: from the flattened pooled gradient straight to conv2's weight, bias and input
+//   gradients, through each pooled value's winning position only.
 //
 // Maps are channels-last. Each pooled value keeps which of its four window positions won (0..3), or
 // 255 where ReLU zeroed it: the backward passes route the gradient with that byte alone. Ties go to the
@@ -143,18 +145,6 @@ static void pool2_image(const T *z, T *out, uint8_t *arg) {
     for (int c = 0; c < C2; c++) for (int p = 0; p < 25; p++) out[c * 25 + p] = pooled[p * C2 + c];
 }
 
-template <typename T>
-static void pool2_grad_image(const T *g, const uint8_t *arg, T *gz) {
-    T gt[25 * C2];
-    for (int c = 0; c < C2; c++) for (int p = 0; p < 25; p++) gt[p * C2 + c] = g[c * 25 + p];
-    for (int y = 0; y < 11; y++) for (int x = 0; x < 11; x++) {
-        T *row = gz + (y * 11 + x) * C2;
-        if (y == 10 || x == 10) { std::memset(row, 0, sizeof(T) * C2); continue; }    // floor pooling's leftovers
-        int p = (y / 2) * 5 + x / 2, o = (y & 1) * 2 + (x & 1);
-        for (int c = 0; c < C2; c++) row[c] = arg[p * C2 + c] == o ? gt[p * C2 + c] : T(0);
-    }
-}
-
 // z: (n, 11, 11, 64); out: (n, 1600) in torch.flatten's (channel, row, column) order; arg: (n, 25, 64);
 // float or bfloat16 (bf16) throughout.
 extern "C" void pool2_forward(const void *z, void *out, uint8_t *arg, int bf16, int n, int threads) {
@@ -165,11 +155,127 @@ extern "C" void pool2_forward(const void *z, void *out, uint8_t *arg, int bf16, 
     }
 }
 
-// g: (n, 1600); gz: (n, 11, 11, 64), overwritten.
-extern "C" void pool2_backward(const void *g, const uint8_t *arg, void *gz, int bf16, int n, int threads) {
-    #pragma omp parallel for schedule(static) num_threads(threads)
-    for (int i = 0; i < n; i++) {
-        if (bf16) pool2_grad_image((const uint16_t *)g + (long)i * 1600, arg + (long)i * 1600, (uint16_t *)gz + (long)i * 121 * C2);
-        else pool2_grad_image((const float *)g + (long)i * 1600, arg + (long)i * 1600, (float *)gz + (long)i * 121 * C2);
+// conv2_pool: from pool 2's gradient (n, 1600) straight to conv2's weight, bias and input gradients.
+// Only a pooled value's winning position passes a gradient back: 25 of conv2's 121 positions per
+// channel, fewer where ReLU zeroed the value (about half, once training is under way). torch's
+// backward fills the (n, 64, 11, 11) map with the routed gradient, mostly zeros, and runs both
+// gradient convolutions over all 121 positions.
+template <typename T>
+static void to_float(const T *src, float *dst, long count) {    // count: a multiple of 16
+    for (long j = 0; j < count; j += L) store(dst + j, load(src + j));
+}
+
+// The weight gradient of images lo..hi-1, one image at a time (its maps in float: L1-sized): each
+// channel's 288 weight sums in registers (18 vectors, or 12 per kernel row without AVX-512) over the
+// image's winning positions, added to the chunk's sums.
+template <typename T>
+static void conv2_grad_weight_chunk(const T *x, const uint8_t *arg, const float *gf, float *sums, int lo, int hi) {
+    const int RP = L == 16 ? 3 : 1, V = RP * 3 * C1 / L;   // kernel rows per pass
+    float xf[169 * C1];
+    std::memset(sums, 0, sizeof(float) * (C2 * 9 * C1 + C2));
+    for (int i = lo; i < hi; i++) {
+        to_float(x + (long)i * 169 * C1, xf, 169 * C1);
+        for (int co = 0; co < C2; co++) {
+            const float *gi = gf + (long)i * 1600 + co * 25;
+            const uint8_t *ai = arg + (long)i * 1600 + co;
+            for (int r0 = 0; r0 < 3; r0 += RP) {
+                float *out = sums + co * 9 * C1 + r0 * 3 * C1;
+                vf acc[V];
+                for (int v = 0; v < V; v++) acc[v] = load(out + v * L);
+                float db = 0.0f;
+                for (int p = 0; p < 25; p++) {
+                    int a = ai[p * C2];
+                    if (a == NONE) continue;
+                    float gv = gi[p];
+                    db += gv;
+                    const float *row = xf + ((2 * (p / 5) + (a >> 1) + r0) * 13 + 2 * (p % 5) + (a & 1)) * C1;
+                    for (int r = 0; r < RP; r++)
+                        for (int v = 0; v < 3 * C1 / L; v++) acc[r * (3 * C1 / L) + v] += gv * load(row + r * 13 * C1 + v * L);
+                }
+                for (int v = 0; v < V; v++) store(out + v * L, acc[v]);
+                if (r0 == 0) sums[C2 * 9 * C1 + co] += db;
+            }
+        }
     }
+}
+
+// The input gradient of one image, 8 input channels at a time (their weights, (64, 9, 8), stay in L1):
+// for each pooled position the channels are grouped by their winning position, each group's weights
+// scaled by the gradient and summed in registers (9 taps), then added to the patch they cover.
+typedef float v8 __attribute__((vector_size(32)));
+typedef uint32_t vu8 __attribute__((vector_size(32)));
+typedef uint16_t vh8 __attribute__((vector_size(16)));
+static inline v8 load8(const float *p) { v8 v; std::memcpy(&v, p, sizeof v); return v; }
+static inline void store8(float *p, v8 v) { std::memcpy(p, &v, sizeof v); }
+static inline void store8(uint16_t *p, v8 v) {          // as store(): round to nearest even, NaN stays NaN
+    vu8 u; std::memcpy(&u, &v, sizeof u);
+    vu8 r = (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16;
+    vh8 h = __builtin_convertvector(v != v ? (vu8){} + 0x7FC0u : r, vh8);
+    std::memcpy(p, &h, sizeof h);
+}
+
+template <typename T>
+static void conv2_grad_input_image(const float *w, const float *gf, const uint8_t *arg, T *dx) {
+    uint8_t count[25][4] = {}, who[25][4][C2];
+    for (int p = 0; p < 25; p++) for (int co = 0; co < C2; co++) {
+        int a = arg[p * C2 + co];
+        if (a != NONE) who[p][a][count[p][a]++] = co;
+    }
+    float acc[169 * 8];
+    for (int h = 0; h < C1; h += 8) {
+        const float *wb = w + h * C2 * 9;
+        std::memset(acc, 0, sizeof acc);
+        for (int p = 0; p < 25; p++) for (int a = 0; a < 4; a++) {
+            if (!count[p][a]) continue;
+            v8 s[9] = {};
+            for (int j = 0; j < count[p][a]; j++) {
+                int co = who[p][a][j];
+                float gv = gf[co * 25 + p];
+                for (int k = 0; k < 9; k++) s[k] += gv * load8(wb + (co * 9 + k) * 8);
+            }
+            float *d = acc + ((2 * (p / 5) + (a >> 1)) * 13 + 2 * (p % 5) + (a & 1)) * 8;
+            for (int k = 0; k < 9; k++) {
+                float *q = d + ((k / 3) * 13 + k % 3) * 8;
+                store8(q, load8(q) + s[k]);
+            }
+        }
+        for (int j = 0; j < 169; j++) store8(dx + j * C1 + h, load8(acc + j * 8));
+    }
+}
+
+// x: conv2's input (n, 13, 13, 32); w: conv2's weights as the forward used them, float, (4, 64, 9, 8):
+// input channels in blocks of 8; g: (n, 1600) and arg: (n, 25, 64) as pool2_forward's; float or
+// bfloat16 (bf16) x, g and dx. dx: (n, 13, 13, 32), dw: (64, 3, 3, 32), db: (64), overwritten. dw and
+// db are summed over chunks of 16 images in a fixed order, dx per image: the same for any thread count.
+extern "C" void conv2_pool_backward(const void *x, const float *w, const void *g, const uint8_t *arg, void *dx,
+                                    float *dw, float *db, int bf16, int n, int threads) {
+    const long S = C2 * 9 * C1 + C2, X = 169 * C1;
+    int chunks = (n + CHUNK - 1) / CHUNK;
+    float *sums = new float[chunks * S], *gf = new float[(long)n * 1600];
+    #pragma omp parallel num_threads(threads)
+    {
+        #pragma omp for schedule(static)
+        for (int i = 0; i < n; i++) {
+            if (bf16) to_float((const uint16_t *)g + (long)i * 1600, gf + (long)i * 1600, 1600);
+            else std::memcpy(gf + (long)i * 1600, (const float *)g + (long)i * 1600, 1600 * sizeof(float));
+        }
+        #pragma omp for schedule(static) nowait
+        for (int c = 0; c < chunks; c++) {
+            int lo = c * CHUNK, hi = lo + CHUNK < n ? lo + CHUNK : n;
+            if (bf16) conv2_grad_weight_chunk((const uint16_t *)x, arg, gf, sums + c * S, lo, hi);
+            else conv2_grad_weight_chunk((const float *)x, arg, gf, sums + c * S, lo, hi);
+        }
+        #pragma omp for schedule(static)
+        for (int i = 0; i < n; i++) {
+            if (bf16) conv2_grad_input_image(w, gf + (long)i * 1600, arg + (long)i * 1600, (uint16_t *)dx + i * X);
+            else conv2_grad_input_image(w, gf + (long)i * 1600, arg + (long)i * 1600, (float *)dx + i * X);
+        }
+    }
+    for (long j = 0; j < S; j++) {
+        float s = 0.0f;
+        for (int c = 0; c < chunks; c++) s += sums[c * S + j];
+        if (j < C2 * 9 * C1) dw[j] = s; else db[j - C2 * 9 * C1] = s;
+    }
+    delete[] sums;
+    delete[] gf;
 }
