@@ -170,29 +170,38 @@ def test_conv2_pools_bfloat16_gradients_are_the_exact_ones_rounded_once(kernels)
     z64, w64, b64 = (t.detach().double().requires_grad_() for t in (z, w.bfloat16(), b.bfloat16()))
     picked = F.conv2d(z64, w64, b64).flatten(2).gather(2, at.flatten(2)) * (pooled.flatten(2) > 0)
     exact = torch.autograd.grad(picked.flatten(1), (z64, w64, b64), grad.double())
-    for mine, torchs, oracle in zip(ours, theirs, exact):
-        assert (mine.double() - oracle).norm() <= (torchs.double() - oracle).norm()
+    for mine, torchs, oracle in zip(ours[1:], theirs[1:], exact[1:]):          # torch's: rounded to bf16
+        assert (mine.double() - oracle).norm() < (torchs.double() - oracle).norm() / 10
     torch.testing.assert_close(ours[0].double(), exact[0], rtol=2 ** -8, atol=1e-6)     # within bf16's step
     torch.testing.assert_close(ours[1].double(), exact[1], rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(ours[2].double(), exact[2], rtol=1e-5, atol=1e-5)
 
 
 @needs_kernels
+def test_the_kernels_refuse_shapes_they_were_not_written_for():
+    with pytest.raises(ValueError, match=r"x must have shape \(32, 13, 13\)"):
+        cnn_fused.Conv2Pool.apply(torch.zeros(2, 32, 14, 14), torch.zeros(64, 32, 3, 3), torch.zeros(64))
+    with pytest.raises(ValueError, match=r"weight must have shape \(32, 1, 3, 3\)"):
+        cnn_fused.Conv1Pool.apply(torch.zeros(2, 1, 28, 28), torch.zeros(16, 1, 3, 3), torch.zeros(32))
+
+
+@needs_kernels
 def test_the_gradients_do_not_depend_on_the_thread_count(kernels):
     x, w, b = images(50), (torch.randn(32, 1, 3, 3) * 0.4).requires_grad_(), torch.zeros(32, requires_grad=True)
     w2, b2 = (torch.randn(64, 32, 3, 3) * 0.1).requires_grad_(), torch.zeros(64, requires_grad=True)
-    grads = []
-    before = torch.get_num_threads()
-    try:
-        for threads in (1, 2, 3):
-            torch.set_num_threads(threads)
-            z = cnn_fused.Conv1Pool.apply(x, w, b)
-            out = cnn_fused.Conv2Pool.apply(z, w2, b2)
-            grads.append(torch.autograd.grad((out * out).sum(), (w, w2, b2)))
-    finally:
-        torch.set_num_threads(before)
-    for other in grads[1:]:
-        assert all(torch.equal(a, c) for a, c in zip(grads[0], other))
+    for bf16 in (False, True):
+        grads = []
+        before = torch.get_num_threads()
+        try:
+            for threads in (1, 2, 3):
+                torch.set_num_threads(threads)
+                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                    out = cnn_fused.Conv2Pool.apply(cnn_fused.Conv1Pool.apply(x, w, b), w2, b2)
+                grads.append(torch.autograd.grad((out.float() ** 2).sum(), (w, w2, b2)))
+        finally:
+            torch.set_num_threads(before)
+        for other in grads[1:]:
+            assert all(torch.equal(a, c) for a, c in zip(grads[0], other))
 
 
 @needs_kernels

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from torch.autograd.function import once_differentiable
 
 from ..env import CACHE_DIR, FUSED, cpu_flags
 
@@ -162,12 +163,20 @@ def _out_dtype() -> torch.dtype:
     return torch.bfloat16 if bf16 else torch.float32
 
 
+def _check(**shapes: tuple) -> None:
+    """The kernels read the seed CNN's fixed shapes: any other would read past a tensor's end."""
+    for name, (got, expected) in shapes.items():
+        if tuple(got) != expected:
+            raise ValueError(f"{name} must have shape {expected}, got {tuple(got)}")
+
+
 class Conv1Pool(torch.autograd.Function):
     """relu(max_pool2d(conv2d(x, weight, bias), 2)) for x (n, 1, 28, 28) float32 -> (n, 32, 13, 13),
     channels-last, in bfloat16 under bfloat16 autocast, else float32. No gradient for x (images)."""
 
     @staticmethod
     def forward(ctx, x, weight, bias):
+        _check(x=(x.shape[1:], (1, 28, 28)), weight=(weight.shape, (32, 1, 3, 3)), bias=(bias.shape, (32,)))
         n, threads = x.shape[0], torch.get_num_threads()
         x = x.reshape(n, 784).float().contiguous()
         wt = weight.detach().float().reshape(32, 9).t().contiguous()          # tap-major
@@ -180,11 +189,12 @@ class Conv1Pool(torch.autograd.Function):
         return out.permute(0, 3, 1, 2)
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, grad):
         x, arg = ctx.saved_tensors
         g = grad.permute(0, 2, 3, 1)
         g = (g if g.dtype == torch.bfloat16 else g.float()).contiguous()
-        dw, db = torch.empty(9, 32), torch.empty(32)
+        dw, db = torch.empty(9, 32, dtype=torch.float32), torch.empty(32, dtype=torch.float32)
         _lib().conv1_pool_backward(x.data_ptr(), g.data_ptr(), int(g.dtype == torch.bfloat16),
                                    arg.data_ptr(), dw.data_ptr(), db.data_ptr(), len(x),
                                    torch.get_num_threads())
@@ -199,6 +209,7 @@ class Conv2Pool(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias):
+        _check(x=(x.shape[1:], (32, 13, 13)), weight=(weight.shape, (64, 32, 3, 3)), bias=(bias.shape, (64,)))
         dtype, n = _out_dtype(), x.shape[0]
         with torch.autocast("cpu", enabled=False):
             x = x.to(dtype).contiguous(memory_format=torch.channels_last)
@@ -213,6 +224,7 @@ class Conv2Pool(torch.autograd.Function):
         return out
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, grad):
         x, w, arg = ctx.saved_tensors
         n, dtype = x.shape[0], x.dtype
@@ -220,7 +232,7 @@ class Conv2Pool(torch.autograd.Function):
         wb = w.float().permute(0, 2, 3, 1).reshape(64, 9, 4, 8).permute(2, 0, 1, 3).contiguous()  # (4, 64, 9, 8)
         g = grad.to(dtype).contiguous()
         dx = torch.empty(n, 13, 13, 32, dtype=dtype)
-        dw, db = torch.empty(64, 3, 3, 32), torch.empty(64)
+        dw, db = torch.empty(64, 3, 3, 32, dtype=torch.float32), torch.empty(64, dtype=torch.float32)
         _lib().conv2_pool_backward(xl.data_ptr(), wb.data_ptr(), g.data_ptr(), arg.data_ptr(), dx.data_ptr(),
                                    dw.data_ptr(), db.data_ptr(), int(dtype == torch.bfloat16), n,
                                    torch.get_num_threads())

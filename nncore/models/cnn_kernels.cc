@@ -12,8 +12,10 @@
 // Maps are channels-last. Each pooled value keeps which of its four window positions won (0..3), or
 // 255 where ReLU zeroed it: the backward passes route the gradient with that byte alone. Ties go to the
 // first position and a NaN wins its window and passes ReLU, as in torch (a diverging training shows as
-// one). Arithmetic is float32; bfloat16 outputs are rounded to nearest even. conv1 computes in float32
-// also under bfloat16 autocast, where torch rounds its input and weights to bfloat16 first.
+// one). Positions that won nothing take no part in the backward: an infinity or NaN there stays out of
+// the gradients, where torch's dense backward multiplies it by their zero gradient. Arithmetic is
+// float32; bfloat16 outputs are rounded to nearest even. conv1 computes in float32 also under bfloat16
+// autocast, where torch rounds its input and weights to bfloat16 first.
 #include <cstdint>
 #include <cstring>
 
@@ -161,7 +163,7 @@ extern "C" void pool2_forward(const void *z, void *out, uint8_t *arg, int bf16, 
 // backward fills the (n, 64, 11, 11) map with the routed gradient, mostly zeros, and runs both
 // gradient convolutions over all 121 positions.
 template <typename T>
-static void to_float(const T *src, float *dst, long count) {    // count: a multiple of 16
+static void to_float(const T *src, float *dst, long count) {    // count: a multiple of LANES
     for (long j = 0; j < count; j += L) store(dst + j, load(src + j));
 }
 
