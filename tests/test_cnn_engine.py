@@ -115,6 +115,23 @@ def test_estimate_is_positive_and_grows_with_epochs(digits):
     assert large.flops == pytest.approx(4 * small.flops)
 
 
+def test_the_estimate_knows_the_fused_kernels(monkeypatch):
+    """The fast recipe trains through cnn_fused where it is available: the estimate takes their rate
+    (with torch's, the budget refused trainings that fit in it), and torch's where they are not. The
+    seed recipe always trains through torch's layers."""
+    from nncore.models import cnn_fused
+    from nncore.training import cnn_frames
+    monkeypatch.setattr(cnn_frames, "host_factor", lambda: 1.0)
+    seconds = {}
+    for kernels in (True, False):
+        monkeypatch.setattr(cnn_fused, "available", lambda k=kernels: k)
+        for recipe in ("fast", "seed"):
+            config = CNNConfig(dataset="fashion-mnist", recipe=recipe, epochs=3, device="cpu")
+            seconds[kernels, recipe] = cnn_frames.estimate_cnn(config, 60000, 10000).seconds
+    assert seconds[True, "fast"] < 0.85 * seconds[False, "fast"]
+    assert seconds[True, "seed"] == seconds[False, "seed"]
+
+
 def test_dropout_draws_from_its_own_generator():
     drop = SeededDropout2d(0.5, torch.Generator().manual_seed(1)).train()
     x = torch.ones(4, 8, 3, 3)
