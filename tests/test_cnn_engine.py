@@ -128,7 +128,7 @@ def test_the_estimate_knows_the_fused_kernels(monkeypatch):
         for recipe in ("fast", "seed"):
             config = CNNConfig(dataset="fashion-mnist", recipe=recipe, epochs=3, device="cpu")
             seconds[kernels, recipe] = cnn_frames.estimate_cnn(config, 60000, 10000).seconds
-    assert seconds[True, "fast"] < 0.85 * seconds[False, "fast"]
+    assert seconds[True, "fast"] < seconds[False, "fast"]
     assert seconds[True, "seed"] == seconds[False, "seed"]
 
 

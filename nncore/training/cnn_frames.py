@@ -20,12 +20,12 @@ from .engine import DIVERGED, STOPPED
 # adds about 2.5 s of kernel set-up. A busy second core made torch ~10x slower (11 GFLOP/s). CUDA is not
 # modelled: a GPU run takes these CPU figures, an upper bound. Rates are stored for host_factor() == 1.
 # The fused kernels (``cnn_fused``, the fast recipe on a CPU) measured 2026-11-26 on a 2-core EPYC with
-# avx512_bf16 and no AMX, host-normalised, 2 epochs on 60,000 Fashion-MNIST images: 244 GFLOP/s in bf16,
-# 170 in float32, evaluation 68-75 (torch's layers there: 146 bf16, 54-58 float32, as above). Stored
-# with a margin of about 1.3: the estimate guards a budget.
+# avx512_bf16 and no AMX, on one torch thread (the server's, cores / trainers) with the other core idle,
+# host-normalised, an epoch on 60,000 Fashion-MNIST images: 172-188 GFLOP/s in bf16, 109-137 in float32
+# (on two threads 244 and 170). Stored with a margin of about 1.3: the estimate guards a budget.
 TRAIN_RATE = {"bfloat16": 130e9, "float32": 52e9}    # FLOP/s, torch's layers
-FUSED_TRAIN_RATE = {"bfloat16": 190e9, "float32": 130e9}
-EVAL_RATE = 30e9
+FUSED_TRAIN_RATE = {"bfloat16": 140e9, "float32": 90e9}
+EVAL_RATE = 19e9
 PER_BATCH, PER_RUN = 0.2e-3, 1.0                     # seconds
 
 
