@@ -138,7 +138,7 @@ def bench_cnn(quick: bool, row, log) -> list[dict]:
     peak = max(peak_before, peak_after)
     rows.append(row("cnn_throughput_vs_matmul", train_flops / 1e9, peak / 1e9, "GFLOP/s", True,
                     kind=kind, precision=prec, images_per_second=round(result.images_per_second, 1),
-                    pooling=cnn_fused.reason(), peer_before=round(peak_before / 1e9, 1),
+                    kernels=cnn_fused.reason(), peer_before=round(peak_before / 1e9, 1),
                     peer_after=round(peak_after / 1e9, 1),
                     detail=f"{result.images_per_second:,.0f} training images/s x {3 * flops_per_image():,} FLOP "
                            f"(the model's: 3 x its forward, whatever the kernels skip) against a {size}^3 {prec} "

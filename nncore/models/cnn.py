@@ -157,6 +157,13 @@ def bf16_supported(device: torch.device) -> bool:
         return False
 
 
+def fast_paths(recipe: str, device: torch.device) -> tuple[bool, bool]:
+    """(bfloat16 autocast, the fused CPU kernels): what a training of ``recipe`` on ``device`` goes through.
+    Only the fast recipe takes them: bfloat16 where it is native, the kernels on a CPU where they built."""
+    fast = recipe == "fast"
+    return fast and bf16_supported(device), fast and device.type == "cpu" and cnn_fused.available()
+
+
 def layer_table(model: nn.Module | None = None) -> list[dict]:
     """(layer, output shape, parameters) for one 28x28 image, in forward order."""
     model = model or SeedCNN()

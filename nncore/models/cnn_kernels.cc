@@ -24,24 +24,31 @@
 #else
 #define LANES 8           // one AVX2 register (16 would spill: 9 taps + 4 working vectors need 26 of 16)
 #endif
-typedef float vf __attribute__((vector_size(4 * LANES)));
+template <int N> struct Lanes {                         // N floats in a vector, their bits, as bfloat16
+    typedef float f __attribute__((vector_size(4 * N)));
+    typedef uint32_t u __attribute__((vector_size(4 * N)));
+    typedef uint16_t h __attribute__((vector_size(2 * N)));
+};
+typedef Lanes<LANES>::f vf;
+typedef Lanes<8>::f v8;                                 // conv2's input gradient: 8 channels, in any build
 typedef int32_t vi __attribute__((vector_size(4 * LANES)));
-typedef uint32_t vu __attribute__((vector_size(4 * LANES)));
-typedef uint16_t vh __attribute__((vector_size(2 * LANES)));
 typedef uint8_t vb __attribute__((vector_size(LANES)));
 static const int C1 = 32, L = LANES, C2 = 64, CHUNK = 16, NONE = 255;
 
-static inline vf load(const float *p) { vf v; std::memcpy(&v, p, sizeof v); return v; }
-static inline vf load(const uint16_t *p) {              // 16 bfloat16 -> float (exact: the upper halves)
-    vh h; std::memcpy(&h, p, sizeof h);
-    vu u = __builtin_convertvector(h, vu) << 16;
-    vf v; std::memcpy(&v, &u, sizeof v); return v;
+template <int N = LANES> static inline typename Lanes<N>::f load(const float *p) {
+    typename Lanes<N>::f v; std::memcpy(&v, p, sizeof v); return v;
 }
-static inline void store(float *p, vf v) { std::memcpy(p, &v, sizeof v); }
-static inline void store(uint16_t *p, vf v) {           // float -> bfloat16, round to nearest even
-    vu u; std::memcpy(&u, &v, sizeof u);
-    vu r = (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16;
-    vh h = __builtin_convertvector(v != v ? (vu){} + 0x7FC0u : r, vh);           // NaN stays NaN
+template <int N = LANES> static inline typename Lanes<N>::f load(const uint16_t *p) {   // bfloat16 -> float:
+    typename Lanes<N>::h h; std::memcpy(&h, p, sizeof h);                                  // the upper halves
+    typename Lanes<N>::u u = __builtin_convertvector(h, typename Lanes<N>::u) << 16;
+    typename Lanes<N>::f v; std::memcpy(&v, &u, sizeof v); return v;
+}
+template <typename F> static inline void store(float *p, F v) { std::memcpy(p, &v, sizeof v); }
+template <typename F> static inline void store(uint16_t *p, F v) {   // float -> bfloat16, round to nearest even
+    typedef Lanes<sizeof(F) / 4> V;
+    typename V::u u; std::memcpy(&u, &v, sizeof u);
+    typename V::u r = (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16;
+    typename V::h h = __builtin_convertvector(v != v ? (typename V::u){} + 0x7FC0u : r, typename V::h);  // NaN stays NaN
     std::memcpy(p, &h, sizeof h);
 }
 
@@ -204,18 +211,6 @@ static void conv2_grad_weight_chunk(const T *x, const uint8_t *arg, const float 
 // The input gradient of one image, 8 input channels at a time (their weights, (64, 9, 8), stay in L1):
 // for each pooled position the channels are grouped by their winning position, each group's weights
 // scaled by the gradient and summed in registers (9 taps), then added to the patch they cover.
-typedef float v8 __attribute__((vector_size(32)));
-typedef uint32_t vu8 __attribute__((vector_size(32)));
-typedef uint16_t vh8 __attribute__((vector_size(16)));
-static inline v8 load8(const float *p) { v8 v; std::memcpy(&v, p, sizeof v); return v; }
-static inline void store8(float *p, v8 v) { std::memcpy(p, &v, sizeof v); }
-static inline void store8(uint16_t *p, v8 v) {          // as store(): round to nearest even, NaN stays NaN
-    vu8 u; std::memcpy(&u, &v, sizeof u);
-    vu8 r = (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16;
-    vh8 h = __builtin_convertvector(v != v ? (vu8){} + 0x7FC0u : r, vh8);
-    std::memcpy(p, &h, sizeof h);
-}
-
 template <typename T>
 static void conv2_grad_input_image(const float *w, const float *gf, const uint8_t *arg, T *dx) {
     uint8_t count[25][4] = {}, who[25][4][C2];
@@ -233,15 +228,15 @@ static void conv2_grad_input_image(const float *w, const float *gf, const uint8_
             for (int j = 0; j < count[p][a]; j++) {
                 int co = who[p][a][j];
                 float gv = gf[co * 25 + p];
-                for (int k = 0; k < 9; k++) s[k] += gv * load8(wb + (co * 9 + k) * 8);
+                for (int k = 0; k < 9; k++) s[k] += gv * load<8>(wb + (co * 9 + k) * 8);
             }
             float *d = acc + ((2 * (p / 5) + (a >> 1)) * 13 + 2 * (p % 5) + (a & 1)) * 8;
             for (int k = 0; k < 9; k++) {
                 float *q = d + ((k / 3) * 13 + k % 3) * 8;
-                store8(q, load8(q) + s[k]);
+                store(q, load<8>(q) + s[k]);
             }
         }
-        for (int j = 0; j < 169; j++) store8(dx + j * C1 + h, load8(acc + j * 8));
+        for (int j = 0; j < 169; j++) store(dx + j * C1 + h, load<8>(acc + j * 8));
     }
 }
 

@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass
 
 from ..core.history import History
-from ..models import cnn, cnn_fused
+from ..models import cnn
 from ..models.cnn import CNNConfig, SeedCNN
 from .cost import Estimate, host_factor
 from .engine import DIVERGED, STOPPED
@@ -81,9 +81,7 @@ def estimate_cnn(config: CNNConfig, n_train: int, n_test: int) -> Estimate:
     forward = cnn.flops_per_image()
     train, evals = 3 * forward * n_train * config.epochs, forward * n_test * config.epochs
     batches = math.ceil(n_train / config.effective_batch_size) * config.epochs
-    device = cnn.pick_device(config.device)
-    bf16 = config.recipe == "fast" and cnn.bf16_supported(device)
-    fused = config.recipe == "fast" and device.type == "cpu" and cnn_fused.available()   # as cnn_run trains
+    bf16, fused = cnn.fast_paths(config.recipe, cnn.pick_device(config.device))       # as cnn_run trains
     rate = (FUSED_TRAIN_RATE if fused else TRAIN_RATE)["bfloat16" if bf16 else "float32"]
     seconds = PER_RUN + batches * PER_BATCH + train / rate + evals / EVAL_RATE
     return Estimate(float(train + evals), host_factor() * seconds)

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from ..core.history import History
 from ..data.images import ImageData, normalize, subset
-from ..models import cnn, cnn_fused
+from ..models import cnn
 from ..models.base import EpochCallback
 from ..models.cnn import BatchCallback, CNNConfig, SeedCNN
 from .cnn_frames import CNNFrame, CNNResult, estimate_cnn
@@ -147,10 +147,10 @@ class CNNTraining:
         cfg, device, data = self.config, self.device, self.data
         fast = cfg.recipe == "fast"
         memory_format = torch.channels_last if fast else torch.contiguous_format
-        use_bf16 = fast and cnn.bf16_supported(device)
+        use_bf16, fused = cnn.fast_paths(cfg.recipe, device)
         smoothing = cnn.FAST_LABEL_SMOOTHING if fast else 0.0
         model = self.model.to(device, memory_format=memory_format)
-        model.fused = fast and device.type == "cpu" and cnn_fused.available()  # the same layers, fused
+        model.fused = fused                                                   # the same layers, fused
         model.dropout.p = cnn.FAST_DROPOUT if fast else cnn.SEED_DROPOUT     # result() restores the seed's
         model.dropout.generator = torch.Generator().manual_seed(cfg.seed)     # dropout masks
         order_generator = torch.Generator().manual_seed(cfg.seed)             # batch order
