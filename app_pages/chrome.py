@@ -10,10 +10,10 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from app_pages import session
 from nncore import urlstate
 from nncore.core.text import literal
+from nncore.engine import budget as cost
 from nncore.env import BUDGET_SECONDS, CACHE_DIR, MAX_TRAINERS, MODELS_DIR, SHARED_MB  # noqa: F401 (MODELS_DIR: MNIST page)
-from nncore.training import cost
-from nncore.training.pool import TrainerPool
-from nncore.training.shared import SharedResults
+from nncore.serving.pool import TrainerPool
+from nncore.serving.shared import SharedResults
 
 # --- what the whole host shares: trainer slots and trained results ------------------------------------
 

@@ -1,7 +1,7 @@
 """MNIST CNN: train the seed's CNN live, look inside it, and let students draw digits for it.
 
 Four tabs (Train, Results, Inside the network, Try it), each a section function that reads its
-widgets, calls ``nncore.training.cnn_study`` and draws; only the open tab runs. The records they
+widgets, calls ``nncore.records.mnist`` and draws; only the open tab runs. The records they
 draw live in the session (``app_pages.session``), the drawing as the canvas's own stroke list.
 """
 from __future__ import annotations
@@ -18,8 +18,8 @@ from nncore.figures.base import curves_figure
 from nncore.figures.images import digits_figure
 from nncore.models.checkpoints import list_checkpoints
 from nncore.models.cnn import CNNConfig, architecture_dot, layer_table
-from nncore.training import cnn_study
-from nncore.training.cnn_study import CNNRun, TrainedCNN
+from nncore.records import mnist as cnn_study
+from nncore.records.mnist import CNNRun, TrainedCNN
 
 TABS = ("Train", "Results", "Inside the network", "Try it")
 

@@ -14,8 +14,8 @@ from nncore.data.digits import MAX_UPLOAD_BYTES, read_upload
 from nncore.data.images import ImageData
 from nncore.figures.base import bar_figure
 from nncore.figures.images import digit_picture, saliency_picture
-from nncore.training import cnn_study
-from nncore.training.cnn_study import Classified, TrainedCNN
+from nncore.records import mnist as cnn_study
+from nncore.records.mnist import Classified, TrainedCNN
 
 CANVAS = 240                         # the drawing canvas's side in pixels (fits a 1024-wide screen)
 

@@ -12,12 +12,12 @@ import streamlit as st
 from app_pages import chrome, lesson, moons_live, moons_models, session, widgets
 from app_pages import share as share_dialog
 from nncore import urlstate
+from nncore.core.cost import Estimate
 from nncore.core.text import count
 from nncore.data.points import read_points
 from nncore.data.toy import DataConfig, load_toy
-from nncore.training.cost import Estimate
-from nncore.training.live import LiveComparison
-from nncore.training.repeats import grouped
+from nncore.lineup.live import LiveComparison
+from nncore.lineup.repeats import grouped
 
 
 def link(data_cfg: DataConfig, lineup) -> dict[str, str]:

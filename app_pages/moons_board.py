@@ -8,7 +8,7 @@ import streamlit as st
 
 from nncore.data.points import MAX_ROWS, safe_cell
 from nncore.data.toy import points_csv
-from nncore.figures.live import LiveView
+from nncore.records.moons import LiveView
 
 BOARD_FORMAT = {"test accuracy": "{:.1%}", "train loss": "{:.4f}", "test loss": "{:.4f}", "train seconds": "{:.2f}",
                 **dict.fromkeys(("mean test accuracy", "± std", "95% CI low", "95% CI high", "lowest", "highest"),

@@ -11,8 +11,8 @@ from PIL import Image
 from app_pages import session
 from nncore.figures.neurons import MAX_UNITS, incoming, network_figure, network_units, unit_picture
 from nncore.models.registry import differences
-from nncore.training.backprop import forward_rows, hardest_point, network_from, step_through
-from nncore.training.gradcheck import check_config
+from nncore.teaching.backprop import forward_rows, hardest_point, network_from, step_through
+from nncore.teaching.gradcheck import check_config
 
 NOTE = ("Each square is a unit's output over the input plane (the same window as the boundary): blue "
         "positive, orange negative, white zero, each unit on its own scale. The output's square is the "
@@ -90,7 +90,7 @@ def inside_section(live) -> None:
 @st.fragment
 def backprop_section(live) -> None:
     """One training point through one step of the scratch network's own code, every number shown."""
-    scratch = [i for i, s in enumerate(live.lineup) if s.framework == "numpy"]
+    scratch = [i for i, s in enumerate(live.lineup) if s.family.shows.backprop]
     results = {r.spec.name: r for r in live.results()}
     scratch = [i for i in scratch if live.lineup[i].name in results and results[live.lineup[i].name].layers]
     st.caption("One step of training, by hand: forward values, the loss, each layer's delta, every gradient "
@@ -136,7 +136,7 @@ def gradient_check(live) -> None:
     with st.expander("Backprop check: is the scratch network's maths right?"):
         st.write("Compares the hand-written gradients with central differences and with PyTorch autograd "
                  "(float64). Relative errors near 1e-8 or below mean the backprop is right.")
-        scratch = [s for s in live.lineup if s.framework == "numpy"]
+        scratch = [s for s in live.lineup if s.family.shows.backprop]
         if not scratch:
             st.info("Add a scratch NumPy model to check its gradients.")
         elif st.button("Run the gradient check"):

@@ -13,9 +13,9 @@ import streamlit as st
 from app_pages import chrome, moons_board, moons_inside, session
 from nncore.core.text import count, literal
 from nncore.data.toy import load_toy
-from nncore.figures.live import LiveView, legend, live_view
 from nncore.figures.raster import BoundaryPainter, colour_bar_png, png
 from nncore.figures.toy import comparison_figures, data_figure
+from nncore.records.moons import LiveView, legend, live_view
 
 FRAME_SECONDS = 0.2     # training between two frames: about 4 frames a second with drawing
 STEP = 0.05             # Step: a twentieth of the training
@@ -228,7 +228,7 @@ def _frames(live, state: dict) -> None:
         frame = []
         for r in results:
             epoch, proba = r.snapshots[min(step, len(r.snapshots)) - 1] if r.snapshots else (0, None)
-            frame.append((f"{r.spec.name}: epoch {epoch} of {r.spec.config.epochs}",
+            frame.append((f"{r.spec.name}: {r.spec.family.unit} {epoch} of {r.spec.planned}",
                           png(state["painter"].paint(proba))))      # encoded once: a frame seen comes back as is
         state["snapshots"][step] = frame
     with pictures:

@@ -12,10 +12,10 @@ from app_pages import chrome, session, widgets
 from nncore import urlstate
 from nncore.core.settings import iter_settings
 from nncore.core.text import literal
-from nncore.models.registry import MAX_MODELS, PRESET_LABELS, PRESETS, TOY_FAMILIES, ModelSpec, preset
+from nncore.models.registry import FAMILIES, MAX_MODELS, PRESET_LABELS, PRESETS, ModelSpec, preset
 
 # The settings the drawer has inputs for: the basic ones, and every one with the advanced settings on.
-_BASIC_INPUTS = frozenset(n for f in TOY_FAMILIES.values() for n, s in iter_settings(f.config) if not s.advanced)
+_BASIC_INPUTS = frozenset(n for f in FAMILIES.values() for n, s in iter_settings(f.config) if not s.advanced)
 _ALL_INPUTS = frozenset(urlstate.MODEL_FIELDS)
 
 
@@ -112,10 +112,10 @@ def lineup_controls(data_cfg, lineup) -> None:
                                   key=session.PRESET_BOX, help="The preset the page holds, or Custom once changed.")
     if rows[0][1].button("Load preset", width="stretch") and chosen in PRESETS:
         _change(*preset(chosen))
-    kind = rows[1][0].selectbox("Model to add", list(TOY_FAMILIES), format_func=lambda k: TOY_FAMILIES[k].label)
+    kind = rows[1][0].selectbox("Model to add", list(FAMILIES), format_func=lambda k: FAMILIES[k].label)
     if rows[1][1].button("Add model", width="stretch", disabled=len(lineup) >= MAX_MODELS):
-        name = f"{TOY_FAMILIES[kind].label} {len(lineup) + 1}"
-        _change(data_cfg, (*lineup, ModelSpec(name, TOY_FAMILIES[kind].config())))
+        name = f"{FAMILIES[kind].label} {len(lineup) + 1}"
+        _change(data_cfg, (*lineup, ModelSpec(name, FAMILIES[kind].config())))
     gone = rows[2][0].selectbox("Model to remove", range(len(lineup)), format_func=lambda i: lineup[i].name)
     if rows[2][1].button("Remove model", width="stretch", disabled=len(lineup) <= 1):
         _change(data_cfg, lineup[:gone] + lineup[gone + 1:])

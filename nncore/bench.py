@@ -115,9 +115,9 @@ def bench_lineup(quick: bool, progress: bool = False) -> tuple[dict, object]:
     torch thread (the command line's; the faster for small MLPs), interleaved, best of several. An
     untimed run of each first: workers and this process pay their first training's set-ups there.
     Also returns the last sequential comparison (the extras read it: no lineup trains again for them)."""
+    from .lineup import parallel
+    from .lineup.comparison import compare
     from .models.registry import ModelSpec
-    from .training import parallel
-    from .training.comparison import compare
     data_cfg, lineup = preset("default")
     if quick:                                           # a third of the epochs: the row works, not its target
         lineup = tuple(ModelSpec(s.name, s.config.replace(epochs=s.config.epochs // 3)) for s in lineup)
@@ -170,10 +170,10 @@ def bench_live_frame(quick: bool, progress: bool = False) -> dict:
     import pandas as pd
     import plotly.io as pio
 
-    from .figures.live import live_view
     from .figures.raster import BoundaryPainter
+    from .lineup.live import LiveComparison
     from .models.registry import PRESETS
-    from .training.live import LiveComparison
+    from .records.moons import live_view
     live = LiveComparison(*PRESETS["default"])
     painter = BoundaryPainter(live.mesh, live.data)
     times = []

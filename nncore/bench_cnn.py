@@ -95,7 +95,8 @@ def matmul_rate(dtype: torch.dtype, n: int = 2048, reps: int = 5) -> float:
 def bench_cnn(quick: bool, row, log) -> list[dict]:
     """Both CNN rows. ``row`` builds a row (bench._row), ``log`` prints progress."""
     from .data.images import load_images
-    from .models.cnn import FAST_BETAS, FAST_DROPOUT, FAST_LABEL_SMOOTHING, FAST_WARMUP, flops_per_image, train_cnn
+    from .engine.cnn import train_cnn
+    from .models.cnn import FAST_BETAS, FAST_DROPOUT, FAST_LABEL_SMOOTHING, FAST_WARMUP, flops_per_image
     data = load_images("fashion-mnist", download=False)
     limit = 6000 if quick else 0
     peer_epochs = 2 if quick else 10

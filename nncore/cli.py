@@ -60,8 +60,8 @@ def _points_file(path: Path):                            # --data: checked like 
 
 
 def cmd_moons(args) -> int:
-    from .training import parallel
-    from .training.comparison import compare
+    from .lineup import parallel
+    from .lineup.comparison import compare
     parallel.one_torch_thread()
     data_cfg, lineup = PRESETS[args.preset]
     points = _points_file(args.data) if args.data is not None else None
@@ -71,12 +71,12 @@ def cmd_moons(args) -> int:
     data_cfg = data_cfg.replace(seed=args.seed) if args.seed is not None else data_cfg
     data_cfg = data_cfg.replace(repeats=args.repeats) if args.repeats is not None else data_cfg
     lineup = tuple(ModelSpec(s.name, s.config.replace(
-        **({"epochs": args.epochs} if args.epochs else {}),
+        **({"epochs": args.epochs} if args.epochs is not None and s.family.stages == "epochs" else {}),
         **({"seed": args.seed} if args.seed is not None else {}))) for s in lineup)
-    total, done = sum(s.config.epochs for s in lineup) * data_cfg.repeats, {}
+    total, done = sum(s.planned for s in lineup) * data_cfg.repeats, {}
     if (workers := parallel.worker_count(args.workers, len(lineup) * data_cfg.repeats)) > 1:
         parallel.warm(workers)          # before the progress bar's thread: workers fork from here, at once
-    with tqdm(total=total, desc="training", unit="epoch", file=sys.stderr, disable=args.quiet) as bar:
+    with tqdm(total=total, desc="training", unit="stage", file=sys.stderr, disable=args.quiet) as bar:
         def progress(i, spec, history):     # per epoch in sequence; per finished model from the workers
             bar.set_postfix_str(spec.name)
             bar.update(history.epochs_run - done.get((i, spec), 0))
@@ -88,7 +88,7 @@ def cmd_moons(args) -> int:
     for m in summary["models"]:
         rows.append(f"{m['name']:<22} {m['framework']:<9} {_fmt(m['test_accuracy'], '9.3f')} "
                     f"{_fmt(m['train_loss'], '11.4f')} {m['epochs']:>7} {m['train_seconds']:>8.2f} "
-                    f"{m['parameters']:>7} {m['status']}")
+                    f"{_fmt(m['parameters'], '7d')} {m['status']}")
         if data_cfg.repeats > 1:
             runs = ", ".join(_fmt(a, ".3f") for a in m["test_accuracies"])
             rows.append(f"{'':<22} over {data_cfg.repeats} seeds: mean {_fmt(m['test_accuracy_mean'], '.3f')} "
@@ -99,8 +99,8 @@ def cmd_moons(args) -> int:
 
 def cmd_mnist(args) -> int:
     from .data.images import load_images
+    from .engine.cnn import CNNTraining
     from .models.checkpoints import save_checkpoint
-    from .training.cnn_run import CNNTraining
     cfg = CNNConfig(dataset=args.dataset, epochs=args.epochs, recipe=args.recipe,
                     limit_train=args.limit_train, batch_size=args.batch_size, seed=args.seed,
                     device=args.device)
@@ -136,11 +136,11 @@ def cmd_mnist(args) -> int:
 
 def cmd_warm(args) -> int:
     """Train the presets ahead of class into the folder the dashboard reads shared results from."""
+    from .lineup import parallel
     from .env import CACHE_DIR
-    from .training import parallel
-    from .training.live import LiveComparison
-    from .training.shared import SharedResults
-    from .training.store import save_result
+    from .lineup.live import LiveComparison
+    from .serving.shared import SharedResults
+    from .serving.store import save_result
     parallel.one_torch_thread()
     folder = args.folder or CACHE_DIR
     shared = SharedResults(folder=folder)
@@ -164,7 +164,7 @@ def cmd_warm(args) -> int:
 
 
 def cmd_gradcheck(args) -> int:
-    from .training.gradcheck import gradcheck
+    from .teaching.gradcheck import gradcheck
     rows = gradcheck()
     payload = {"rows": [r.to_dict() for r in rows],
                "max_vs_numerical": max(r.vs_numerical for r in rows),

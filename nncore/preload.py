@@ -16,8 +16,9 @@ import torchvision  # noqa: F401
 from . import urlstate  # noqa: F401
 from .env import TORCH_THREADS
 from .figures import images, toy  # noqa: F401
+from .lineup import comparison  # noqa: F401
 from .models import checkpoints, cnn_fused, registry  # noqa: F401
-from .training import comparison, gradcheck  # noqa: F401
+from .teaching import gradcheck  # noqa: F401
 
 torch.set_num_threads(TORCH_THREADS)
 cnn_fused.available()                 # builds or loads the kernels; torch's layers where it cannot

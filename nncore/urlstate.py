@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from .core.settings import Config, Setting, parse_layers, settings_of
 from .data.toy import DataConfig
 from .models.cnn import CNNConfig
-from .models.registry import MAX_MODELS, PRESETS, TOY_FAMILIES, ModelSpec
+from .models.registry import FAMILIES, MAX_MODELS, PRESETS, ModelSpec
 
 VIEW_KEYS = ("classroom", "hide", "lesson", "step")    # how the page looks, kept when the setup changes
 
@@ -30,7 +30,7 @@ def link_names(cls) -> dict[str, str]:
 
 DATA_KEYS = link_names(DataConfig)
 CNN_KEYS = link_names(CNNConfig)
-MODEL_FIELDS = tuple(dict.fromkeys(n for f in TOY_FAMILIES.values() for n in settings_of(f.config)))
+MODEL_FIELDS = tuple(dict.fromkeys(n for f in FAMILIES.values() for n in settings_of(f.config)))
 HIDEABLE = (*DATA_KEYS, *MODEL_FIELDS, "name", "lineup")     # hide=...: the controls a link may hide
 
 
@@ -192,6 +192,6 @@ def hideable_labels() -> dict[str, str]:
     """hide= name -> how the control reads on the page (the declared label)."""
     labels = {q: settings_of(DataConfig)[f].label for q, f in DATA_KEYS.items()}
     for name in MODEL_FIELDS:
-        s = next(settings_of(f.config)[name] for f in TOY_FAMILIES.values() if name in settings_of(f.config))
+        s = next(settings_of(f.config)[name] for f in FAMILIES.values() if name in settings_of(f.config))
         labels.setdefault(name, s.label)
     return {**labels, "name": "Model names", "lineup": "Lineup (preset, add, remove)"}

@@ -8,6 +8,8 @@ import pytest
 from nncore.data.images import SYSTEM_FASHION_DIR
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow        # the quick benchmark still trains the CNN: minutes
+
 
 @pytest.mark.skipif(not SYSTEM_FASHION_DIR.is_dir(), reason="needs Debian's dataset-fashion-mnist")
 def test_quick_bench_prints_every_row():

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from nncore.data.images import load_images
-from nncore.models.cnn import CNNConfig, SeedCNN, SeededDropout2d, train_cnn
-from nncore.training.cnn_run import CNNTraining
+from nncore.engine.cnn import CNNTraining, train_cnn
+from nncore.models.cnn import CNNConfig, SeedCNN, SeededDropout2d
 
 
 @pytest.fixture(scope="module")
@@ -119,8 +119,8 @@ def test_the_estimate_knows_the_fused_kernels(monkeypatch):
     """The fast recipe trains through cnn_fused where it is available: the estimate takes their rate
     (with torch's, the budget refused trainings that fit in it), and torch's where they are not. The
     seed recipe always trains through torch's layers."""
+    from nncore.engine import cnn as cnn_frames
     from nncore.models import cnn_fused
-    from nncore.training import cnn_frames
     monkeypatch.setattr(cnn_frames, "host_factor", lambda: 1.0)
     seconds = {}
     for kernels in (True, False):

@@ -7,9 +7,9 @@ import torch
 import torch.nn.functional as F
 
 from nncore.data.images import MEAN, STD
+from nncore.engine.cnn import CNNTraining
 from nncore.models import cnn, cnn_fused
 from nncore.models.cnn import CNNConfig
-from nncore.training.cnn_run import CNNTraining
 
 needs_kernels = pytest.mark.skipif(not shutil.which("g++"), reason="no C++ compiler on this machine")
 

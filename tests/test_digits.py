@@ -12,10 +12,11 @@ from PIL import Image
 
 from nncore.data.digits import mnist_style, photo_ink, strokes_to_ink
 from nncore.data.photos import font_set, fonts_available, handwritten_set, render
+from nncore.engine.cnn import train_cnn
 from nncore.figures.images import feature_map_pictures, maps_picture
-from nncore.models.cnn import CNNConfig, SeedCNN, feature_maps, train_cnn
-from nncore.training.cnn_study import classify_drawing, classify_strokes
-from nncore.training.saliency import gradient_x_input
+from nncore.models.cnn import CNNConfig, SeedCNN, feature_maps
+from nncore.records.mnist import classify_drawing, classify_strokes
+from nncore.teaching.saliency import gradient_x_input
 
 
 def path(points, width=18, **extra):

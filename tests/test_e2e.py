@@ -11,7 +11,8 @@ import pytest
 
 from tests.browser import ARTIFACTS, CHROMIUM, Server, no_exception, screenshot, settle
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt-get install chromium)")
+pytestmark = [pytest.mark.slow,          # a real server and Chromium
+              pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt-get install chromium)")]
 
 
 @pytest.mark.parametrize("path,title", [("", "Neural network classroom"), ("moons", "Moons comparison"),

@@ -10,7 +10,8 @@ import pytest
 
 from tests.browser import ARTIFACTS, CHROMIUM, no_exception, settle
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt-get install chromium)")
+pytestmark = [pytest.mark.slow,          # a real server and Chromium
+              pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt-get install chromium)")]
 
 TINY = quote(json.dumps([{"name": "Scratch", "framework": "numpy", "config": {"epochs": 60}},
                          {"name": "Torch", "framework": "torch", "config": {"epochs": 60}},

@@ -18,7 +18,8 @@ from PIL import Image, UnidentifiedImageError
 from nncore.data.digits import mnist_style, to_gray
 from tests.browser import ARTIFACTS, CHROMIUM, draw_seven, no_exception, screenshot, settle, stroke
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt-get install chromium)")
+pytestmark = [pytest.mark.slow,          # a real server and Chromium
+              pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt-get install chromium)")]
 
 SEEN = '[data-testid="stImage"]:has-text("What the network sees") img'
 

@@ -9,7 +9,8 @@ import pytest
 from nncore.data.toy import DataConfig, points_csv
 from tests.browser import ARTIFACTS, CHROMIUM, no_exception, screenshot, settle
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt-get install chromium)")
+pytestmark = [pytest.mark.slow,          # a real server and Chromium
+              pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt-get install chromium)")]
 
 CURVES = '[data-testid="stPlotlyChart"]:has-text("accuracy (mean over runs)")'
 

@@ -8,12 +8,12 @@ import torch
 
 from nncore.core.optimizers import SGD, Adam, Momentum, make_optimizer
 from nncore.data.toy import DataConfig, Mesh, load_toy
+from nncore.engine.toy import Training
 from nncore.models.base import Classifier2D
-from nncore.models.registry import TOY_FAMILIES, ModelSpec, build_model
+from nncore.models.registry import FAMILIES, ModelSpec, build_model
 from nncore.models.scratch import ScratchConfig
 from nncore.models.sklearn_mlp import SklearnConfig
 from nncore.models.torch_mlp import TorchMLPConfig
-from nncore.training.engine import Training
 
 SMALL = {
     "numpy": ScratchConfig(epochs=12, batch_size=32),
@@ -52,7 +52,7 @@ def test_many_small_advances_equal_one_advance_to_the_end(small, which):
 
 
 def test_every_toy_family_follows_the_protocol(small):
-    for framework, family in TOY_FAMILIES.items():
+    for framework, family in FAMILIES.items():
         model = build_model(ModelSpec(framework, family.config(epochs=2)), 2, 2)
         assert isinstance(model, Classifier2D), framework
         model.fit(small.X_train, small.y_train)

@@ -12,14 +12,13 @@ from nncore import urlstate
 from nncore.core.features import FEATURES, RAW_INPUTS, expand
 from nncore.core.settings import settings_of
 from nncore.data.toy import DataConfig, Mesh, load_toy
+from nncore.engine.results import finish
+from nncore.engine.toy import Training
 from nncore.figures.neurons import incoming, network_figure, network_units
-from nncore.models.registry import PRESETS, TOY_FAMILIES, ModelSpec, build_model
+from nncore.models.registry import FAMILIES, PRESETS, ModelSpec, build_model
 from nncore.models.scratch import ScratchConfig, ScratchNetwork
-from nncore.training.backprop import forward_rows, network_from, parameter_names, step_through
-from nncore.training.comparison import finish
-from nncore.training.cost import estimate_mlp
-from nncore.training.engine import Training
-from nncore.training.gradcheck import _numerical, relative_error
+from nncore.teaching.backprop import forward_rows, network_from, parameter_names, step_through
+from nncore.teaching.gradcheck import _numerical, relative_error
 from tests.conftest import ROOT
 from tests.test_pages import button, edit_models
 
@@ -56,29 +55,29 @@ def test_each_input_is_its_formula_on_the_points():
     assert [f.label for f in FEATURES.values()] == ["x₁", "x₂", "x₁²", "x₂²", "x₁x₂", "sin x₁", "sin x₂"]
 
 
-@pytest.mark.parametrize("framework", list(TOY_FAMILIES))
+@pytest.mark.parametrize("framework", list(FAMILIES))
 @pytest.mark.parametrize("bad,message", [((), "at least one"), (("x3",), "may hold only"), (("x1", "x1"), "twice"),
                                          ("x1", "must be a list"), ([1], "may hold only")])
 def test_bad_inputs_are_refused_naming_the_field_and_the_allowed_values(framework, bad, message):
     with pytest.raises(ValueError, match=rf"^inputs .*{message}") as caught:
-        TOY_FAMILIES[framework].config(inputs=bad)
+        FAMILIES[framework].config(inputs=bad)
     if message != "at least one":
         assert "x1^2" in str(caught.value) and "sin(x2)" in str(caught.value)
 
 
 def test_inputs_keep_the_tables_order_and_are_a_normal_setting():
     assert ScratchConfig(inputs=["x2^2", "x1", "x2"]).inputs == ("x1", "x2", "x2^2")
-    for family in TOY_FAMILIES.values():
+    for family in FAMILIES.values():
         s = settings_of(family.config)["inputs"]
         assert (s.kind, s.label, s.advanced, s.choices) == ("multi", "Inputs", False, ALL)
         assert family.config().inputs == RAW_INPUTS
 
 
-@pytest.mark.parametrize("framework", list(TOY_FAMILIES))
+@pytest.mark.parametrize("framework", list(FAMILIES))
 def test_no_hidden_layer_parts_the_circles_only_with_the_squares(circles, framework):
     scores = {}
     for inputs in (RAW_INPUTS, SQUARES):
-        config = TOY_FAMILIES[framework].config(hidden=(), inputs=inputs, **LINEAR[framework])
+        config = FAMILIES[framework].config(hidden=(), inputs=inputs, **LINEAR[framework])
         model = build_model(ModelSpec("linear", config), 2, 2)
         model.fit(circles.X_train, circles.y_train)
         assert model.n_parameters == len(inputs) + 1 and model.layer_weights[0][0].shape == (len(inputs), 1)
@@ -99,9 +98,9 @@ def test_the_preset_shows_the_lesson_and_round_trips_through_a_link():
     assert decoded == (data_config, lineup, []) and urlstate.preset_of(*decoded[:2]) == "circles-features"
 
 
-@pytest.mark.parametrize("framework", list(TOY_FAMILIES))
+@pytest.mark.parametrize("framework", list(FAMILIES))
 def test_a_lineup_with_inputs_survives_a_link(framework):
-    spec = ModelSpec("sines", TOY_FAMILIES[framework].config(inputs=("x1", "x2", "x1*x2", "sin(x1)"), hidden=()))
+    spec = ModelSpec("sines", FAMILIES[framework].config(inputs=("x1", "x2", "x1*x2", "sin(x1)"), hidden=()))
     data = DataConfig(name="xor")
     params = through_a_url(urlstate.encode(data, (spec,)))
     assert urlstate.decode(params) == (data, (spec,), [])
@@ -132,7 +131,7 @@ def test_gradients_with_every_input_match_central_differences(hidden, classes):
 
 
 def test_cost_counts_the_first_layers_width(circles):
-    small, wide = (estimate_mlp(ModelSpec("m", ScratchConfig(inputs=i, hidden=(8,))), circles)
+    small, wide = (Training(ModelSpec("m", ScratchConfig(inputs=i, hidden=(8,))), circles).estimate()
                    for i in (RAW_INPUTS, ALL))
     assert wide.flops > small.flops
     # two more inputs into 8 units, forward (2 flops per multiply-add) and backward (x3) on every point
@@ -140,10 +139,10 @@ def test_cost_counts_the_first_layers_width(circles):
     assert wide.flops - small.flops >= epochs * 3 * 2 * 5 * 8 * n
 
 
-@pytest.mark.parametrize("framework", list(TOY_FAMILIES))
+@pytest.mark.parametrize("framework", list(FAMILIES))
 def test_the_neuron_view_shows_each_input_by_its_label_even_without_a_hidden_layer(circles, framework):
     mesh = Mesh.for_data(circles, 24)
-    config = TOY_FAMILIES[framework].config(hidden=(), inputs=SQUARES, epochs=3)
+    config = FAMILIES[framework].config(hidden=(), inputs=SQUARES, epochs=3)
     run = Training(ModelSpec(framework, config), circles, mesh)
     run.run()
     result = finish(run)

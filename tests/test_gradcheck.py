@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from nncore.models.scratch import ScratchConfig, ScratchNetwork
-from nncore.training.gradcheck import check_config, check_network, gradcheck, relative_error
+from nncore.teaching.gradcheck import check_config, check_network, gradcheck, relative_error
 
 
 def test_backprop_matches_central_differences_and_autograd():

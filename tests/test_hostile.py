@@ -5,15 +5,15 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-import nncore.training.engine
+import nncore.engine.toy
 from nncore.data.digits import mnist_style, read_upload
 from nncore.data.images import load_images
 from nncore.data.toy import DataConfig, load_toy
+from nncore.lineup.comparison import compare
 from nncore.models.checkpoints import load_checkpoint_bytes
 from nncore.models.cnn import CNNConfig, pick_device
 from nncore.models.registry import ModelSpec, preset
 from nncore.models.scratch import ScratchConfig, ScratchNetwork
-from nncore.training.comparison import compare
 from nncore.urlstate import decode
 from tests.conftest import ROOT
 
@@ -62,7 +62,7 @@ def test_url_decoding_never_raises_on_garbage():
 def test_an_error_inside_training_shows_a_message_and_the_page_stays_usable(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("the trainer caught fire")
-    monkeypatch.setattr(nncore.training.engine.Training, "advance", broken)
+    monkeypatch.setattr(nncore.engine.toy.Training, "advance", broken)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120).run()
     at.switch_page("app_pages/moons.py").run()
     next(b for b in at.button if b.label.startswith("Train")).click().run()

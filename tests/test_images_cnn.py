@@ -6,8 +6,9 @@ import torch
 
 from nncore.data import images as imagedata
 from nncore.data.images import load_images
+from nncore.engine.cnn import train_cnn
 from nncore.models.checkpoints import checkpoint_bytes, load_checkpoint, load_checkpoint_bytes, save_checkpoint
-from nncore.models.cnn import CNNConfig, SeedCNN, evaluate, layer_table, new_model, predict_log_proba, train_cnn
+from nncore.models.cnn import CNNConfig, SeedCNN, evaluate, layer_table, new_model, predict_log_proba
 
 
 def test_loads_an_idx_set_from_the_local_folder(idx_root):

@@ -4,12 +4,12 @@ import pytest
 
 from nncore.core.optimizers import make_optimizer
 from nncore.data.toy import DataConfig, Mesh, load_toy
+from nncore.engine.results import finish
+from nncore.engine.toy import Training
 from nncore.figures.neurons import MAX_UNITS, incoming, network_figure, network_units
-from nncore.models.registry import PRESETS, TOY_FAMILIES, ModelSpec
+from nncore.models.registry import FAMILIES, PRESETS, ModelSpec
 from nncore.models.scratch import ScratchConfig, ScratchNetwork
-from nncore.training.backprop import forward_rows, hardest_point, network_from, parameter_names, step_through
-from nncore.training.comparison import finish
-from nncore.training.engine import Training
+from nncore.teaching.backprop import forward_rows, hardest_point, network_from, parameter_names, step_through
 
 
 @pytest.fixture(scope="module")
@@ -17,10 +17,10 @@ def small():
     return load_toy(DataConfig(n_samples=300))
 
 
-@pytest.mark.parametrize("framework", list(TOY_FAMILIES))
+@pytest.mark.parametrize("framework", list(FAMILIES))
 def test_each_neuron_map_is_the_models_own_hidden_activation(small, framework):
     mesh = Mesh.for_data(small, 30)
-    config = TOY_FAMILIES[framework].config(epochs=5, hidden=(6, 5))
+    config = FAMILIES[framework].config(epochs=5, hidden=(6, 5))
     run = Training(ModelSpec(framework, config), small, mesh)
     run.run()
     result = finish(run)

@@ -151,7 +151,7 @@ def test_a_stopped_model_is_labelled_and_the_same_settings_train_anew():
     at.number_input(key="cnn_epochs").set_value(1)
     from nncore.data.images import load_images
     from nncore.models.cnn import CNNConfig
-    from nncore.training import cnn_study
+    from nncore.records import mnist as cnn_study
     config = CNNConfig(dataset="mnist", epochs=1, limit_train=600)
     run = cnn_study.start_run(config, load_images("mnist"))
     run.training.advance(batches=1)

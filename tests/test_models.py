@@ -1,11 +1,12 @@
 import numpy as np
 
 from nncore.data.toy import DataConfig, load_toy
+from nncore.engine.results import snapshot_epochs
+from nncore.lineup.comparison import compare
 from nncore.models.registry import ModelSpec, preset
 from nncore.models.scratch import ScratchConfig
 from nncore.models.sklearn_mlp import SklearnConfig, SklearnMLP
 from nncore.models.torch_mlp import TorchMLP, TorchMLPConfig
-from nncore.training.comparison import compare, snapshot_epochs
 
 
 def test_seed_pytorch_net_reaches_97(moons):

@@ -10,14 +10,14 @@ import pytest
 from nncore.cli import main
 from nncore.data.points import read_points
 from nncore.data.toy import DataConfig, load_toy, points_csv
-from nncore.figures.live import legend
 from nncore.figures.toy import data_figure
+from nncore.lineup.comparison import compare
+from nncore.lineup.live import LiveComparison
 from nncore.models.registry import ModelSpec
 from nncore.models.scratch import ScratchConfig
 from nncore.models.torch_mlp import TorchMLPConfig
-from nncore.training.comparison import compare
-from nncore.training.live import LiveComparison
-from nncore.training.shared import SharedResults
+from nncore.records.moons import legend
+from nncore.serving.shared import SharedResults
 
 DATA = DataConfig(name="spiral", n_samples=300, noise=0.2, seed=5)
 LINEUP = (ModelSpec("scratch", ScratchConfig(hidden=(8,), epochs=40)),

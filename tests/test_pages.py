@@ -7,10 +7,10 @@ from streamlit.testing.v1 import AppTest
 
 from app_pages import session
 from nncore.data.toy import DataConfig
+from nncore.lineup.live import LiveComparison
 from nncore.models.registry import ModelSpec, preset
 from nncore.models.scratch import ScratchConfig
-from nncore.training.backprop import hardest_point, network_from
-from nncore.training.live import LiveComparison
+from nncore.teaching.backprop import hardest_point, network_from
 from tests.conftest import ROOT
 
 APP = str(ROOT / "dashboard.py")

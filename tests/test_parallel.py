@@ -8,11 +8,11 @@ import pytest
 import torch
 
 from nncore.data.toy import DataConfig
+from nncore.lineup import parallel
+from nncore.lineup.comparison import compare
 from nncore.models.registry import ModelSpec, preset
 from nncore.models.scratch import ScratchConfig
 from nncore.models.torch_mlp import TorchMLPConfig
-from nncore.training import parallel
-from nncore.training.comparison import compare
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -54,7 +54,7 @@ def test_the_default_lineup_in_workers_gives_the_sequential_numbers():
 def test_a_model_listed_twice_trains_once(workers, monkeypatch):
     """The same config and seed under another name: one training, the result under both names, and
     the progress callback hears of both (the command line's bar reaches its total)."""
-    from nncore.training import comparison
+    from nncore.lineup import comparison
     trained, heard = [], []
     if workers == 1:                                  # (in workers the count is read from the jobs sent)
         real = comparison._train_job

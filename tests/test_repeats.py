@@ -10,17 +10,17 @@ from scipy import stats
 from nncore.cli import main
 from nncore.core.settings import SEED_MAX
 from nncore.data.toy import DataConfig
-from nncore.figures.live import live_view
 from nncore.figures.raster import BoundaryPainter
 from nncore.figures.spread import band_curves_figure, spread_figure
+from nncore.lineup.comparison import compare
+from nncore.lineup.live import LiveComparison
+from nncore.lineup.repeats import Spread, band, expand, repeat_seeds, significance, spread, spread_board
 from nncore.models.registry import ModelSpec
 from nncore.models.scratch import ScratchConfig
 from nncore.models.sklearn_mlp import SklearnConfig
 from nncore.models.torch_mlp import TorchMLPConfig
-from nncore.training.comparison import compare
-from nncore.training.live import LiveComparison
-from nncore.training.repeats import Spread, band, expand, repeat_seeds, significance, spread, spread_board
-from nncore.training.shared import SharedResults
+from nncore.records.moons import live_view
+from nncore.serving.shared import SharedResults
 
 DATA = DataConfig(n_samples=200, noise=0.2)
 LINEUP = (ModelSpec("narrow", ScratchConfig(hidden=(3,), epochs=30, seed=4)),

@@ -10,7 +10,7 @@ from nncore.cli import build_parser
 from nncore.core.activations import ACTIVATIONS
 from nncore.core.settings import settings_of
 from nncore.data.toy import DataConfig
-from nncore.models.registry import FAMILIES, TOY_FAMILIES, ModelSpec
+from nncore.models.registry import FAMILIES, ModelSpec
 from nncore.models.scratch import ScratchConfig
 from nncore.urlstate import DATA_KEYS, decode, encode, parse_lineup
 from tests.conftest import ROOT
@@ -106,6 +106,6 @@ def test_a_bad_lineup_file_is_one_line_and_exit_2(tmp_path, content, message):
 
 
 def test_every_toy_family_is_registered_once_and_builds_from_its_id():
-    for framework, family in TOY_FAMILIES.items():
+    for framework, family in FAMILIES.items():
         spec = ModelSpec.from_dict({"name": "x", "framework": framework, "config": {}})
         assert spec.framework == framework and type(spec.config) is family.config

@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 
 from nncore.data.toy import DataConfig
+from nncore.engine.budget import over_budget
+from nncore.lineup.live import LiveComparison
 from nncore.models.registry import ModelSpec
 from nncore.models.scratch import ScratchConfig
-from nncore.training import shared as shared_module
-from nncore.training.cost import over_budget
-from nncore.training.live import LiveComparison
-from nncore.training.pool import TrainerPool
-from nncore.training.shared import MINE, READY, TAKEN, SharedResults
-from nncore.training.store import load_result, result_nbytes
+from nncore.serving import shared as shared_module
+from nncore.serving.pool import TrainerPool
+from nncore.serving.shared import MINE, READY, TAKEN, SharedResults
+from nncore.serving.store import load_result, result_nbytes
 from tests.conftest import ROOT
 
 DATA = DataConfig(n_samples=200)
@@ -120,7 +120,7 @@ def test_warm_prepares_results_that_a_server_reads_instead_of_training(tmp_path)
 
 def test_a_tampered_result_file_is_ignored(tmp_path):
     live = train(LiveComparison(DATA, LINEUP[:1], shared=SharedResults(folder=tmp_path)).start())
-    from nncore.training.store import save_result
+    from nncore.serving.store import save_result
     save_result(tmp_path, live.keys[0], live.results()[0])
     assert load_result(tmp_path, live.keys[0]).test_accuracy == live.results()[0].test_accuracy
     np.savez(tmp_path / f"{live.keys[0]}.npz", boundary=np.full((60, 60, 2), np.nan, dtype=np.float32))

@@ -12,7 +12,7 @@ from nncore import urlstate
 from nncore.core.settings import settings_of
 from nncore.data.toy import DataConfig
 from nncore.models.cnn import CNNConfig
-from nncore.models.registry import MAX_MODELS, PRESETS, TOY_FAMILIES, ModelSpec
+from nncore.models.registry import FAMILIES, MAX_MODELS, PRESETS, ModelSpec
 
 
 def value_of(s):
@@ -47,7 +47,7 @@ def config_of(cls):
 
 NAMES = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FFF, exclude_categories=("Cs",)),
                 min_size=1, max_size=60).filter(lambda t: t.strip())
-SPECS = st.builds(ModelSpec, NAMES, st.one_of(*(config_of(f.config) for f in TOY_FAMILIES.values())))
+SPECS = st.builds(ModelSpec, NAMES, st.one_of(*(config_of(f.config) for f in FAMILIES.values())))
 SETUPS = st.tuples(config_of(DataConfig), st.lists(SPECS, min_size=1, max_size=MAX_MODELS).map(tuple))
 
 

@@ -1,8 +1,22 @@
-"""Per-epoch record of a training run. Leaf module: imports nothing of ours."""
+"""Per-epoch record of a training run, and the status words every engine and view uses.
+Leaf module: imports nothing of ours."""
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+
+# A training's status, in one place: running while it steps; then ok (finished), stopped or diverged.
+RUNNING, OK, STOPPED, DIVERGED = "running", "ok", "stopped", "diverged"
+
+
+def ended_label(status: str, at: int, planned: int, unit: str = "epoch") -> str | None:
+    """'stopped at epoch 40 of 150' or 'diverged at epoch 41 of 150' (``at``: the unit it ended in);
+    None for a run that is running or finished."""
+    if status == STOPPED:
+        return f"stopped at {unit} {at} of {planned}"
+    if status == DIVERGED:
+        return f"diverged at {unit} {at} of {planned}"
+    return None
 
 
 @dataclass
@@ -14,7 +28,7 @@ class History:
     val_loss: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)   # cumulative training time at epoch end
-    status: str = "ok"                                   # ok, diverged or stopped
+    status: str = OK                                     # ok, diverged or stopped
     message: str = ""                                    # why, when status is not ok
 
     def record(self, epoch: int, train_loss: float, train_accuracy: float, val_loss: float,
@@ -35,12 +49,12 @@ class History:
             return True
         self.record(epoch, train_loss, train_accuracy, val_loss, val_accuracy, seconds)
         if on_epoch is not None and on_epoch(self):
-            self.status, self.message = "stopped", f"stopped after epoch {epoch}"
+            self.status, self.message = STOPPED, f"stopped after epoch {epoch}"
             return True
         return False
 
     def diverge(self, epoch: int, what: str) -> None:
-        self.status = "diverged"
+        self.status = DIVERGED
         self.message = (f"{what} became NaN or infinite at epoch {epoch}: "
                         "lower the learning rate, or use a smaller initialisation.")
 

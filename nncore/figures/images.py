@@ -78,7 +78,7 @@ class CNNFigures:
 
 def cnn_result_figures(history: History, report, test_images: np.ndarray, test_labels: np.ndarray,
                        classes: Sequence[str], conv1_weights: np.ndarray) -> CNNFigures:
-    """``report`` is an ``nncore.training.cnn_study.TestReport``; images are uint8 (N, 28, 28), labels (N,)."""
+    """``report`` is an ``nncore.records.mnist.TestReport``; images are uint8 (N, 28, 28), labels (N,)."""
     first, worst = np.arange(min(16, len(test_labels))), report.confident_wrong
 
     def grid(idx, title):

@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..core.history import History
-from ..training.repeats import Spread, band
+from ..lineup.repeats import Spread, band
 from .base import MODEL_COLORS, Prepared, curves_base, layout, rgba
 
 LOSS_FLOOR = 1e-4       # the loss panel is logarithmic: a band reaching below this is drawn down to it

@@ -9,8 +9,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..core.activations import ACTIVATIONS, softmax
+from ..core.history import DIVERGED, OK, STOPPED
 from ..data.toy import TOY_DATASETS, ToyData
-from ..training.engine import DIVERGED, OK, STOPPED
 from .base import CLASS_COLORS, Prepared, curves_figure, frozen, layout
 
 

@@ -14,28 +14,22 @@ Recipes:
 Evaluation runs under ``inference_mode`` in batches of 256 (cache-sized: faster than larger ones), and
 the loss is summed over images, then divided by their number (the seed divided a sum of batch means by it).
 
-Training steps through ``nncore.training.cnn_run.CNNTraining``; ``train_cnn`` drives it to the end.
+Training steps through ``nncore.engine.cnn.CNNTraining``; ``engine.cnn.train_cnn`` drives it to the end.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..core.history import History
 from ..core.settings import Config, seed_setting, setting
-from ..data.images import IMAGE_DATASETS, ImageData, normalize
+from ..data.images import IMAGE_DATASETS, normalize
 from ..env import FORCE_FP32
 from . import cnn_fused
-from .base import EpochCallback
-
-if TYPE_CHECKING:
-    from ..training.cnn_run import CNNResult
 
 BatchCallback = Callable[[int, int, float], bool | None]   # (batches done, total, loss) -> stop?
 EVAL_BATCH = 256               # measured: 10k test images in 0.7 s at 256 per batch, 1.2 s at 2,000 (2 cores)
@@ -217,18 +211,6 @@ def evaluate(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
     logp = predict_log_proba(model, images, device)
     loss = F.nll_loss(logp, labels, reduction="sum").item() / len(labels)
     return loss, (logp.argmax(1) == labels).float().mean().item()
-
-
-def train_cnn(data: ImageData, config: CNNConfig, *, model: SeedCNN | None = None,
-              history: History | None = None, on_batch: BatchCallback | None = None,
-              on_epoch: EpochCallback | None = None) -> CNNResult:
-    """Train (or continue training) the CNN to the end. Either callback returning True stops after
-    that step, keeping the model trained so far (history.status becomes "stopped"). A thin wrapper
-    over ``CNNTraining`` (imported here, not at the top: that module builds on this one)."""
-    from ..training.cnn_run import CNNTraining
-    run = CNNTraining(config, data, model=model, history=history, on_batch=on_batch, on_epoch=on_epoch)
-    run.advance(epochs=config.epochs)
-    return run.result()
 
 
 @torch.inference_mode()

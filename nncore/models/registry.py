@@ -1,37 +1,28 @@
-"""Every model family, registered once; the lineup's ``ModelSpec``, its presets and its limits.
+"""Every 2-D model family, registered once; the lineup's ``ModelSpec``, its presets and its limits.
 
-Adding a family is one new module (its config dataclass beside its model class, following
-``base.Classifier2D``) plus one line in ``FAMILIES``.
+Adding a family is one new module (its ``ToyConfig`` subclass, its model class and its
+``base.Family`` record) plus one line in ``FAMILIES``. The CNN is not a toy family: it trains on
+images through its own engine (``engine.cnn``).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
-from ..core.settings import Config, check_choice
+from ..core.settings import check_choice
 from ..data.toy import DataConfig
-from .cnn import CNNConfig, SeedCNN
-from .scratch import ScratchConfig, ScratchNetwork
-from .sklearn_mlp import SklearnConfig, SklearnMLP
-from .torch_mlp import TorchMLP, TorchMLPConfig
-
-
-class Family(NamedTuple):
-    framework: str        # the id used in links, JSON and the command line
-    label: str            # how a page names it
-    config: type          # its config dataclass
-    model: type           # its model class
-    toy: bool             # True: learns the 2-D toy sets (a Classifier2D); False: images
-
+from . import scratch, sklearn_mlp, torch_mlp
+from .base import Family, ToyConfig
+from .scratch import ScratchConfig
+from .sklearn_mlp import SklearnConfig
+from .torch_mlp import TorchMLPConfig
 
 FAMILIES: dict[str, Family] = {f.framework: f for f in (
-    Family("numpy", "Scratch NumPy", ScratchConfig, ScratchNetwork, True),
-    Family("torch", "PyTorch MLP", TorchMLPConfig, TorchMLP, True),
-    Family("sklearn", "scikit-learn MLP", SklearnConfig, SklearnMLP, True),
-    Family("cnn", "The seed's CNN", CNNConfig, SeedCNN, False),
+    scratch.FAMILY,
+    torch_mlp.FAMILY,
+    sklearn_mlp.FAMILY,
 )}
-TOY_FAMILIES = {k: f for k, f in FAMILIES.items() if f.toy}
-FAMILY_BY_CONFIG = {f.config: f for f in FAMILIES.values()}
+FAMILY_BY_CONFIG: dict[type, Family] = {f.config: f for f in FAMILIES.values()}
 MAX_MODELS = 6            # models in one lineup
 
 
@@ -39,14 +30,14 @@ MAX_MODELS = 6            # models in one lineup
 class ModelSpec:
     """One entry in a lineup: a display name and its config."""
     name: str
-    config: Config
+
+    config: ToyConfig
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.strip() or len(self.name) > 60:
             raise ValueError(f"name must be 1 to 60 characters, got {self.name!r:.70}")
-        family = FAMILY_BY_CONFIG.get(type(self.config))
-        if family is None or not family.toy:
-            raise ValueError(f"config must be one of {', '.join(f.config.__name__ for f in TOY_FAMILIES.values())}")
+        if type(self.config) not in FAMILY_BY_CONFIG:
+            raise ValueError(f"config must be one of {', '.join(f.config.__name__ for f in FAMILIES.values())}")
 
     @property
     def framework(self) -> str:
@@ -63,8 +54,27 @@ class ModelSpec:
     def from_dict(cls, d: dict[str, Any]) -> ModelSpec:
         if not isinstance(d, dict):
             raise ValueError(f"a model must be a mapping with name, framework and config, got {d!r:.60}")
-        framework = check_choice("framework", d.get("framework"), tuple(TOY_FAMILIES))
-        return cls(d.get("name", framework), TOY_FAMILIES[framework].config.from_dict(d.get("config", {})))
+        framework = check_choice("framework", d.get("framework"), tuple(FAMILIES))
+        return cls(d.get("name", framework), FAMILIES[framework].config.from_dict(d.get("config", {})))
+
+    @property
+    def planned(self) -> int:
+        """How many stages (epochs, trees, rounds; 1 for a model fitted at once) its training runs."""
+        return self.family.planned(self.config)
+
+
+def register(family: Family) -> Family:
+    """Add a family to the registry (what its line in ``FAMILIES`` does; a test adds a throwaway one)."""
+    if family.framework in FAMILIES or family.config in FAMILY_BY_CONFIG:
+        raise ValueError(f"a family {family.framework!r} (or its config) is registered already")
+    FAMILIES[family.framework] = family
+    FAMILY_BY_CONFIG[family.config] = family
+    return family
+
+
+def unregister(framework: str) -> None:
+    family = FAMILIES.pop(framework)
+    FAMILY_BY_CONFIG.pop(family.config, None)
 
 
 def build_model(spec: ModelSpec, n_features: int, n_classes: int):

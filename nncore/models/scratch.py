@@ -21,15 +21,14 @@ import numpy as np
 from ..core.activations import ACTIVATIONS, log_softmax, sigmoid, softmax
 from ..core.history import History
 from ..core.optimizers import make_optimizer
-from ..core.settings import Config, setting
+from ..core.settings import setting
 from . import base
 from .base import EpochCallback, Stepping, Steps, batch_size_for
 
 
 @dataclass(frozen=True)
-class ScratchConfig(Config):
+class ScratchConfig(base.ToyConfig):
     """The from-scratch NumPy network. Defaults learn moons (the seed's did not)."""
-    inputs: tuple[str, ...] = base.inputs_setting()           # the input width is len(inputs)
     hidden: tuple[int, ...] = base.hidden_setting((16, 16))   # the output width comes from the data
     activation: str = base.activation_setting("tanh")
     init: str = setting("xavier", "choice", "Weight init", "seed: 0.01·N(0,1), as in the seed (too small to "
@@ -41,7 +40,6 @@ class ScratchConfig(Config):
     batch_size: int = base.batch_size_setting(32)            # 0: full batch
     momentum: float = base.momentum_setting(0.9)             # sgd only; 0: plain gradient descent
     l2: float = base.l2_setting(0.0)                         # adds l2/2 * sum(W**2) to the loss
-    seed: int = base.model_seed_setting()                    # weights and batch order
 
 
 def _softplus(z: np.ndarray) -> np.ndarray:
@@ -248,3 +246,11 @@ class ScratchNetwork(Stepping):
             p = sigmoid(logits[:, 0])
             return np.column_stack([1.0 - p, p])
         return softmax(logits)
+
+
+# Cost constants fitted (non-negative least squares) to timed runs on the project's machine: AMD EPYC,
+# 2 cores, one thread, 1,000 and 4,000 points, widths 16 to 512, batch 2 to full; 2026-11-25, load ~2.
+# The fit is within 0.9-1.3x of most runs; the estimate guards a budget, so rounding up is fine.
+FAMILY = base.Family("numpy", "Scratch NumPy", ScratchConfig, ScratchNetwork,
+                     base.Shows(curves=True, neurons=True, backprop=True),
+                     base.MLPCost(per_batch=45e-6, per_epoch=300e-6, rate=1.5e10), tips=base.mlp_tips)

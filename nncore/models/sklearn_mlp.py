@@ -22,15 +22,13 @@ from sklearn.neural_network._base import ACTIVATIONS as SKLEARN_FUNCTIONS
 
 from ..core.activations import ACTIVATIONS
 from ..core.history import History
-from ..core.settings import Config
 from . import base
 from .base import EpochCallback, Stepping, Steps, batch_size_for
 
 
 @dataclass(frozen=True)
-class SklearnConfig(Config):
+class SklearnConfig(base.ToyConfig):
     """scikit-learn's MLPClassifier, the well-known peer."""
-    inputs: tuple[str, ...] = base.inputs_setting()           # the first layer reads len(inputs) values
     hidden: tuple[int, ...] = base.hidden_setting((16, 16))   # (): no hidden layer, which MLPClassifier accepts
     activation: str = base.activation_setting("relu")         # sklearn calls sigmoid "logistic"
     optimizer: str = base.optimizer_setting("adam")
@@ -38,7 +36,6 @@ class SklearnConfig(Config):
     epochs: int = base.epochs_setting(150)
     batch_size: int = base.batch_size_setting(32)            # 0: full batch
     l2: float = base.l2_setting(0.0001)                      # sklearn's alpha
-    seed: int = base.model_seed_setting()
 
 
 def make_classifier(config: SklearnConfig, n_samples: int, **extra) -> MLPClassifier:
@@ -72,14 +69,19 @@ class SklearnMLP(Stepping):
         self.history_ = History()
 
     @property
+    def fitted(self) -> bool:
+        """Whether it can predict: scikit-learn makes its weights at the first step."""
+        return self.clf is not None and hasattr(self.clf, "coefs_")
+
+    @property
     def n_parameters(self) -> int:
-        if self.clf is None:
+        if not self.fitted:
             return 0
         return sum(w.size for w in self.clf.coefs_) + sum(b.size for b in self.clf.intercepts_)
 
     @property
     def layer_weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        return list(zip(self.clf.coefs_, self.clf.intercepts_)) if self.clf is not None else []
+        return list(zip(self.clf.coefs_, self.clf.intercepts_)) if self.fitted else []
 
     def steps(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None = None,
               y_val: np.ndarray | None = None, on_epoch: EpochCallback | None = None) -> Steps:
@@ -135,3 +137,9 @@ class SklearnMLP(Stepping):
             SKLEARN_FUNCTIONS[self.clf.activation](h)      # in place, as scikit-learn applies it
             out.append(h)
         return out
+
+
+# Cost constants: see ``scratch.FAMILY`` (the same timed runs); one partial_fit call per chunk of points.
+FAMILY = base.Family("sklearn", "scikit-learn MLP", SklearnConfig, SklearnMLP, base.MLP_SHOWS,
+                     base.MLPCost(per_batch=170e-6, per_epoch=2.7e-3, rate=3e10, per_call=2.1e-3,
+                                  chunk_points=CHUNK_POINTS, evaluates_train=True), tips=base.mlp_tips)

@@ -35,7 +35,7 @@ from typing import Any
 
 from ..env import MAX_TRAINERS
 
-PRELOAD = ["nncore.training.comparison"]     # imported once by the forkserver: every trainer's library
+PRELOAD = ["nncore.lineup.comparison"]     # imported once by the forkserver: every trainer's library
 MAX_DEFAULT = 2                              # the default: the project's machine has 2 cores
 
 _LOCK = threading.Lock()

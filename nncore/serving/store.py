@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from ..core.history import History
+from ..engine.results import ModelResult
 from ..models.registry import ModelSpec
-from .comparison import ModelResult
 
 _HISTORY = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "seconds")
 
@@ -67,11 +67,15 @@ def load_result(folder: Path, key: str) -> ModelResult | None:
                 return None
         if any(a.dtype != np.float64 or not np.isfinite(a).all() for pair in layers for a in pair):
             return None
-        return ModelResult(ModelSpec.from_dict(meta["spec"]), history, int(meta["parameters"]),
+        return ModelResult(ModelSpec.from_dict(meta["spec"]), history, _int_or_none(meta["parameters"]),
                            float(meta["train_seconds"]), meta["test_accuracy"], meta["train_loss"],
                            meta["test_loss"], arrays.get("boundary"), shots, layers, hidden)
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def _int_or_none(x) -> int | None:
+    return None if x is None else int(x)
 
 
 def _float_or_nan(x) -> float:

@@ -1,7 +1,8 @@
-"""What the live moons view draws of a lineup training together: boundaries, curves, leaderboard, counters.
+"""The moons page's record of a lineup training together: what its live view shows at one moment
+(boundary pictures, curves, leaderboard, counters), read off a ``LiveComparison`` and one of its frames.
 
-Pure functions of a ``LiveComparison`` and one of its frames; the boundary figure is drawn on one
-``BoundaryCanvas`` per live run, so a frame costs milliseconds.
+The figures it holds are drawn by the pure functions of ``figures`` from those frames and results;
+the boundary pictures are painted per frame, so a frame costs milliseconds.
 """
 from __future__ import annotations
 
@@ -10,14 +11,15 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from ..core.history import OK, RUNNING
 from ..core.text import literal
-from ..training.comparison import board_row, leaderboard
-from ..training.live import LiveComparison, LiveFrame
-from ..training.repeats import Spread, grouped, significance, spread, spread_board
-from .base import COLOUR_NAMES, Prepared, curves_figure
-from .raster import BoundaryPainter
-from .spread import band_curves_figure, spread_figure
-from .toy import model_title, result_title
+from ..engine.results import board_row, leaderboard
+from ..figures.base import COLOUR_NAMES, Prepared, curves_figure
+from ..figures.raster import BoundaryPainter
+from ..figures.spread import band_curves_figure, spread_figure
+from ..figures.toy import model_title, result_title
+from ..lineup.live import LiveComparison, LiveFrame
+from ..lineup.repeats import Spread, grouped, significance, spread, spread_board
 
 
 @dataclass
@@ -48,7 +50,8 @@ def live_view(live: LiveComparison, painter: BoundaryPainter, frame: LiveFrame |
         return LiveView([(result_title(r) + which, painter.paint(r.boundary)) for r in results], curves,
                         spread_board(spreads) if spreads else leaderboard(results),
                         _counters([r.spec.name for r in results],
-                                  [(r.history.epochs_run, r.spec.config.epochs, r.status) for r in results]),
+                                  [(r.history.epochs_run, r.spec.planned, r.status, r.spec.family.unit)
+                                   for r in results]),
                         live.share if live.stopped else 1.0, spread_figure(spreads) if spreads else None,
                         significance(spreads) if spreads else None, repeats)
     frame = frame or live.latest()
@@ -58,20 +61,20 @@ def live_view(live: LiveComparison, painter: BoundaryPainter, frame: LiveFrame |
             panels.append((f"{spec.name} — being trained by another student; shared when done", None))
             rows.append(board_row(spec.name, spec.framework, None, None, None, 0, 0.0, None,
                                   "waiting for a shared result"))
-            counts.append((0, spec.config.epochs, "waiting"))
+            counts.append((0, spec.planned, "waiting", spec.family.unit))
             continue
         if cached is not None:
             panels.append((result_title(cached), cached.boundary))
             rows += leaderboard([cached])
-            counts.append((cached.history.epochs_run, spec.config.epochs, cached.status))
+            counts.append((cached.history.epochs_run, spec.planned, cached.status, spec.family.unit))
             continue
         h = histories[i]
         acc, train_loss, test_loss, seconds = ((h.last("val_accuracy"), h.last("train_loss"), h.last("val_loss"),
                                                 round(h.last("seconds"), 3)) if h.epoch else (None, None, None, 0.0))
         panels.append((model_title(spec.name, acc, f.status, f.label) + which, f.proba))
         rows.append(board_row(spec.name, spec.framework, acc, train_loss, test_loss, h.epochs_run, seconds,
-                              live.runs[i].model.n_parameters, f.label))
-        counts.append((f.epoch, f.epochs, f.status))
+                              live.runs[i].model.n_parameters if spec.family.shows.parameters else None, f.label))
+        counts.append((f.epoch, f.epochs, f.status, f.unit))
     rows.sort(key=lambda r: -(r["test accuracy"] if r["test accuracy"] is not None else -1))
     if repeats > 1:                                   # the runs so far: their last test accuracy each
         seeds = grouped([s.config.seed for s in live.specs], len(live.lineup))
@@ -88,8 +91,8 @@ def _so_far(spec, seeds, histories) -> Spread:
 
 
 def _counters(names, counts) -> str:
-    return " · ".join(f"{n}: epoch {e} of {total}" + ("" if status in ("ok", "running") else f" ({status})")
-                      for n, (e, total, status) in zip(names, counts))
+    return " · ".join(f"{n}: {unit} {e} of {total}" + ("" if status in (OK, RUNNING) else f" ({status})")
+                      for n, (e, total, status, unit) in zip(names, counts))
 
 
 def legend(data, runs: int = 1) -> str:

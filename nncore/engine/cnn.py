@@ -1,9 +1,10 @@
-"""The CNN's training engine: training that steps, as ``engine.Training`` does for the toy models.
+"""The CNN's engine: training that steps, on the same protocol as the 2-D models' (``engine.protocol``).
 
     run = CNNTraining(config, data)    # run.estimate(): FLOPs and expected seconds, before any work
     frame = run.advance(batches=8)     # or epochs=k -> CNNFrame(batch, batches, epoch, loss, history, status)
     run.cancel()                       # honoured between any two batches (from any thread)
     result = run.result()              # a CNNResult, also for a stopped run (the model trained so far)
+    train_cnn(data, config)            # all of it, to the end
 
 The loop is a generator (``_run``) that yields "batch" after every optimizer step and "epoch"
 after every finished epoch (its test-set evaluation done); ``advance`` pulls from it. Every random
@@ -17,22 +18,92 @@ import math
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
-from ..core.history import History
+from ..core.cost import Estimate, host_factor
+from ..core.history import DIVERGED, History, ended_label
 from ..data.images import ImageData, normalize, subset
 from ..models import cnn
 from ..models.base import EpochCallback
 from ..models.cnn import BatchCallback, CNNConfig, SeedCNN
-from .cnn_frames import CNNFrame, CNNResult, estimate_cnn
-from .cost import Estimate
-from .engine import OK, RUNNING, STOPPED
+from .protocol import Stepper
 
-__all__ = ["CNNFrame", "CNNResult", "CNNTraining", "estimate_cnn"]
+# Measured on this project's machine (2 cores with AMX; host_factor() 0.70-0.80 there), 2026-11-25, timing
+# CNNTraining on 2,000 and 8,000 Fashion-MNIST images while the other core idled: bf16 training (the fast
+# recipe) ran at 178 GFLOP/s (3 x forward FLOPs per image), float32 (the seed recipe) at 62-77 GFLOP/s,
+# evaluation at 25-45 GFLOP/s; per-batch overhead was too small to see, and a process's first bf16 run
+# adds about 2.5 s of kernel set-up. A busy second core made torch ~10x slower (11 GFLOP/s). CUDA is not
+# modelled: a GPU run takes these CPU figures, an upper bound. Rates are stored for host_factor() == 1.
+# The fused kernels (``cnn_fused``, the fast recipe on a CPU) measured 2026-11-26 on a 2-core EPYC with
+# avx512_bf16 and no AMX, on one torch thread (the server's, cores / trainers) with the other core idle,
+# host-normalised, an epoch on 60,000 Fashion-MNIST images: 172-188 GFLOP/s in bf16, 109-137 in float32
+# (on two threads 244 and 170). Stored with a margin of about 1.3: the estimate guards a budget.
+TRAIN_RATE = {"bfloat16": 130e9, "float32": 52e9}    # FLOP/s, torch's layers
+FUSED_TRAIN_RATE = {"bfloat16": 140e9, "float32": 90e9}
+EVAL_RATE = 19e9
+PER_BATCH, PER_RUN = 0.2e-3, 1.0                     # seconds
 
-class CNNTraining:
+
+@dataclass(frozen=True)
+class CNNFrame:
+    """One moment of a CNN's training. The history is a copy: later steps never change it."""
+    batch: int                   # optimizer steps done
+    batches: int                 # planned
+    epoch: int                   # epochs finished
+    epochs: int                  # planned
+    loss: float                  # the last batch's training loss (NaN before the first)
+    history: History
+    status: str                  # running, ok (finished), stopped or diverged
+
+    @property
+    def progress(self) -> float:
+        return self.batch / self.batches if self.batches else 1.0
+
+    @property
+    def label(self) -> str:
+        """'batch 40 of 94 · epoch 1 of 2 · loss 0.512', 'stopped at epoch 1 of 2', ..."""
+        at = math.ceil(self.batch * self.epochs / self.batches) if self.batches else self.epoch
+        ended = ended_label(self.status, self.epoch + 1 if self.status == DIVERGED else at, self.epochs)
+        return ended or (f"batch {self.batch} of {self.batches} · epoch {max(at, 1)} of {self.epochs} · "
+                         f"loss {self.loss:.3f}")
+
+
+@dataclass
+class CNNResult:
+    model: SeedCNN
+    history: History
+    test_accuracy: float
+    test_loss: float
+    train_seconds: float
+    images_per_second: float
+    device: str
+    n_train: int
+
+    @property
+    def status(self) -> str:
+        return self.history.status
+
+    def summary(self) -> dict:
+        return {"test_accuracy": self.test_accuracy, "test_loss": self.test_loss,
+                "train_seconds": round(self.train_seconds, 3),
+                "images_per_second": round(self.images_per_second, 1), "device": self.device}
+
+
+def estimate_cnn(config: CNNConfig, n_train: int, n_test: int) -> Estimate:
+    """FLOPs (training about 3x a forward pass, plus a test-set pass per epoch) and seconds on this host."""
+    forward = cnn.flops_per_image()
+    train, evals = 3 * forward * n_train * config.epochs, forward * n_test * config.epochs
+    batches = math.ceil(n_train / config.effective_batch_size) * config.epochs
+    bf16, fused = cnn.fast_paths(config.recipe, cnn.pick_device(config.device))       # as cnn_run trains
+    rate = (FUSED_TRAIN_RATE if fused else TRAIN_RATE)["bfloat16" if bf16 else "float32"]
+    seconds = PER_RUN + batches * PER_BATCH + train / rate + evals / EVAL_RATE
+    return Estimate(float(train + evals), host_factor() * seconds)
+
+
+class CNNTraining(Stepper):
     """One CNN's training on one image set, advanced in batches or epochs. Not shared between sessions.
 
     ``model`` and ``history`` may be passed in (training continues from them; both are updated in
@@ -41,6 +112,7 @@ class CNNTraining:
     def __init__(self, config: CNNConfig, data: ImageData, *, model: SeedCNN | None = None,
                  history: History | None = None, on_batch: BatchCallback | None = None,
                  on_epoch: EpochCallback | None = None):
+        super().__init__()
         self.config, self.data = config, data
         self.device = cnn.pick_device(config.device)
         self.x_train, self.y_train = subset(data.train_images, data.train_labels, config.limit_train, config.seed)
@@ -49,14 +121,12 @@ class CNNTraining:
         self.batches = self.per_epoch * config.epochs
         self.model = model if model is not None else cnn.new_model(config.seed)
         self.history = history if history is not None else History()
-        self.batch, self.closed = 0, 0                         # steps done, epochs closed
+        self.batch, self._closed = 0, 0                        # steps done, epochs closed
         self._loss: torch.Tensor | None = None                 # the last batch's loss, read when asked
         self.seconds, self.images = 0.0, 0                     # training time (no evaluation), images seen
         self._on_batch, self._on_epoch = on_batch, on_epoch
-        self._cancel = threading.Event()
         self._lock = threading.Lock()          # held while advancing: result() from another thread waits
         self._steps = self._run()
-        self._finished = False
         self._result: CNNResult | None = None
 
     def estimate(self) -> Estimate:
@@ -72,42 +142,24 @@ class CNNTraining:
         return self.config.epochs
 
     @property
-    def done(self) -> bool:
-        return self._finished
+    def closed(self) -> int:
+        return self._closed
 
-    @property
-    def status(self) -> str:
-        return self.history.status if self._finished else RUNNING
+    def _must_close_epoch(self) -> bool:
+        """An epoch's last batch ran: evaluate it (close the epoch) before stopping anywhere."""
+        return self._closed * self.per_epoch < self.batch == self.per_epoch * (self._closed + 1)
 
-    def cancel(self) -> None:
-        """Stop before the next batch; the model keeps what it has learned so far."""
-        self._cancel.set()
+    def _ended(self) -> bool:
+        return self._closed >= self.epochs            # (a passed-in history may carry an earlier status)
+
+    def _stopped_at(self) -> int:
+        return math.ceil(self.batch / self.per_epoch)
 
     def advance(self, *, batches: int = 0, epochs: int = 0) -> CNNFrame:
         """Train ``batches`` more batches or ``epochs`` more epochs (fewer when training ends or is
         cancelled). An advance that ends on an epoch's last batch also closes that epoch."""
-        if (batches > 0) == (epochs > 0) or min(batches, epochs) < 0:
-            raise ValueError(f"advance by batches or by epochs, one of them at least 1; got {batches=}, {epochs=}")
         with self._lock:                       # a page rerun may stop it from another thread
-            steps = closed = 0
-            while not self._finished:
-                if self.closed * self.per_epoch < self.batch == self.per_epoch * (self.closed + 1):
-                    pass                                       # an epoch's last batch ran: evaluate it first
-                elif (batches and steps >= batches) or (epochs and closed >= epochs):
-                    break
-                elif self._cancel.is_set():
-                    self._stop()
-                    break
-                event = next(self._steps, None)
-                if event == "batch":
-                    steps += 1
-                elif event == "epoch":
-                    closed += 1
-                    if self.closed == self.epochs:
-                        next(self._steps, None)                # the generator ends here
-                        self._finished = True
-                else:                                          # a callback stopped it, or it diverged
-                    self._finished = True
+            self._pull(batches=batches, epochs=epochs)
             return self.frame()
 
     def frame(self) -> CNNFrame:
@@ -125,21 +177,13 @@ class CNNTraining:
         if self._result is None:
             model, h = self.model.to(memory_format=torch.contiguous_format).eval(), self.history
             model.dropout.p, model.fused = cnn.SEED_DROPOUT, False
-            if h.epochs_run and self.batch == self.closed * self.per_epoch:   # evaluated after the last step
+            if h.epochs_run and self.batch == self._closed * self.per_epoch:   # evaluated after the last step
                 loss, acc = h.last("val_loss"), h.last("val_accuracy")
             else:
                 loss, acc = cnn.evaluate(model, self.data.test_images, self.data.test_labels)
             rate = self.images / self.seconds if self.seconds else 0.0
             self._result = CNNResult(model, h, acc, loss, self.seconds, rate, self.device.type, self.n_train)
         return self._result
-
-    def _stop(self) -> None:
-        h = self.history
-        if h.status == OK:
-            at = math.ceil(self.batch / self.per_epoch)
-            h.status, h.message = STOPPED, f"stopped at epoch {at} of {self.epochs}"
-        self._steps.close()
-        self._finished = True
 
     def _run(self) -> Iterator[str]:
         """The training loop, in pytorch/examples' order; yields after each batch and each epoch.
@@ -189,7 +233,7 @@ class CNNTraining:
                     self._cancel.set()
                 yield "batch"
             val_loss, val_acc = cnn.evaluate(model, data.test_images, data.test_labels, device)
-            self.closed += 1
+            self._closed += 1
             loss_sum, correct = sums.tolist()
             if self.history.close_epoch(epoch, True, loss_sum / n, correct / n, val_loss, val_acc,
                                         self.seconds, self._on_epoch):
@@ -204,3 +248,13 @@ def _adam(params, lr: float, betas: tuple[float, float]) -> torch.optim.Adam:
         return torch.optim.Adam(params, lr=lr, betas=betas, fused=True)
     except (RuntimeError, TypeError, ValueError):
         return torch.optim.Adam(params, lr=lr, betas=betas, foreach=True)
+
+
+def train_cnn(data: ImageData, config: CNNConfig, *, model: SeedCNN | None = None,
+              history: History | None = None, on_batch: BatchCallback | None = None,
+              on_epoch: EpochCallback | None = None) -> CNNResult:
+    """Train (or continue training) the CNN to the end. Either callback returning True stops after
+    that step, keeping the model trained so far (history.status becomes "stopped")."""
+    run = CNNTraining(config, data, model=model, history=history, on_batch=on_batch, on_epoch=on_epoch)
+    run.advance(epochs=config.epochs)
+    return run.result()

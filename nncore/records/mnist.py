@@ -18,11 +18,11 @@ from ..core.history import History
 from ..core.settings import config_key
 from ..data.digits import mnist_style, photo_ink, strokes_to_ink
 from ..data.images import IMAGE_DATASETS, ImageData, normalize
+from ..engine.cnn import CNNFrame, CNNResult, CNNTraining
 from ..figures.images import CNNFigures, FeatureMapPictures, cnn_result_figures, feature_map_pictures
 from ..models.checkpoints import checkpoint_bytes, load_checkpoint, load_checkpoint_bytes
 from ..models.cnn import CNNConfig, SeedCNN, evaluate, predict_log_proba
-from .cnn_run import CNNFrame, CNNResult, CNNTraining
-from .saliency import gradient_x_input
+from ..teaching.saliency import gradient_x_input
 
 CHUNK = 4            # batches per advance while a page watches: a Stop click waits at most this long
 MAP_BLOCK = 32       # test images whose feature maps are computed together

@@ -15,15 +15,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.cost import Estimate
 from ..core.history import History
 from ..data.points import Points
 from ..data.toy import DataConfig, Mesh, load_toy
+from ..engine.results import ModelResult, finish, layers_of
+from ..engine.toy import Frame, Training, sizes
 from ..models.registry import ModelSpec, check_lineup
-from .comparison import Comparison, ModelResult, finish, layers_of, run_keys
-from .cost import Estimate, estimate_mlp
-from .engine import Frame, Training
+from ..serving.shared import MINE, READY, SharedResults
+from .comparison import Comparison, run_keys
 from .repeats import expand, grouped
-from .shared import MINE, READY, SharedResults
 
 MAX_FRAMES = 40         # frames kept for the through-training view
 
@@ -69,7 +70,7 @@ class LiveComparison:
         """Per run, what training it here would cost (None: its result is already shared)."""
         points, n = len(self.mesh.points), len(self.lineup)       # (a repeat draws no frames, one boundary)
         return [None if self.shared.get(k) is not None else
-                estimate_mlp(s, self.data, mesh_points=points, frames=41 if i < n else 1)
+                s.family.estimate(s.config, sizes(self.data, points, 41 if i < n else 1))
                 for i, (s, k) in enumerate(zip(self.specs, self.keys))]
 
     def estimate(self) -> Estimate:                 # what the runs still to train will cost, before any work
@@ -159,7 +160,7 @@ class LiveComparison:
             cached, run = self.cached[i], self.runs[i]
             if cached is not None:
                 return (cached.layers, cached.hidden, cached.boundary) if cached.boundary is not None else None
-            if run is None or not run.model.n_parameters:
+            if run is None or not run.model.fitted or not run.family.shows.neurons:
                 return None
             points = self.mesh.points
             with np.errstate(all="ignore"):

@@ -16,7 +16,7 @@ import time
 from collections import OrderedDict
 from pathlib import Path
 
-from .comparison import ModelResult
+from ..engine.results import ModelResult
 from .store import load_result, result_nbytes
 
 STALE_SECONDS = 30.0

@@ -1,0 +1,1 @@
+"""Teaching tools: one backprop step by hand, the gradient check, saliency."""
