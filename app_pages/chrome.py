@@ -103,8 +103,9 @@ html { font-size: 21px !important; }
 def classroom_mode() -> bool:
     """Sidebar toggle: the page scaled up for a projector. Kept for the whole session, on every page, and
     in the link (``classroom=1``), so a reload or a shared link opens in it too."""
-    if not session.classroom_known():                   # a session's first run: the link decides
-        session.set_classroom(bool(urlstate.classroom_of(st.query_params.to_dict())))
+    view = session.view()
+    if view.classroom is None:                          # a session's first run: the link decides
+        view.classroom = bool(urlstate.classroom_of(st.query_params.to_dict()))
     session.sync_classroom_toggle()
     on = st.sidebar.toggle("Classroom mode", key=session.CLASSROOM, on_change=session.copy_classroom_toggle,
                            help="Larger text, charts and tables for a projector; kept on every page and in "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import session
+from app_pages.state import LessonAt
 from nncore import urlstate
 from nncore.lessons import Lesson, load_lesson
 
@@ -31,33 +32,34 @@ def _index(text, n: int) -> int:
 def _apply(lesson: Lesson, i: int) -> None:
     """Go to step ``i``: the session and the link remember it, and the page takes its setup (a step without
     one keeps the page's); the last step's results go either way, so a step never shows another's."""
-    session.set_lesson_at(lesson.name, i)
+    session.view().lesson = LessonAt(lesson.name, i)
     st.query_params["lesson"], st.query_params["step"] = lesson.name, str(i + 1)
-    session.set_live(None)
+    session.moons().set_live(None)
     setup = lesson.steps[i].setup
     if setup:
         data_cfg, lineup, notices = urlstate.decode(setup)
         for notice in notices:
-            session.add_notice(f"Lesson step {i + 1}: {notice}")
-        session.set_setup(data_cfg, lineup, new_widgets=True)
+            session.moons().notices.append(f"Lesson step {i + 1}: {notice}")
+        session.moons().set_setup(data_cfg, lineup, new_widgets=True)
 
 
 def current() -> tuple[Lesson, int] | None:
     """The lesson (and step index) the link or the session is on; None outside a lesson. A link's bad
     lesson name is dropped with a notice."""
-    params, at = st.query_params.to_dict(), session.lesson_at()
+    params, view = st.query_params.to_dict(), session.view()
+    at = view.lesson
     if "lesson" not in params:
-        return (load_lesson(at[0]), at[1]) if at else None     # a page change dropped the link's lesson
+        return (load_lesson(at.name), at.step) if at else None     # a page change dropped the link's lesson
     try:
         lesson = load_lesson(params["lesson"])
     except ValueError as exc:
-        session.add_notice(f"Ignored 'lesson' from the link ({exc}).")
-        session.set_lesson_at(None)
+        session.moons().notices.append(f"Ignored 'lesson' from the link ({exc}).")
+        view.lesson = None
         return None
     i = _index(params.get("step", "1"), len(lesson.steps))
     if at != (lesson.name, i):
         if at is None and any(k in params for k in SETUP_KEYS):
-            session.set_lesson_at(lesson.name, i)       # a shared link mid-lesson: its own setup wins
+            view.lesson = LessonAt(lesson.name, i)      # a shared link mid-lesson: its own setup wins
         else:
             _apply(lesson, i)
     return lesson, i
@@ -107,12 +109,12 @@ def question(lesson: Lesson, i: int) -> None:
     pick = ask.radio(step.question, step.options, index=None, horizontal=True, key=f"predict-{lesson.name}-{i}")
     if step.page == "mnist":
         st.page_link("app_pages/mnist.py", label="Open the MNIST page", icon=":material/draw:",
-                     query_params={"classroom": "1"} if session.classroom() else None)
-    if session.revealed(lesson.name, i):
+                     query_params={"classroom": "1"} if session.view().classroom else None)
+    if LessonAt(lesson.name, i) in session.view().revealed:
         verdict = "" if pick is None else ("**Right!** " if step.options.index(pick) == step.answer
                                            else "**Not quite.** ")
         st.info(f"{verdict}*{step.options[step.answer]}.* {step.explanation}", icon=":material/lightbulb:")
     else:
         reveal.button("Reveal", key="lesson_reveal", icon=":material/visibility:", width="stretch",
-                      disabled=pick is None, on_click=session.reveal, args=(lesson.name, i),
+                      disabled=pick is None, on_click=session.view().reveal, args=(lesson.name, i),
                       help="Pick the class's prediction, press Train, watch, then reveal the explanation.")

@@ -39,25 +39,25 @@ def samples_figure(name: str):
 
 def settings_from_link() -> None:
     """Once per session: the training form (and the data set) start from the link's settings."""
-    if session.cnn_link() is not None:
+    if session.mnist().link is not None:
         return
     params = st.query_params.to_dict()
     config, notices = urlstate.decode_cnn(params)
-    session.set_cnn_link(config)
+    session.mnist().link = config
     if params.get("dataset") == config.dataset:
-        st.session_state["cnn_dataset"] = config.dataset
+        session.pick_dataset(config.dataset)
     for notice in notices:
         st.warning(notice, icon=":material/link:")
 
 
 def share(config: CNNConfig) -> None:
     """Write the form's settings into the link (keeping classroom mode and the other view keys)."""
-    session.set_cnn_link(config)
+    session.mnist().link = config
     st.query_params.from_dict({**urlstate.view_of(st.query_params.to_dict()), **urlstate.encode_cnn(config)})
 
 
 def data_section() -> ImageData | None:
-    name = st.radio("Dataset", tuple(IMAGE_DATASETS), horizontal=True, key="cnn_dataset",
+    name = st.radio("Dataset", tuple(IMAGE_DATASETS), horizontal=True, key=session.CNN_DATASET,
                     format_func=IMAGE_DATASETS.get)
     try:
         data = dataset(name)
@@ -70,11 +70,12 @@ def data_section() -> ImageData | None:
 
 def keep_interrupted() -> None:
     """A Stop click (or any widget change) interrupts a running training: keep what it learned."""
-    run = session.take_cnn_run()
+    state = session.mnist()
+    run = state.take_run()
     if run is not None:
-        session.keep_cnn(run.key, run.stopped())
-        if st.session_state.get(session.MNIST_TAB, "Train") == "Train":   # a Stop click, not another tab
-            session.request_tab("Results")
+        state.keep(run.key, run.stopped())
+        if session.mnist_tab() in (None, TABS[0]):          # a Stop click, not a click on another tab
+            state.tab_request = "Results"
 
 
 def train_tab(data: ImageData, advanced: bool) -> None:
@@ -88,7 +89,8 @@ def train_tab(data: ImageData, advanced: bool) -> None:
 
 
 def train_section(data: ImageData, advanced: bool) -> None:
-    linked = session.cnn_link()
+    state = session.mnist()
+    linked = state.link
     defaults = linked.replace(dataset=data.name) if linked is not None and linked != CNNConfig() else \
         CNNConfig(dataset=data.name, epochs=2 if data.name == "mnist" else 1)
     with st.form("cnn_form"):
@@ -103,9 +105,9 @@ def train_section(data: ImageData, advanced: bool) -> None:
         chrome.friendly_error("Check the settings", exc)
         return
     share(config)
-    kept = session.cnn_models().get(run.key)
+    kept = state.models.get(run.key)
     if kept is not None and kept.result.status == "ok":    # finished before in this session: show it
-        session.keep_cnn(run.key, kept)
+        state.keep(run.key, kept)
     else:                                                   # new, or stopped before: train anew
         refusal = chrome.over_budget_cnn(run.training.estimate(), config)
         if refusal:
@@ -113,7 +115,7 @@ def train_section(data: ImageData, advanced: bool) -> None:
             return
         if not train(run):
             return
-    session.request_tab("Results")                          # the live chart gives way to the results
+    state.tab_request = "Results"                           # the live chart gives way to the results
     st.rerun()
 
 
@@ -123,7 +125,8 @@ def train(run: CNNRun) -> bool:
     stop.button("Stop training", key="cnn_stop", help="Keeps the model trained so far.")
     bar = st.progress(0.0, text=f"Starting: {run.training.estimate()}…")
     chart = st.empty()
-    session.set_cnn_run(run)
+    state = session.mnist()
+    state.run = run
     try:
         with chrome.trainer_slot():
             drawn = 0                                       # epochs on the live chart
@@ -132,10 +135,10 @@ def train(run: CNNRun) -> bool:
                 if frame.epoch > drawn:
                     drawn = frame.epoch
                     chart.plotly_chart(curves_figure([("CNN", frame.history)]), width="stretch", key=f"live{drawn}")
-        session.take_cnn_run()
-        session.keep_cnn(run.key, run.finished())
+        state.take_run()
+        state.keep(run.key, run.finished())
     except Exception as exc:  # noqa: BLE001 - a message, never a traceback
-        session.take_cnn_run()
+        state.take_run()
         chrome.friendly_error("Training failed", exc)
         return False
     finally:
@@ -146,7 +149,7 @@ def train(run: CNNRun) -> bool:
 
 def load(key: str, make) -> None:
     try:
-        session.keep_cnn(key, make())
+        session.mnist().keep(key, make())
     except ValueError as exc:
         chrome.friendly_error("That checkpoint was refused", exc)
 
@@ -154,7 +157,7 @@ def load(key: str, make) -> None:
 def checkpoints_section(data: ImageData) -> None:
     prepared = list_checkpoints(chrome.MODELS_DIR)
     with st.expander("Models prepared before class, and checkpoints",
-                     expanded=bool(prepared) and session.active_cnn(data.name) is None):
+                     expanded=bool(prepared) and session.mnist().active_model(data.name) is None):
         if prepared:
             pick = st.selectbox("Prepared models", prepared, format_func=lambda p: p.name, key="cnn_prepared")
             if st.button("Load prepared model"):
@@ -165,7 +168,7 @@ def checkpoints_section(data: ImageData) -> None:
         if upload is not None:
             raw = upload.getvalue()
             key = cnn_study.upload_key(raw)
-            if key not in session.cnn_models():
+            if key not in session.mnist().models:
                 load(key, lambda: cnn_study.from_upload(raw, upload.name, data))
 
 
@@ -216,7 +219,7 @@ if data is None:
 keep_interrupted()
 session.apply_tab_request()
 tabs = st.tabs(TABS, key=session.MNIST_TAB, on_change="rerun")
-active = session.active_cnn(data.name)
+active = session.mnist().active_model(data.name)
 for tab, section in zip(tabs, (train_tab, results_section, inside_section, try_section)):
     if tab.open is False:                                   # only the open tab runs
         continue
@@ -224,7 +227,7 @@ for tab, section in zip(tabs, (train_tab, results_section, inside_section, try_s
         if section is train_tab:
             train_tab(data, advanced)
         elif active is None:
-            others = ", ".join(IMAGE_DATASETS[d] for d in session.other_cnns(data.name))
+            others = ", ".join(IMAGE_DATASETS[d] for d in session.mnist().others(data.name))
             st.info(f"No model trained on {IMAGE_DATASETS[data.name]} yet: train one (or load a prepared "
                     "model) in the Train tab." + (f" Your {others} model is kept: choose that data set above "
                                                   "to use it." if others else ""))

@@ -23,23 +23,24 @@ CANVAS = 240                         # the drawing canvas's side in pixels (fits
 def canvas() -> list:
     """The drawing canvas; returns its stroke list, the drawing's one record."""
     from streamlit_drawable_canvas import st_canvas  # needs a running Streamlit; imported here
-    if not session.canvas_mounted() and session.strokes() != session.canvas_base():
-        session.remount_canvas()          # a fresh canvas (after a tab or page change) starts from the strokes
+    state = session.mnist()
+    if not session.canvas_mounted() and state.strokes != state.canvas_base:
+        state.remount_canvas()            # a fresh canvas (after a tab or page change) starts from the strokes
     result = st_canvas(stroke_width=16, stroke_color="#ffffff", background_color="#000000", height=CANVAS,
-                       width=CANVAS, drawing_mode="freedraw", key=session.canvas_key(),
-                       initial_drawing={"objects": session.canvas_base()})
-    session.set_strokes((result.json_data or {}).get("objects") or [])
-    return session.strokes()
+                       width=CANVAS, drawing_mode="freedraw", key=state.canvas_key,
+                       initial_drawing={"objects": state.canvas_base})
+    state.strokes = list((result.json_data or {}).get("objects") or [])    # what it reports is the drawing
+    return state.strokes
 
 
 def drawing_column() -> tuple[list, object]:
     objects = canvas()
     undo, clear = st.columns(2)
     if undo.button("Undo", disabled=not objects, width="stretch", help="Take back the last stroke."):
-        session.remount_canvas(objects[:-1])
+        session.mnist().remount_canvas(objects[:-1])
         st.rerun()
     if clear.button("Clear", disabled=not objects, width="stretch"):
-        session.remount_canvas([])
+        session.mnist().remount_canvas([])
         st.rerun()
     return objects, st.file_uploader("…or upload a photo of a digit", type=["png", "jpg", "jpeg"],
                                      max_upload_size=MAX_UPLOAD_BYTES // 2**20,

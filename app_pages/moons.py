@@ -22,10 +22,11 @@ from nncore.lineup.repeats import grouped
 
 def link(data_cfg: DataConfig, lineup) -> dict[str, str]:
     """The page's link: its setup, then the view (classroom mode, hidden controls, the lesson's step)."""
-    at = session.lesson_at()
-    return {**urlstate.encode(data_cfg, lineup), **urlstate.encode_hide(session.hidden()),
-            **({"classroom": "1"} if session.classroom() else {}),
-            **({"lesson": at[0], "step": str(at[1] + 1)} if at else {})}
+    view = session.view()
+    at = view.lesson
+    return {**urlstate.encode(data_cfg, lineup), **urlstate.encode_hide(view.hidden),
+            **({"classroom": "1"} if view.classroom else {}),
+            **({"lesson": at.name, "step": str(at.step + 1)} if at else {})}
 
 
 def share(data_cfg: DataConfig, lineup) -> None:
@@ -38,22 +39,20 @@ def share(data_cfg: DataConfig, lineup) -> None:
 def setup_from_link():
     """The setup: a link's preset, else this session's, else the link's settings, else the defaults;
     then the lesson's step, when a lesson is on. Returns (data, lineup, (lesson, step) or None)."""
-    params = st.query_params.to_dict()
-    if session.get_setup() is None or "preset" in params:
+    params, state = st.query_params.to_dict(), session.moons()
+    if state.setup is None or "preset" in params:
         data_q, lineup_q, notices = urlstate.decode(params)
-        for notice in notices:
-            session.add_notice(notice)
-        session.set_setup(data_q, lineup_q, new_widgets=True)
+        state.notices += notices
+        state.set_setup(data_q, lineup_q, new_widgets=True)
     if "hide" in params:
         notices = []
-        session.set_hidden(urlstate.decode_hide(params, notices))
-        for notice in notices:
-            session.add_notice(notice)
+        session.view().hidden = frozenset(urlstate.decode_hide(params, notices))
+        state.notices += notices
     guide = lesson.current()
-    for notice in session.pop_notices():
+    for notice in state.pop_notices():
         st.warning(notice, icon=":material/link:")
-    share(*session.get_setup())
-    return (*session.get_setup(), guide)
+    share(*state.setup)
+    return (*state.setup, guide)
 
 
 def settings_form(data_cfg, lineup, advanced: bool, hidden=frozenset(), show=()):
@@ -67,7 +66,7 @@ def settings_form(data_cfg, lineup, advanced: bool, hidden=frozenset(), show=())
         submitted = st.form_submit_button(f"Train {count(len(lineup), 'model')}", type="primary", width="stretch",
                                           icon=":material/play_arrow:")
         st.subheader("Data")
-        data_values = widgets.config_inputs(data_cfg, f"g{session.generation()}-data-", advanced, columns=1,
+        data_values = widgets.config_inputs(data_cfg, f"g{session.moons().generation}-data-", advanced, columns=1,
                                             skip=data_skip)
         if not advanced:
             widgets.fixed_settings(data_cfg, show, data_skip)
@@ -83,7 +82,7 @@ def settings_form(data_cfg, lineup, advanced: bool, hidden=frozenset(), show=())
 
 def uploaded(data_cfg):
     """The points this session uploaded, where the setup trains on them (the dataset "csv"), else None."""
-    return session.points()[0] if data_cfg.name == "csv" else None
+    return session.moons().points if data_cfg.name == "csv" else None
 
 
 def points_upload(data_cfg, lineup) -> None:
@@ -97,7 +96,8 @@ def points_upload(data_cfg, lineup) -> None:
         st.caption("Columns **x1, x2, label**: at most 5,000 rows and 2 to 10 classes; labels may be numbers "
                    "or words. The points are split and scaled like the built-in sets.")
         upload = st.file_uploader("CSV of points", type=["csv", "txt"], max_upload_size=1, key="points_upload")
-        if upload is None or upload.file_id == session.points()[1]:
+        state = session.moons()
+        if upload is None or upload.file_id == state.points_file:
             return
         try:
             points = read_points(upload.getvalue())
@@ -105,8 +105,8 @@ def points_upload(data_cfg, lineup) -> None:
         except ValueError as exc:
             chrome.friendly_error("Nothing was changed", exc)
             return
-        session.set_points(points, upload.file_id)
-        session.set_setup(data_cfg.replace(name="csv"), lineup, new_widgets=True)
+        state.points, state.points_file = points, upload.file_id
+        state.set_setup(data_cfg.replace(name="csv"), lineup, new_widgets=True)
         st.rerun()
 
 
@@ -114,7 +114,7 @@ def start(data_cfg, lineup) -> bool:
     """Train pressed: keep the setup and write it into the link; if its cost fits the host's budget
     (checked before any work, links included), start a live training of the lineup. Returns whether
     it started (if not, a message says why)."""
-    session.set_setup(data_cfg, lineup)
+    session.moons().set_setup(data_cfg, lineup)
     share(data_cfg, lineup)
     try:                                  # (uploaded points: none yet, or a split this test fraction can't make)
         live = LiveComparison(data_cfg, lineup, shared=chrome.shared_results(), owner=chrome.session_id(),
@@ -128,7 +128,7 @@ def start(data_cfg, lineup) -> bool:
     if refusal:
         chrome.friendly_error("Over the compute budget", refusal)
         return False
-    session.set_live(live.start())
+    session.moons().set_live(live.start())
     return True
 
 
@@ -139,7 +139,7 @@ if guide is None:
     st.caption("Several networks, the same data, trained side by side. Set them up in the sidebar (**Edit models** "
                "for the networks), then press **Train** and watch the boundaries form.")
 lesson_slot = st.container() if guide else None       # filled below, once Train has been read
-hidden = session.hidden()
+hidden = session.view().hidden
 shown = guide[0].steps[guide[1]].show if guide else ()
 with st.sidebar:
     new_data = settings_form(data_cfg, lineup, advanced, hidden, shown)

@@ -10,7 +10,9 @@ from nncore.data.points import MAX_ROWS, safe_cell
 from nncore.data.toy import points_csv
 from nncore.records.moons import LiveView
 
+MISSING = "—"           # a cell with no value: a model waiting, diverged, or without a parameter count
 BOARD_FORMAT = {"test accuracy": "{:.1%}", "train loss": "{:.4f}", "test loss": "{:.4f}", "train seconds": "{:.2f}",
+                "parameters": "{:.0f}",     # (a count beside a None is a float to pandas)
                 **dict.fromkeys(("mean test accuracy", "± std", "95% CI low", "95% CI high", "lowest", "highest"),
                                 "{:.1%}")}
 BOARD_COLUMNS = {
@@ -31,12 +33,12 @@ def leaderboard(view: LiveView, tag: str, table=None) -> None:
     sortable grid."""
     st.subheader("Leaderboard")
     if table is not None:                         # sortable, with a CSV download
-        st.dataframe(table, hide_index=True, key="board", column_order=shown(table),
+        st.dataframe(table, hide_index=True, key="board", column_order=shown(table), placeholder=MISSING,
                      column_config={c: BOARD_COLUMNS[c] for c in table.column_names if c in BOARD_COLUMNS})
     else:                                         # while training: a plain table, cheap to redraw
         frame = pd.DataFrame(view.board)
         st.table(frame.set_index("model").style.format(
-            {c: f for c, f in BOARD_FORMAT.items() if c in frame.columns}, na_rep="–"))
+            {c: f for c, f in BOARD_FORMAT.items() if c in frame.columns}, na_rep=MISSING))
     if view.note:                                 # repeats: do the two best differ by more than luck?
         st.markdown(view.note)
     if view.spread is not None:
@@ -45,8 +47,12 @@ def leaderboard(view: LiveView, tag: str, table=None) -> None:
 
 def final_table(board: list[dict]) -> pa.Table:
     """The finished leaderboard as an Arrow table, built once: a rerun sends it as it is (converting a
-    DataFrame on every rerun cost a third of the finished page's)."""
-    return pa.Table.from_pandas(pd.DataFrame(board), preserve_index=False)
+    DataFrame on every rerun cost a third of the finished page's). Parameter counts stay whole numbers
+    where a model has none (None: a family that declares no count)."""
+    frame = pd.DataFrame(board)
+    if "parameters" in frame.columns:
+        frame["parameters"] = frame["parameters"].astype("Int64")
+    return pa.Table.from_pandas(frame, preserve_index=False)
 
 
 def shown(table: pa.Table) -> list[str]:

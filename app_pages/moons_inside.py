@@ -1,6 +1,6 @@
-"""Inside the MLPs on the moons page: every neuron's map with the weights between them, one backprop
-step by hand with the gradient check, and what differs between two models' settings. Section functions
-only: the numbers and pictures come from nncore."""
+"""Inside the models on the moons page: every neuron's map with the weights between them (a model that is
+not a network says so), one backprop step by hand with the gradient check, and what differs between two
+models' settings. Section functions only: the numbers and pictures come from nncore."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,6 +9,8 @@ import streamlit as st
 from PIL import Image
 
 from app_pages import session
+from app_pages.state import NeuronDrawing
+from nncore.core.text import literal
 from nncore.figures.neurons import MAX_UNITS, incoming, network_figure, network_units, unit_picture
 from nncore.models.registry import differences
 from nncore.teaching.backprop import forward_rows, hardest_point, network_from, step_through
@@ -21,14 +23,46 @@ NOTE = ("Each square is a unit's output over the input plane (the same window as
 NO_TOOLBAR = {"displayModeBar": False}       # nothing to zoom in a diagram; the toolbar covered its headings
 
 
+def _kind(family) -> str:
+    """A family's label as a kind of model, with its article: "a logistic regression model", "an RBF SVM model"."""
+    label = family.label
+    acronym = label[:2].isupper()                     # "RBF SVM" stays; "Random forest" -> "random forest"
+    kind = label if acronym else label[:1].lower() + label[1:]
+    vowel = kind[:1] in ("AEFHILMNORSX" if acronym else "aeiou")   # (an acronym: how its first letter sounds)
+    return f"{'an' if vowel else 'a'} {kind} model"
+
+
+def _names(specs) -> str:
+    """“A”, “A” and “B”, “A”, “B” and “C”."""
+    quoted = [f"“{literal(s.name)}”" for s in specs]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+
+
+def no_scratch(live, then: str) -> str:
+    """Why this lineup has no backprop by hand, naming the models that are not networks; ``then``: what to do."""
+    others = [s for s in live.lineup if not s.family.shows.network]
+    if not others:
+        return f"Backprop by hand needs a scratch NumPy network: {then}"
+    verb = "is not a neural network" if len(others) == 1 else "are not neural networks"
+    return f"{_names(others)} {verb}, and backprop by hand needs a scratch NumPy network: {then}"
+
+
+def _no_units(spec) -> str:
+    """What the neuron view says of a model whose family shows no hidden units."""
+    name = f"“{literal(spec.name)}”"
+    if spec.family.shows.network:
+        return f"{name} ({literal(spec.family.label)}) has no hidden units to show here."
+    return f"{name} is {_kind(spec.family)}, not a neural network: it has no hidden units to show."
+
+
 def model_picker(live, key: str) -> int:
     names = [s.name for s in live.lineup]
     return st.selectbox("Model", range(len(names)), format_func=names.__getitem__, key=key)
 
 
-def _drawn(live, which: int):
-    """(units, layers, figure, note) of model ``which`` now, or None; a finished model's, built once."""
-    cache = session.live_canvas(dict).setdefault("neurons", {}) if live.done else None   # this run's view state
+def _drawn(live, which: int) -> NeuronDrawing | None:
+    """The neuron view of model ``which`` now, or None; a finished model's, built once."""
+    cache = session.moons().drawn_neurons() if live.done else None      # this run's view state
     if cache is not None and which in cache:
         return cache[which]
     inside = live.inside(which)
@@ -37,15 +71,20 @@ def _drawn(live, which: int):
     layers, hidden, proba = inside
     units = network_units(live.mesh.xs, live.mesh.ys, hidden, proba, live.lineup[which].config.inputs)
     wide = [f"hidden layer {i + 1} ({h.shape[-1]} units)" for i, h in enumerate(hidden) if h.shape[-1] > MAX_UNITS]
-    drawn = (units, layers, network_figure(units, layers),
-             f"Showing the first {MAX_UNITS} units of {', '.join(wide)}." if wide else "")
+    drawn = NeuronDrawing(units, layers, network_figure(units, layers),
+                          f"Showing the first {MAX_UNITS} units of {', '.join(wide)}." if wide else "")
     if cache is not None:
         cache[which] = drawn
     return drawn
 
 
 def neurons(live, which: int, key: str, clickable: bool = True) -> None:
-    """The network of model ``which`` as it is now (live while it trains), with a click to enlarge."""
+    """The network of model ``which`` as it is now (live while it trains), with a click to enlarge; a model
+    that is not a network says so."""
+    spec = live.lineup[which]
+    if not spec.family.shows.neurons:
+        st.info(_no_units(spec), icon=":material/info:")
+        return
     drawn = _drawn(live, which)
     if drawn is None:
         st.caption("Nothing to show yet: this model has not started, or it diverged.")
@@ -95,8 +134,12 @@ def backprop_section(live) -> None:
     scratch = [i for i in scratch if live.lineup[i].name in results and results[live.lineup[i].name].layers]
     st.caption("One step of training, by hand: forward values, the loss, each layer's delta, every gradient "
                "beside its central difference, and the weights before and after the step, for a point you pick.")
+    if not scratch and any(s.family.shows.backprop for s in live.lineup):
+        st.info("Nothing to step through: no scratch model here has weights yet (one stopped before its first "
+                "step has none).")
+        return
     if not scratch:
-        st.info("Add a scratch NumPy model to step through its backprop.")
+        st.info(no_scratch(live, "add one to step through its backprop."))
         return
     names = [live.lineup[i].name for i in scratch]
     left, right = st.columns(2)
@@ -138,7 +181,7 @@ def gradient_check(live) -> None:
                  "(float64). Relative errors near 1e-8 or below mean the backprop is right.")
         scratch = [s for s in live.lineup if s.family.shows.backprop]
         if not scratch:
-            st.info("Add a scratch NumPy model to check its gradients.")
+            st.info(no_scratch(live, "add one to check its gradients."))
         elif st.button("Run the gradient check"):
             rows = [{"model": s.name, **check_config(s.config, live.data.n_classes).to_dict()} for s in scratch]
             st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={

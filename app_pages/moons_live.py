@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import chrome, moons_board, moons_inside, session
+from app_pages.state import LiveCanvas
 from nncore.core.text import count, literal
 from nncore.data.toy import load_toy
 from nncore.figures.raster import BoundaryPainter, colour_bar_png, png
@@ -22,10 +23,9 @@ STEP = 0.05             # Step: a twentieth of the training
 WAIT_SECONDS = 2.0      # the longest a session waiting for a shared result goes without a look
 
 
-def _state(live) -> dict:
-    """Built once per live run: the boundary canvas, and each through-training figure drawn so far."""
-    return session.live_canvas(lambda: {"painter": BoundaryPainter(live.mesh, live.data), "snapshots": {},
-                                        "interactive": None, "stored": False})
+def _state(live) -> LiveCanvas:
+    """Built once per live run: the boundary painter, and what the finished run's views draw once."""
+    return session.moons().live_canvas(lambda: LiveCanvas(BoundaryPainter(live.mesh, live.data)))
 
 
 def _controls(live) -> None:
@@ -40,10 +40,10 @@ def _controls(live) -> None:
                disabled=not running, help="Train a twentieth of the way, then pause.", width="stretch")
     row.button("Stop", key="live-stop", icon=":material/stop:", on_click=live.cancel, disabled=not running,
                help="Keep the models as trained so far.", width="stretch")
-    row.button("Reset", key="live-reset", icon=":material/restart_alt:", on_click=session.set_live,
+    row.button("Reset", key="live-reset", icon=":material/restart_alt:", on_click=session.moons().set_live,
                args=(None,), help="Clear the results.", width="stretch")
     if running:                                       # only while it can act; its value is kept meanwhile
-        row.toggle("Watch the neurons", key="watch_neurons", persist_state="page",
+        row.toggle("Watch the neurons", key=session.WATCH_NEURONS, persist_state="page",
                    help="Watch every neuron of one model while it trains (below the curves).")
 
 
@@ -82,14 +82,14 @@ def _draw(slots, view: LiveView, tag: str, data, done=None) -> None:
                   else "unsure → sure, per class")
         words.caption(legend(data, view.runs))
     with board.container():
-        moons_board.leaderboard(view, tag, None if done is None else done[1]["table"])
+        moons_board.leaderboard(view, tag, None if done is None else done[1].table)
     curves.plotly_chart(view.curves, width="stretch", key=f"curves-{tag}")
 
 
 def current(data_cfg, lineup, points=None):
     """This session's training of this setup (running, paused or finished); None when there is none, or
     when the settings changed after it finished (the page then shows the new data)."""
-    live = session.get_live()
+    live = session.moons().live
     if live is not None and live.done and (live.data_config, live.lineup, live.points) != (data_cfg, lineup, points):
         return None
     return live
@@ -99,7 +99,6 @@ def results_area(data_cfg, lineup, live, points=None, under=None) -> None:
     """The data while ``live`` (this setup's training, from ``current``) is None; else the training, live,
     then its results. ``under`` (the lesson's question) goes under the boundaries, drawn before any training
     so that a failure leaves it in place."""
-    session.count_trainings(0)                        # (the count starts at 0 for the tests)
     if live is None:
         if data_cfg.name == "csv" and points is None:
             st.info("This setup trains on uploaded points, which a link cannot carry: upload the CSV in the "
@@ -125,7 +124,7 @@ def results_area(data_cfg, lineup, live, points=None, under=None) -> None:
     slots += (st.empty(), st.empty())                 # leaderboard, curves
     extras = st.empty()                               # what a finished training adds: one element, so a new
                                                       # run's frames never show the last run's, faded, below
-    watching = not live.done and st.session_state.get("watch_neurons")
+    watching = not live.done and session.watching_neurons()
     if watching:
         which = moons_inside.model_picker(live, "neurons_live_model")
         neurons_slot = st.empty()
@@ -150,18 +149,18 @@ def results_area(data_cfg, lineup, live, points=None, under=None) -> None:
                                                        "their result will be shared with you…")
                     continue                          # (an element: a click can interrupt here)
         except Exception as exc:  # noqa: BLE001 - a student sees a message, the page stays usable
-            session.set_live(None)
+            session.moons().set_live(None)
             controls.empty()
             chrome.friendly_error("Training failed", exc)
             return
-        _draw(slots, live_view(live, state["painter"], frame), str(frames), live.data)
+        _draw(slots, live_view(live, state.painter, frame), str(frames), live.data)
         if watching:
             with neurons_slot.container():
                 moons_inside.neurons(live, which, f"neurons-live-{frames}", clickable=False)
         frames += 1
-    if live.done and not state["stored"]:
-        state["stored"] = True
-        session.count_trainings(len(live.store()))
+    if live.done and not state.stored:
+        state.stored = True
+        session.moons().trainings += len(live.store())   # (shared results do not add)
     if live.done and was_running:                     # it finished during this run: a fresh run draws the finished
         st.rerun()                                    # page, and this run's live elements go (a browser keeps them)
     if live.done:
@@ -169,22 +168,22 @@ def results_area(data_cfg, lineup, live, points=None, under=None) -> None:
         with extras.container():
             _afterwards(live, state)
     else:                                             # paused
-        _draw(slots, live_view(live, state["painter"]), "now", live.data)
+        _draw(slots, live_view(live, state.painter), "now", live.data)
         if watching:
             with neurons_slot.container():
                 moons_inside.neurons(live, which, "neurons-live-now", clickable=False)
 
 
-def _final(live, state: dict) -> LiveView:
+def _final(live, state: LiveCanvas) -> LiveView:
     """The finished view, built once (its pictures as PNG bytes): a rerun only sends it again."""
-    if state.get("final") is None:
-        view = live_view(live, state["painter"])
+    if state.final is None:
+        view = live_view(live, state.painter)
         view.pictures = [(title, png(picture)) for title, picture in view.pictures]
-        state["final"], state["table"] = view, moons_board.final_table(view.board)
-    return state["final"]
+        state.final, state.table = view, moons_board.final_table(view.board)
+    return state.final
 
 
-def _afterwards(live, state: dict) -> None:
+def _afterwards(live, state: LiveCanvas) -> None:
     results = live.results()
     board = _final(live, state).board
     with st.container(horizontal=True):               # (the CSV is written when asked for)
@@ -211,7 +210,7 @@ def _afterwards(live, state: dict) -> None:
 
 
 @st.fragment
-def _frames(live, state: dict) -> None:
+def _frames(live, state: LiveCanvas) -> None:
     """The finished boundaries, and under them a slider back through the frames recorded while training
     (every 1/40 of it): moving it reruns only this, and a frame drawn once comes from memory."""
     results = live.results()
@@ -224,19 +223,19 @@ def _frames(live, state: dict) -> None:
         "Through training", range(1, n_frames + 2), n_frames + 1, key="snapshot",
         format_func=lambda k: "the end" if k > n_frames else f"frame {k} of {n_frames}",
         help="Every model's boundary as it was while it trained, frame by frame.")
-    if step <= n_frames and step not in state["snapshots"]:
+    if step <= n_frames and step not in state.snapshots:
         frame = []
         for r in results:
             epoch, proba = r.snapshots[min(step, len(r.snapshots)) - 1] if r.snapshots else (0, None)
             frame.append((f"{r.spec.name}: {r.spec.family.unit} {epoch} of {r.spec.planned}",
-                          png(state["painter"].paint(proba))))      # encoded once: a frame seen comes back as is
-        state["snapshots"][step] = frame
+                          png(state.painter.paint(proba))))      # encoded once: a frame seen comes back as is
+        state.snapshots[step] = frame
     with pictures:
-        _pictures(_final(live, state).pictures if step > n_frames else state["snapshots"][step])
+        _pictures(_final(live, state).pictures if step > n_frames else state.snapshots[step])
 
 
-def _interactive(live, state: dict) -> None:
+def _interactive(live, state: LiveCanvas) -> None:
     """The final boundaries as an interactive chart (hover for each point's probability, zoom in)."""
-    if state["interactive"] is None:
-        state["interactive"] = comparison_figures(live.comparison())["boundaries"]
-    st.plotly_chart(state["interactive"], width="stretch", key="interactive")
+    if state.interactive is None:
+        state.interactive = comparison_figures(live.comparison())["boundaries"]
+    st.plotly_chart(state.interactive, width="stretch", key="interactive")

@@ -46,7 +46,7 @@ def edit_button(hidden, advanced: bool) -> None:
 
 
 def _open() -> None:
-    live = session.get_live()
+    live = session.moons().live
     if live is not None and not live.done:
         live.paused = True
     session.models_open(True)
@@ -69,7 +69,7 @@ def drawer(data_cfg, lineup, advanced: bool, start, hidden=frozenset(), show=())
     elif new is not None:
         lineup, train = new
         if not train:
-            session.set_setup(data_cfg, lineup)
+            session.moons().set_setup(data_cfg, lineup)
         elif not start(data_cfg, lineup):             # (start keeps the setup either way): its message stays
             return
         _closed()
@@ -79,7 +79,7 @@ def drawer(data_cfg, lineup, advanced: bool, start, hidden=frozenset(), show=())
 def _settings_form(lineup, advanced: bool, hidden, show):
     """Returns (the new lineup, train?) when a button was pressed (a ValueError when a setting is out of
     range), else None."""
-    gen, skip = session.generation(), _skip(hidden)
+    gen, skip = session.moons().generation, _skip(hidden)
     with st.form("models", border=False):
         left, right = st.columns(2)                   # on top, as Train is: reachable without scrolling
         train = left.form_submit_button("Apply and train", type="primary", icon=":material/play_arrow:",
@@ -123,5 +123,5 @@ def lineup_controls(data_cfg, lineup) -> None:
 
 
 def _change(data_cfg, lineup) -> None:
-    session.set_setup(data_cfg, lineup, new_widgets=True)
+    session.moons().set_setup(data_cfg, lineup, new_widgets=True)
     st.rerun()

@@ -16,14 +16,14 @@ def dialog(params: dict[str, str]) -> None:
     """``params``: the page's link parameters (setup and lesson); the dialog adds hide= and classroom=."""
     st.write("Anyone who opens this link gets exactly these settings. Tick the controls to hide from "
              "students: their values still come from the link.")
-    labels, hidden = urlstate.hideable_labels(), session.hidden()
+    labels, hidden = urlstate.hideable_labels(), session.view().hidden
     names = list(labels)
     chosen = []
     cols = st.columns(COLUMNS)
     for k, name in enumerate(names):
         if cols[k % COLUMNS].checkbox(labels[name], value=name in hidden, key=f"share-hide-{name}"):
             chosen.append(name)
-    classroom = st.checkbox("Open in classroom mode", value=session.classroom(), key="share-classroom")
+    classroom = st.checkbox("Open in classroom mode", value=bool(session.view().classroom), key="share-classroom")
     query = {k: v for k, v in params.items() if k not in ("hide", "classroom")}
     query.update(urlstate.encode_hide(chosen))
     if classroom:

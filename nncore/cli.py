@@ -1,8 +1,12 @@
 """The command line: ``python -m nncore <command> [--json]``. With ``--json`` one JSON object goes to
-stdout; progress bars always go to stderr."""
+stdout; progress bars always go to stderr. Every option acts or is refused: a bad value exits 2 with one
+line naming the option and what it accepts. Numbers and choices are declared settings (``core.settings``),
+checked as they are parsed; ``tests/test_cli_options.py`` walks every option of every command."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import json
 import math
 import sys
@@ -11,9 +15,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .core.settings import settings_of
+from .core.settings import Setting, settings_of
+from .data.toy import DataConfig
 from .models.cnn import CNNConfig
-from .models.registry import PRESETS, ModelSpec
+from .models.registry import FAMILIES, PRESETS, ModelSpec
 
 
 def _clean(obj):
@@ -59,6 +64,20 @@ def _points_file(path: Path):                            # --data: checked like 
         raise ValueError(f"cannot read the data file {path}: {exc.strerror or exc}") from None
 
 
+def _check_folder(path: Path | None, flag: str) -> Path | None:
+    if path is not None and path.exists() and not path.is_dir():
+        raise ValueError(f"{flag} must be a folder (made if missing); {path} is a file")
+    return path
+
+
+def _check_file(path: Path | None, flag: str) -> None:
+    """A file to write: not a folder, and under folders (made if missing), not under a file."""
+    if path is not None and path.is_dir():
+        raise ValueError(f"{flag} must name a file; {path} is a folder")
+    if path is not None and (above := next((p for p in path.parents if p.exists()), None)) and not above.is_dir():
+        raise ValueError(f"{flag} cannot write under {above}: it is a file")
+
+
 def cmd_moons(args) -> int:
     from .lineup import parallel
     from .lineup.comparison import compare
@@ -101,9 +120,9 @@ def cmd_mnist(args) -> int:
     from .data.images import load_images
     from .engine.cnn import CNNTraining
     from .models.checkpoints import save_checkpoint
-    cfg = CNNConfig(dataset=args.dataset, epochs=args.epochs, recipe=args.recipe,
-                    limit_train=args.limit_train, batch_size=args.batch_size, seed=args.seed,
-                    device=args.device)
+    cfg = CNNConfig(**{name: getattr(args, name) for name in settings_of(CNNConfig)})   # every option acts
+    _check_folder(args.data_dir, "--data-dir")
+    _check_file(args.save, "--save")                  # refused now, not after the training
     data = load_images(cfg.dataset, args.data_dir, download=not args.no_download)
     run = CNNTraining(cfg, data)
     print(f"{cfg.dataset}: {data.n_train} train / {data.n_test} test images from {data.source_label}; "
@@ -136,16 +155,16 @@ def cmd_mnist(args) -> int:
 
 def cmd_warm(args) -> int:
     """Train the presets ahead of class into the folder the dashboard reads shared results from."""
-    from .lineup import parallel
     from .env import CACHE_DIR
+    from .lineup import parallel
     from .lineup.live import LiveComparison
     from .serving.shared import SharedResults
     from .serving.store import save_result
     parallel.one_torch_thread()
-    folder = args.folder or CACHE_DIR
+    folder = _check_folder(args.folder, "--folder") or CACHE_DIR
     shared = SharedResults(folder=folder)
     presets, start = [], time.perf_counter()
-    for name in args.presets or sorted(PRESETS):
+    for name in dict.fromkeys(args.presets) or PRESETS:
         data_cfg, lineup = PRESETS[name]
         live = LiveComparison(data_cfg, lineup, shared=shared, owner="warm").start()
         if not args.quiet:
@@ -187,8 +206,45 @@ def cmd_bench(args) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with every refusal on one line (the usage is in ``--help``)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _typed(flag: str, s: Setting):
+    """An argparse type from a declared setting: it converts, checks, and refuses in the setting's words."""
+    def convert(text: str):
+        value = text
+        with contextlib.suppress(ValueError):        # "1.5" for an int: the check says "a whole number"
+            value = {"int": int, "float": float}.get(s.kind, str)(text)
+        try:
+            return s.check(flag, value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc).removeprefix(f"{flag} ")) from None
+    convert.setting, convert.__name__ = s, s.kind      # .setting: what the option walk tests read
+    return convert
+
+
+def _declared(parser, flag: str, s: Setting, default=None, help: str = "", **kw):  # noqa: A002
+    text = f"{help or s.help} ({s.describe()})".replace("%", "%%")          # argparse formats help with %
+    parser.add_argument(flag, type=_typed(flag, s), default=default, help=text, **kw)
+
+
+def _shared(name: str, configs) -> Setting:
+    """One option for field ``name`` of several configs: the range that every one of them accepts."""
+    found = [settings_of(c)[name] for c in configs if name in settings_of(c)]
+    return dataclasses.replace(found[0], lo=max(s.lo for s in found), hi=min(s.hi for s in found))
+
+
+PRESET = Setting("choice", "Preset", "the data and lineup to start from", choices=tuple(PRESETS))
+WORKERS = Setting("int", "Workers", "models trained at once, in processes (default 2; capped at the cores, "
+                  "NNCORE_MAX_TRAINERS and the models); 1: one after another, with the same numbers", lo=1, hi=64)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="nncore", description=__doc__)
+    p = _Parser(prog="nncore", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
     def common(sp):
@@ -196,36 +252,36 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
 
     m = sub.add_parser("moons", help="train the lineup on moons")
-    m.add_argument("--preset", choices=sorted(PRESETS), default="default", help="the data and lineup to start from")
+    _declared(m, "--preset", PRESET, default="default")
     m.add_argument("--lineup", type=Path, default=None, help="a JSON file holding the lineup, in the form of a "
                    "link's models value: [{\"name\": ..., \"framework\": ..., \"config\": {...}}, ...]")
     m.add_argument("--data", type=Path, default=None, help="a CSV of your own points: columns x1, x2, label "
                    "(at most 5,000 rows, 2 to 10 classes); split and scaled like the built-in sets")
-    m.add_argument("--seed", type=int, default=None, help="seed for data and every model")
-    m.add_argument("--epochs", type=int, default=None, help="override every model's epochs")
-    m.add_argument("--repeats", type=int, default=None, help="train each model K times (1 to 10), with seeds "
-                   "derived from its own; the JSON gives test_accuracy_mean, _std, test_accuracies and seeds")
-    m.add_argument("--workers", type=int, default=None, help="models trained at once, in processes (default 2, "
-                   "at most the cores and NNCORE_MAX_TRAINERS); 1: one after another")
+    _declared(m, "--seed", _shared("seed", [DataConfig, *(f.config for f in FAMILIES.values())]),
+              help="seed for data and every model")
+    _declared(m, "--epochs", _shared("epochs", [f.config for f in FAMILIES.values() if f.stages == "epochs"]),
+              help="override the epochs of every model trained in epochs (trees, rounds and one-fit models "
+              "keep theirs)")
+    _declared(m, "--repeats", settings_of(DataConfig)["repeats"], help="train each model K times, with seeds "
+              "derived from its own; the JSON gives test_accuracy_mean, _std, test_accuracies and seeds")
+    _declared(m, "--workers", WORKERS)
     common(m)
     m.set_defaults(fn=cmd_moons)
 
     c = sub.add_parser("mnist", help="train the CNN on MNIST or Fashion-MNIST")
-    for name, setting in settings_of(CNNConfig).items():      # choices, defaults and help: declared once
-        default = getattr(CNNConfig(), name)
-        kind = {"int": int, "float": float}.get(setting.kind, str)
-        c.add_argument(f"--{name.replace('_', '-')}", type=kind, default=default,
-                       choices=setting.choices or None, help=f"{setting.help} ({setting.describe()})")
-    c.add_argument("--data-dir", type=Path, default=None, help="data folder (default: data/)")
+    for name, setting in settings_of(CNNConfig).items():      # every declared setting, and only those
+        _declared(c, f"--{name.replace('_', '-')}", setting, default=getattr(CNNConfig(), name))
+    c.add_argument("--data-dir", type=Path, default=None, help="data folder (default: data/, or NNCORE_DATA)")
     c.add_argument("--no-download", action="store_true", help="do not try torchvision's download")
     c.add_argument("--save", type=Path, default=None, help="write a safetensors checkpoint here")
     common(c)
     c.set_defaults(fn=cmd_mnist)
 
     w = sub.add_parser("warm", help="train the presets before class, so a lesson's first click is instant")
-    w.add_argument("presets", nargs="*", choices=[[], *sorted(PRESETS)], metavar="PRESET",
-                   help=f"which presets (default: all of {', '.join(sorted(PRESETS))})")
-    w.add_argument("--folder", type=Path, default=None, help="where to keep them (default: .nncore-cache/)")
+    w.add_argument("presets", nargs="*", type=_typed("PRESET", PRESET), metavar="PRESET",
+                   help=f"which presets (default: all of {', '.join(PRESETS)})")
+    w.add_argument("--folder", type=Path, default=None, help="where to keep them (default: .nncore-cache/, or "
+                   "NNCORE_CACHE)")
     common(w)
     w.set_defaults(fn=cmd_warm)
 
@@ -244,7 +300,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.fn(args)
-    except (ValueError, RuntimeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (ValueError, RuntimeError, OSError) as exc:                    # one line, never a traceback
+        print(f"nncore {args.command}: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
-

@@ -1,5 +1,6 @@
 """Every setting read from the environment, in one place (a host's operator sets these), and the
 processor's feature flags (``cpu_flags``: what the bench reports and the CNN kernels are built for).
+Nothing else in ``nncore`` reads ``os.environ``; the README lists each setting with its default.
 
 - ``NNCORE_MAX_TRAINERS``: trainings that may run at once on the host (default 2); also the most
   worker processes one lineup trains in (``training.parallel``).
@@ -9,7 +10,11 @@ processor's feature flags (``cpu_flags``: what the bench reports and the CNN ker
 - ``NNCORE_FORCE_FP32``: 1 trains in float32 even where bfloat16 is native (to measure both paths).
 - ``NNCORE_FUSED``: 0 keeps torch's layers where the fast recipe would use its fused CPU kernels.
 - ``NNCORE_SHARED_MB``: memory for results shared between sessions (default 256 MB).
-- ``NNCORE_CACHE``: the folder of results ``nncore warm`` prepares (default ``.nncore-cache/``).
+- ``NNCORE_CACHE``: the folder of results ``nncore warm`` prepares, and of the kernels built once per
+  machine (default ``.nncore-cache/``).
+- ``NNCORE_DATA``: the folder of image data sets (default ``data/``).
+- ``CXX``: the C++ compiler that builds the CNN's fused kernels (default ``g++``); read when they are
+  built (``compiler()``), so a test may change it.
 """
 from __future__ import annotations
 
@@ -43,6 +48,12 @@ FORCE_FP32 = os.environ.get("NNCORE_FORCE_FP32", "").strip().lower() in ("1", "t
 FUSED = os.environ.get("NNCORE_FUSED", "").strip().lower() not in ("0", "false", "no")
 SHARED_MB = _int("NNCORE_SHARED_MB", 256)
 CACHE_DIR = Path(os.environ.get("NNCORE_CACHE") or Path(__file__).resolve().parent.parent / ".nncore-cache")
+DATA_DIR = Path(os.environ.get("NNCORE_DATA") or Path(__file__).resolve().parent.parent / "data")
+
+
+def compiler() -> str:
+    """The C++ compiler for the fused kernels: ``$CXX``, else ``g++``."""
+    return os.environ.get("CXX") or "g++"
 
 
 @cache

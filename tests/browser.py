@@ -6,7 +6,7 @@ import shutil
 import time
 
 from tests.conftest import ROOT
-from tools.classroom import Server as ClassroomServer
+from tools.classroom_load import Server as LoadTestServer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = ROOT / "test-artifacts"
@@ -15,8 +15,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
-class Server(ClassroomServer):
-    """A real ``streamlit run dashboard.py`` on a free port (the load client's), its log in test-artifacts/."""
+class Server(LoadTestServer):
+    """A real ``streamlit run dashboard.py`` on a free port (the classroom load test's), its log in test-artifacts/."""
 
     def __init__(self, env: dict | None = None):
         ARTIFACTS.mkdir(exist_ok=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 
-from tests.test_pages import TINY, app, button, edit_models, moons_page, train_button
+from tests.test_pages import TINY, app, button, edit_models, moons_page, moons_state, train_button
 
 
 @pytest.fixture(autouse=True)
@@ -23,15 +23,15 @@ def widget_keys(at) -> set[str]:
 def test_hide_removes_exactly_the_named_widgets_and_keeps_their_values():
     shown = widget_keys(edit_models(moons_page(models=TINY)))
     at = edit_models(moons_page(models=TINY, noise="0.3", hide="noise,samples,activation"))
-    gen = at.session_state["widget_generation"]
+    gen = moons_state(at).generation
     gone = {f"g{gen}-data-noise", f"g{gen}-data-n_samples"} | {f"g{gen}-m{i}-activation" for i in range(3)}
     assert gone <= {k.replace("g1-", f"g{gen}-") for k in shown}
     assert shown - widget_keys(at) == {k.replace(f"g{gen}-", "g1-") for k in gone}
-    assert at.session_state["moons_setup"][0].noise == 0.3                # the value still comes from the link
+    assert moons_state(at).setup.data.noise == 0.3                # the value still comes from the link
     assert set(str(at.query_params["hide"]).strip("[]'").split(",")) == {"noise", "samples", "activation"}
     at = edit_models(moons_page(models=TINY, hide="name,lineup"))
     assert not any(w.label == "Name" for w in at.text_input) and not any(b.label == "Load preset" for b in at.button)
-    assert f"g{at.session_state['widget_generation']}-m0-epochs" in widget_keys(at)     # the drawer has the rest
+    assert f"g{moons_state(at).generation}-m0-epochs" in widget_keys(at)     # the drawer has the rest
 
 
 def test_a_link_that_hides_everything_the_drawer_shows_has_no_edit_button():
@@ -69,7 +69,7 @@ def test_classroom_mode_shows_the_advanced_settings_that_matter_read_only():
     text = " ".join(m.value for m in at.markdown)
     assert "Weight init **seed**" in text and "Momentum **0**" in text
     assert "Weight init **seed**" in at.sidebar.markdown[-1].value      # in the models' summary too
-    gen = at.session_state["widget_generation"]
+    gen = moons_state(at).generation
     keys = widget_keys(edit_models(at))
     assert f"g{gen}-m0-init" not in keys and f"g{gen}-m0-epochs" in keys  # shown, not editable
 
@@ -77,7 +77,7 @@ def test_classroom_mode_shows_the_advanced_settings_that_matter_read_only():
 def test_the_guided_lesson_steps_through_and_back():
     at = moons_page(lesson="intro")
     assert any("Step 1 of 5" in m.value for m in at.markdown)
-    assert [s.name for s in at.session_state["moons_setup"][1]][0] == "Scratch (seed)"
+    assert [s.name for s in moons_state(at).setup.lineup][0] == "Scratch (seed)"
     for i in range(2, 6):
         at.button(key="lesson_next").click().run()
         assert not at.exception and any(f"Step {i} of 5" in m.value for m in at.markdown)
@@ -126,7 +126,7 @@ def test_the_question_goes_back_to_the_panel_when_the_results_no_longer_match_an
     at = moons_page(lesson="intro")
     train_button(at).click().run()
     edit_models(at)                                      # a changed lineup, applied without training:
-    gen = at.session_state["widget_generation"]          # the page shows the data again, so the panel asks
+    gen = moons_state(at).generation          # the page shows the data again, so the panel asks
     at.number_input(key=f"g{gen}-m0-epochs").set_value(900)
     button(at, "Apply").click().run()
     order = page_order(at.main)
@@ -145,7 +145,7 @@ def test_the_question_goes_back_to_the_panel_when_the_results_no_longer_match_an
 def test_a_lesson_link_mid_lesson_keeps_its_own_setup_and_a_bad_one_is_ignored():
     at = moons_page(lesson="intro", step="3", samples="400")
     assert any("Step 3 of 5" in m.value for m in at.markdown)
-    assert at.session_state["moons_setup"][0].n_samples == 400
+    assert moons_state(at).setup.data.n_samples == 400
     at = moons_page(lesson="../../etc/passwd", step="x")
     assert at.warning and "Ignored 'lesson'" in at.warning[0].value and not at.exception
 

@@ -1,6 +1,6 @@
 """Load tests for issue 12, CI-sized: simulated students speak Streamlit's own websocket protocol
-(tools/classroom.py) to a real ``streamlit run dashboard.py``. The 30-student runs are the CLI's:
-``python tools/classroom.py --students 30 --scenario all``.
+(tools/classroom_load/) to a real ``streamlit run dashboard.py``. The 30-student runs are the CLI's:
+``python -m tools.classroom_load --students 30 --scenario all``.
 
 Two fresh servers: one with the default budget (same lineup, different lineups, over budget) and
 one with a small budget (``NNCORE_BUDGET_SECONDS=8``) so the at-budget and closed-tab cases stay
@@ -13,15 +13,17 @@ import asyncio
 
 import pytest
 
-from tools import classroom
+from tools import classroom_load
+
+pytestmark = pytest.mark.slow        # two real servers and 20 students: minutes
 
 TIGHT_BUDGET = 8.0
 TRAINERS = 2
 
 
-def _start(env: dict | None = None) -> classroom.Server:
+def _start(env: dict | None = None) -> classroom_load.Server:
     try:
-        server = classroom.Server(env=env)
+        server = classroom_load.Server(env=env)
     except (RuntimeError, OSError) as exc:
         pytest.skip(f"the Streamlit server could not start: {exc}")
     try:   # one session's first run pays the heavy imports, so the timed students do not
@@ -33,7 +35,7 @@ def _start(env: dict | None = None) -> classroom.Server:
 
 
 async def _warm(url: str) -> None:
-    student = classroom.Student(url, "moons", "", "warm-up")
+    student = classroom_load.Student(url, "moons", "", "warm-up")
     try:
         await student.open(120)
     finally:
@@ -60,7 +62,7 @@ def _no_exceptions(result: dict) -> None:
 
 
 def test_ten_students_on_one_lineup_share_one_training(server):
-    result = asyncio.run(classroom.same_lineup(server.url, 10, timeout=60))
+    result = asyncio.run(classroom_load.same_lineup(server.url, 10, timeout=60))
     print({k: v for k, v in result.items() if k != "per_student"})
     _no_exceptions(result)
     assert result["with_results"] == 10, result["final_s"]
@@ -72,7 +74,7 @@ def test_ten_students_on_one_lineup_share_one_training(server):
 
 
 def test_ten_students_with_their_own_lineups_see_only_their_own_models(server):
-    result = asyncio.run(classroom.different_lineups(server.url, 10, timeout=120))
+    result = asyncio.run(classroom_load.different_lineups(server.url, 10, timeout=120))
     print({k: v for k, v in result.items() if k != "per_student"})
     _no_exceptions(result)
     assert result["with_results"] == 10, result["final_s"]
@@ -82,7 +84,7 @@ def test_ten_students_with_their_own_lineups_see_only_their_own_models(server):
 
 
 def test_a_lineup_over_budget_is_refused_within_a_second(server):
-    result = asyncio.run(classroom.over_budget(server.url))
+    result = asyncio.run(classroom_load.over_budget(server.url))
     print({k: v for k, v in result.items() if k != "per_student"})
     _no_exceptions(result)
     assert result["refused_s"] is not None, f"no 'compute budget' error; errors seen: {result['errors']}"
@@ -91,7 +93,7 @@ def test_a_lineup_over_budget_is_refused_within_a_second(server):
 
 
 def test_a_third_student_is_served_while_two_train_at_the_budget(tight_server):
-    result = asyncio.run(classroom.at_budget(tight_server.url, budget=TIGHT_BUDGET))
+    result = asyncio.run(classroom_load.at_budget(tight_server.url, budget=TIGHT_BUDGET))
     print({k: v for k, v in result.items() if k != "per_student"})
     _no_exceptions(result)
     assert result["both_heavy_training"], "the two at-budget trainings never started (refused?)"
@@ -100,8 +102,8 @@ def test_a_third_student_is_served_while_two_train_at_the_budget(tight_server):
 
 
 def test_closed_tabs_stop_their_trainings_within_two_seconds(tight_server):
-    result = asyncio.run(classroom.closed_tab(tight_server.url, trainers=TRAINERS, budget=TIGHT_BUDGET,
-                                              pid=tight_server.pid))
+    result = asyncio.run(classroom_load.closed_tab(tight_server.url, trainers=TRAINERS, budget=TIGHT_BUDGET,
+                                                   pid=tight_server.pid))
     print({k: v for k, v in result.items() if k != "per_student"})
     _no_exceptions(result)
     assert result["all_slots_busy"], "the long trainings never started"

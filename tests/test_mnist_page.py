@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from app_pages import session
 from nncore.models.checkpoints import checkpoint_bytes
 from tests.conftest import ROOT
 
@@ -24,9 +25,14 @@ def trained():
     return at
 
 
+def mnist_state(at) -> session.MnistState:
+    """The session's MNIST page record, as the page keeps it."""
+    return session.mnist(at.session_state)
+
+
 def active(at):
-    models, active = at.session_state["cnn_models"], at.session_state["cnn_active"]
-    return models[active[at.radio(key="cnn_dataset").value]]
+    state = mnist_state(at)
+    return state.models[state.active[at.radio(key=session.CNN_DATASET).value]]
 
 
 def uploader(at, key):
@@ -34,13 +40,13 @@ def uploader(at, key):
 
 
 def open_tab(at, label):
-    at.session_state["mnist_tab"] = label
+    at.session_state[session.MNIST_TAB] = label
     return at.run()
 
 
 def test_training_moves_to_results(trained):
     at = trained
-    assert at.session_state["mnist_tab"] == "Results"          # the live chart gave way to the results
+    assert at.session_state[session.MNIST_TAB] == "Results"          # the live chart gave way to the results
     labels = [m.label for m in at.metric]
     assert "Test accuracy" in labels
     assert active(at).result.n_train == 600
@@ -157,8 +163,8 @@ def test_a_stopped_model_is_labelled_and_the_same_settings_train_anew():
     run.training.advance(batches=1)
     stopped = run.stopped()                                   # as a Stop click leaves it
     assert stopped.result.status == "stopped" and "(stopped at epoch 1 of 1)" in stopped.label
-    at.session_state["cnn_models"] = {run.key: stopped}
-    at.session_state["cnn_active"] = {"mnist": run.key}
+    mnist_state(at).models = {run.key: stopped}
+    mnist_state(at).active = {"mnist": run.key}
     next(b for b in at.button if b.label.startswith("Train")).click().run()
     assert not at.exception
     assert active(at).result.status == "ok" and "stopped" not in active(at).label   # trained anew
@@ -171,7 +177,7 @@ def test_a_cnn_training_over_the_budget_is_refused_before_it_starts(monkeypatch)
     at.switch_page("app_pages/mnist.py").run()
     at.number_input(key="cnn_epochs").set_value(30)
     next(b for b in at.button if b.label.startswith("Train")).click().run()
-    assert not at.exception and not at.session_state["cnn_models"]
+    assert not at.exception and not mnist_state(at).models
     message = at.error[0].value
     assert "Over the compute budget" in message and "lower the epochs (30 → at most" in message
 
@@ -189,8 +195,8 @@ def test_the_training_form_lives_in_the_link():
     link = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
     assert link["epochs"] == "2" and link["recipe"] == "seed" and link["limit_train"] == "600"
     assert link.get("classroom") == "1"                       # the view keys stay in the link
-    assert at.session_state["cnn_models"]                     # and the run used limit_train 600 from the link
-    assert next(iter(at.session_state["cnn_models"].values())).result.n_train == 600
+    assert mnist_state(at).models                             # and the run used limit_train 600 from the link
+    assert next(iter(mnist_state(at).models.values())).result.n_train == 600
 
 
 def test_a_bad_value_in_the_link_falls_back_with_a_notice():

@@ -43,6 +43,11 @@ def moons_page(**query) -> AppTest:
     return at
 
 
+def moons_state(at) -> session.MoonsState:
+    """The session's moons page record, as the page keeps it."""
+    return session.moons(at.session_state)
+
+
 def train_button(at):
     return next(b for b in at.button if b.label.startswith("Train"))
 
@@ -64,13 +69,13 @@ def test_train_fills_the_leaderboard_and_charts():
     assert list(board["model"]) and set(board["model"]) == {"Scratch", "Torch", "Sk"}
     assert set(board["epochs"]) == {8}
     assert list(at.dataframe[0].proto.column_order)[:3] == ["model", "test accuracy", "status"]   # the verdict
-    assert at.session_state["trainings"] == 3
+    assert moons_state(at).trainings == 3
     assert len(at.get("image")) == 3 + 1                 # each model's boundary; the colour scale
     assert len(at.get("plotly_chart")) == 1              # the learning curves: no closer look chosen yet
     assert at.button_group(key=session.MOONS_TAB).options == ["Neurons", "Backprop", "What differs", "Hover & zoom"]
     finals = [im.proto.imgs[0].url for im in at.get("image")]
     at.select_slider(key="snapshot").set_value(1).run()  # through training: the first frame recorded
-    assert not at.exception and at.session_state["trainings"] == 3
+    assert not at.exception and moons_state(at).trainings == 3
     frame = [im.proto.imgs[0].url for im in at.get("image")]
     assert len(frame) == 4 and frame[:3] != finals[:3] and "epoch" in at.markdown[0].value
     at.select_slider(key="snapshot").set_value(len(at.select_slider(key="snapshot").options)).run()
@@ -95,27 +100,27 @@ def edit_models(at):
 def test_unrelated_widget_changes_do_not_retrain():
     at = moons_page(models=TINY, samples="200")
     train_button(at).click().run()
-    assert at.session_state["trainings"] == 3
+    assert moons_state(at).trainings == 3
     at.select_slider(key="snapshot").set_value(2).run()  # the through-training slider
     at.toggle(key="classroom_mode").set_value(True).run()
     at.toggle(key="classroom_mode").set_value(False).run()
     assert not at.exception and at.dataframe             # results still shown
     train_button(at).click().run()                       # same settings: reuse, no new training
-    assert at.session_state["trainings"] == 3
+    assert moons_state(at).trainings == 3
     at.switch_page("app_pages/home.py").run()
     at.switch_page("app_pages/moons.py").run()
-    assert at.dataframe and at.session_state["trainings"] == 3
+    assert at.dataframe and moons_state(at).trainings == 3
 
 
 def test_changing_one_model_retrains_only_that_model():
     at = moons_page(models=TINY, samples="200")
     train_button(at).click().run()
     edit_models(at)
-    gen = at.session_state["widget_generation"]
+    gen = moons_state(at).generation
     at.number_input(key=f"g{gen}-m0-epochs").set_value(9)
     button(at, "Apply and train").click().run()
-    assert not at.exception and at.session_state["trainings"] == 4
-    assert not at.session_state["models_drawer"] and [s.config.epochs for s in at.session_state["moons_setup"][1]] \
+    assert not at.exception and moons_state(at).trainings == 4
+    assert not moons_state(at).models_open and [s.config.epochs for s in moons_state(at).setup.lineup] \
         == [9, 8, 8]
 
 
@@ -123,24 +128,24 @@ def test_the_models_drawer_applies_without_training_and_keeps_a_bad_value_out():
     at = moons_page(models=TINY, samples="200")
     assert not at.number_input and "Learning rate **0.1**" in at.sidebar.markdown[-1].value   # read-only
     edit_models(at)
-    gen = at.session_state["widget_generation"]
+    gen = moons_state(at).generation
     at.text_input(key=f"g{gen}-m1-label").input("Wide torch")
     at.text_input(key=f"g{gen}-m1-hidden").input("32, 32")
     button(at, "Apply").click().run()
-    assert not at.exception and at.session_state["trainings"] == 0 and not at.session_state["models_drawer"]
-    assert at.session_state["moons_setup"][1][1].name == "Wide torch"
-    assert at.session_state["moons_setup"][1][1].config.hidden == (32, 32)
+    assert not at.exception and moons_state(at).trainings == 0 and not moons_state(at).models_open
+    assert moons_state(at).setup.lineup[1].name == "Wide torch"
+    assert moons_state(at).setup.lineup[1].config.hidden == (32, 32)
     assert "Wide torch" in at.sidebar.markdown[-1].value and "32, 32" in at.sidebar.markdown[-1].value
     edit_models(at)
     at.text_input(key=f"g{gen}-m1-hidden").input("32, zebra")
     button(at, "Apply").click().run()
-    assert at.session_state["models_drawer"] and "hidden layers must be" in at.error[0].value   # stays open
-    assert at.session_state["moons_setup"][1][1].config.hidden == (32, 32)                      # nothing lost
+    assert moons_state(at).models_open and "hidden layers must be" in at.error[0].value   # stays open
+    assert moons_state(at).setup.lineup[1].config.hidden == (32, 32)                      # nothing lost
 
 
 def test_query_params_restore_the_settings():
     at = moons_page(dataset="circles", noise="0.05", samples="300", models=TINY)
-    data_cfg, lineup = at.session_state["moons_setup"]
+    data_cfg, lineup = moons_state(at).setup
     assert (data_cfg.name, data_cfg.noise, data_cfg.n_samples) == ("circles", 0.05, 300)
     assert [s.name for s in lineup] == ["Scratch", "Torch", "Sk"]
     assert not at.warning
@@ -162,37 +167,37 @@ def test_bad_query_values_fall_back_with_a_notice(query):
     at = moons_page(**query)
     assert not at.exception
     assert at.warning and "Ignored" in at.warning[0].value
-    data_cfg, lineup = at.session_state["moons_setup"]
+    data_cfg, lineup = moons_state(at).setup
     assert data_cfg.noise == 0.1 or "noise" not in query
 
 
 def test_preset_link_opens_that_preset():
     at = moons_page(preset="shallow-vs-deep")
-    data_cfg, lineup = at.session_state["moons_setup"]
+    data_cfg, lineup = moons_state(at).setup
     assert [s.name for s in lineup][0].startswith("Shallow")
 
 
 def test_invalid_setting_shows_a_friendly_message():
     at = moons_page(models=TINY)
     edit_models(at)
-    gen = at.session_state["widget_generation"]
+    gen = moons_state(at).generation
     at.text_input(key=f"g{gen}-m0-hidden").input("16, banana")
     button(at, "Apply and train").click().run()
     assert not at.exception
     assert at.error and "hidden layers must be" in at.error[0].value
-    assert at.session_state["trainings"] == 0
+    assert moons_state(at).trainings == 0
 
 
 def test_load_preset_add_and_remove_models():
     at = edit_models(moons_page(models=TINY))          # (the lineup's controls are in the models drawer)
     at.selectbox(key="preset_choice").set_value("seed")
     next(b for b in at.button if b.label == "Load preset").click().run()
-    assert [s.name for s in at.session_state["moons_setup"][1]] == ["Scratch (seed)", "PyTorch (seed)",
+    assert [s.name for s in moons_state(at).setup.lineup] == ["Scratch (seed)", "PyTorch (seed)",
                                                                     "Scratch (seed), He init"]
     next(b for b in at.button if b.label == "Add model").click().run()
-    assert len(at.session_state["moons_setup"][1]) == 4
+    assert len(moons_state(at).setup.lineup) == 4
     next(b for b in at.button if b.label == "Remove model").click().run()
-    assert len(at.session_state["moons_setup"][1]) == 3
+    assert len(moons_state(at).setup.lineup) == 3
     assert not at.exception
 
 
@@ -201,7 +206,7 @@ def test_gradient_check_panel():
     train_button(at).click().run()
     open_after_tab(at, "Backprop")
     assert any(df.value.shape[0] > 0 for df in at.dataframe[1:])        # the step's forward table
-    scratch = next(r.spec.name for r in at.session_state["moons_live"].results() if r.spec.framework == "numpy")
+    scratch = next(r.spec.name for r in moons_state(at).live.results() if r.spec.framework == "numpy")
     assert at.number_input(key=f"step_point-{scratch}").value == hardest_points(at)[scratch]   # the hardest point
     next(b for b in at.button if b.label == "Run the gradient check").click().run()
     assert not at.exception
@@ -210,7 +215,7 @@ def test_gradient_check_panel():
 
 def hardest_points(at) -> dict[str, int]:
     """Each trained scratch model's hardest training point, by name (where the Backprop view starts)."""
-    live = at.session_state["moons_live"]
+    live = moons_state(at).live
     return {r.spec.name: hardest_point(network_from(r.spec.config, r.layers, live.data.n_classes),
                                        live.data.X_train, live.data.y_train)
             for r in live.results() if r.spec.framework == "numpy"}
@@ -233,7 +238,7 @@ def test_each_scratch_model_steps_from_its_own_hardest_point():
 
 def test_advanced_settings_toggle_shows_the_rest():
     at = moons_page(models=TINY)
-    gen = at.session_state["widget_generation"]
+    gen = moons_state(at).generation
     keys = lambda: {w.key for w in at.number_input}  # noqa: E731
     edit_models(at)
     assert f"g{gen}-m0-l2" not in keys()
@@ -257,8 +262,8 @@ def put_training(at, name: str, epochs: int, paused: bool = True) -> LiveCompari
     runs a page to its end, so a running loop would train every epoch before the test could click)."""
     live = LiveComparison(DataConfig(n_samples=200), [ModelSpec(name, ScratchConfig(epochs=epochs))])
     live.paused = paused
-    at.session_state["moons_live"] = live
-    at.session_state["moons_setup"] = (live.data_config, live.lineup)
+    moons_state(at).live = live
+    moons_state(at).setup = session.Setup(live.data_config, live.lineup)
     return live
 
 
@@ -267,7 +272,7 @@ def test_edit_models_pauses_a_running_training():
     at = moons_page(models=json.dumps([{"name": "Long", "framework": "numpy", "config": {"epochs": 20000}}]))
     live = put_training(at, "Long", 20000, paused=False)  # running: the next run would train it all
     edit_models(at)
-    assert not at.exception and live.paused and not live.done and at.session_state["models_drawer"]
+    assert not at.exception and live.paused and not live.done and moons_state(at).models_open
     assert "epoch 0 of 20000" in progress_text(at) and button(at, "Resume")
 
 
@@ -287,9 +292,9 @@ def test_pause_step_resume_stop_and_reset():
     assert "**Long — stopped at epoch 1000 of 20000**" in [m.value for m in at.markdown]
     board = at.dataframe[0].value
     assert list(board["status"]) == ["stopped at epoch 1000 of 20000"]
-    assert at.session_state["trainings"] == 0            # a stopped model is not cached as finished
+    assert moons_state(at).trainings == 0            # a stopped model is not cached as finished
     button(at, "Reset").click().run()
-    assert at.session_state["moons_live"] is None and not at.dataframe and at.info
+    assert moons_state(at).live is None and not at.dataframe and at.info
 
 
 def test_watch_the_neurons_draws_them_while_training_and_is_kept_for_the_next_one():
@@ -303,7 +308,7 @@ def test_watch_the_neurons_draws_them_while_training_and_is_kept_for_the_next_on
     at.toggle(key="watch_neurons").set_value(True).run()               # paused: the network as it is now
     assert len(at.get("plotly_chart")) == 2 and at.selectbox(key="neurons_live_model")
     button(at, "Resume").click().run()                   # trains to the end, a neuron view per frame
-    assert at.session_state["moons_live"].done and not at.exception
+    assert moons_state(at).live.done and not at.exception
     assert "watch_neurons" not in [t.key for t in at.toggle]          # done: nothing left to watch,
     assert "neurons_live_model" not in [s.key for s in at.selectbox]   # no live view left behind
     button(at, "Reset").click().run()
@@ -326,10 +331,10 @@ def test_a_lineup_over_the_compute_budget_is_refused_before_any_work():
                         "config": {"hidden": [512] * 8, "batch_size": 2, "epochs": 20000}}])
     at = moons_page(models=huge, samples="20000")
     train_button(at).click().run()
-    assert not at.exception and "moons_live" not in at.session_state
+    assert not at.exception and moons_state(at).live is None
     message = at.error[0].value
     assert "Over the compute budget" in message and "“Huge”" in message and "lower the epochs" in message
-    assert at.session_state["trainings"] == 0
+    assert moons_state(at).trainings == 0
 
 
 def test_a_second_student_gets_the_first_students_result_shared():
@@ -337,18 +342,18 @@ def test_a_second_student_gets_the_first_students_result_shared():
     train_button(first).click().run()
     second = moons_page(models=TINY, samples="200")       # another session, the same lineup
     train_button(second).click().run()
-    assert not second.exception and second.session_state["trainings"] == 0
+    assert not second.exception and moons_state(second).trainings == 0
     assert any("Shared from the class's results: Scratch, Torch, Sk" in c.value for c in second.caption)
     assert set(second.dataframe[0].value["status"]) <= {"ok", "barely learned"}
 
 
 def test_what_differs_shows_the_one_setting_the_seed_lesson_changes():
     at = moons_page(preset="seed")
-    lineup = at.session_state["moons_setup"][1]
+    lineup = moons_state(at).setup.lineup
     short = tuple(ModelSpec(s.name, s.config.replace(epochs=5)) for s in lineup)
-    at.session_state["moons_setup"] = (at.session_state["moons_setup"][0], short)
-    live = LiveComparison(at.session_state["moons_setup"][0], short)
-    at.session_state["moons_live"] = live.start()
+    moons_state(at).setup = session.Setup(moons_state(at).setup.data, short)
+    live = LiveComparison(moons_state(at).setup.data, short)
+    moons_state(at).live = live.start()
     while not live.done:
         live.advance_for(1.0)
     open_after_tab(at, "What differs")
@@ -368,12 +373,12 @@ def test_repeats_over_the_budget_suggest_fewer_seeds(monkeypatch):
     train_button(at).click().run()
     message = at.error[0].value
     assert "Over the compute budget" in message and "repeat over fewer seeds (10 → at most" in message
-    assert "moons_live" not in at.session_state
+    assert moons_state(at).live is None
 
 
 def test_a_link_to_uploaded_points_asks_for_the_file():
     at = moons_page(dataset="csv", models=TINY)
     assert any("a link cannot carry" in i.value for i in at.info)
     train_button(at).click().run()
-    assert not at.exception and "moons_live" not in at.session_state
+    assert not at.exception and moons_state(at).live is None
     assert "upload a CSV of points first" in at.error[0].value

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import gzip
 import io
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ import torch
 from torchvision import datasets
 
 from ..core.settings import check_choice
+from ..env import DATA_DIR
 
 IMAGE_DATASETS = {"mnist": "MNIST digits", "fashion-mnist": "Fashion-MNIST"}
 
@@ -38,8 +38,8 @@ SOURCE_LABELS = {"local": "local data folder", "download": "downloaded by torchv
 
 
 def default_data_dir() -> Path:
-    """``$NNCORE_DATA`` if set, else ``data/`` in the repository, beside the package (git-ignored)."""
-    return Path(os.environ.get("NNCORE_DATA", Path(__file__).resolve().parents[2] / "data"))
+    """``$NNCORE_DATA`` if set, else ``data/`` in the repository, beside the package (git-ignored): ``env.DATA_DIR``."""
+    return DATA_DIR
 
 
 @dataclass

@@ -35,12 +35,10 @@ from .protocol import Stepper
 # CNNTraining on 2,000 and 8,000 Fashion-MNIST images while the other core idled: bf16 training (the fast
 # recipe) ran at 178 GFLOP/s (3 x forward FLOPs per image), float32 (the seed recipe) at 62-77 GFLOP/s,
 # evaluation at 25-45 GFLOP/s; per-batch overhead was too small to see, and a process's first bf16 run
-# adds about 2.5 s of kernel set-up. A busy second core made torch ~10x slower (11 GFLOP/s). CUDA is not
-# modelled: a GPU run takes these CPU figures, an upper bound. Rates are stored for host_factor() == 1.
-# The fused kernels (``cnn_fused``, the fast recipe on a CPU) measured 2026-11-26 on a 2-core EPYC with
-# avx512_bf16 and no AMX, on one torch thread (the server's, cores / trainers) with the other core idle,
-# host-normalised, an epoch on 60,000 Fashion-MNIST images: 172-188 GFLOP/s in bf16, 109-137 in float32
-# (on two threads 244 and 170). Stored with a margin of about 1.3: the estimate guards a budget.
+# adds about 2.5 s of kernel set-up. A busy second core made torch ~10x slower (11 GFLOP/s). A GPU run takes
+# these CPU figures, an upper bound. Rates are stored for host_factor() == 1. The fused kernels (``cnn_fused``, the fast recipe on a CPU) measured 2026-11-26 on a 2-core EPYC with
+# avx512_bf16, no AMX, one torch thread (the server's) with the other core idle, host-normalised, an epoch on
+# 60,000 Fashion-MNIST images: 172-188 GFLOP/s bf16, 109-137 float32 (two threads: 244, 170); stored /1.3.
 TRAIN_RATE = {"bfloat16": 130e9, "float32": 52e9}    # FLOP/s, torch's layers
 FUSED_TRAIN_RATE = {"bfloat16": 140e9, "float32": 90e9}
 EVAL_RATE = 19e9
@@ -198,7 +196,7 @@ class CNNTraining(Stepper):
         model.dropout.p = cnn.FAST_DROPOUT if fast else cnn.SEED_DROPOUT     # result() restores the seed's
         model.dropout.generator = torch.Generator().manual_seed(cfg.seed)     # dropout masks
         order_generator = torch.Generator().manual_seed(cfg.seed)             # batch order
-        opt = _adam(model.parameters(), cfg.effective_learning_rate, cnn.FAST_BETAS if fast else cnn.SEED_BETAS)
+        opt = cnn.adam(model.parameters(), cfg.effective_learning_rate, cnn.FAST_BETAS if fast else cnn.SEED_BETAS)
         sched = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.effective_learning_rate, cycle_momentum=False,
                                                      total_steps=self.batches, pct_start=cnn.FAST_WARMUP)
                  if fast and self.batches >= 8 else None)   # one-cycle needs a few steps per phase
@@ -239,15 +237,6 @@ class CNNTraining(Stepper):
                                         self.seconds, self._on_epoch):
                 return
             yield "epoch"
-
-
-def _adam(params, lr: float, betas: tuple[float, float]) -> torch.optim.Adam:
-    """Adam as one fused kernel per step (CPU since torch 2.4, CUDA); the same update, fewer passes."""
-    params = list(params)
-    try:
-        return torch.optim.Adam(params, lr=lr, betas=betas, fused=True)
-    except (RuntimeError, TypeError, ValueError):
-        return torch.optim.Adam(params, lr=lr, betas=betas, foreach=True)
 
 
 def train_cnn(data: ImageData, config: CNNConfig, *, model: SeedCNN | None = None,

@@ -109,7 +109,8 @@ def finish(run: Training, shots: list[tuple[int, np.ndarray]] | None = None, ins
         history.diverge(history.epochs_run, "a prediction")
     points = run.mesh.points
     boundary = run.mesh.grid(model.predict_proba(points)) if acc is not None else None
-    hidden = [run.mesh.grid(a) for a in model.hidden_activations(points)] if acc is not None and inside else []
+    inside = inside and acc is not None and run.family.shows.neurons           # (a network's units only)
+    hidden = [run.mesh.grid(a) for a in model.hidden_activations(points)] if inside else []
     layers = layers_of(model)
     seconds = history.seconds[-1] if history.seconds else 0.0
     parameters = model.n_parameters if run.family.shows.parameters else None

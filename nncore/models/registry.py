@@ -11,7 +11,7 @@ from typing import Any
 
 from ..core.settings import check_choice
 from ..data.toy import DataConfig
-from . import scratch, sklearn_mlp, torch_mlp
+from . import boosting, forest, knn, logistic, scratch, sklearn_mlp, svm, torch_mlp
 from .base import Family, ToyConfig
 from .scratch import ScratchConfig
 from .sklearn_mlp import SklearnConfig
@@ -21,6 +21,11 @@ FAMILIES: dict[str, Family] = {f.framework: f for f in (
     scratch.FAMILY,
     torch_mlp.FAMILY,
     sklearn_mlp.FAMILY,
+    logistic.FAMILY,
+    knn.FAMILY,
+    svm.FAMILY,
+    forest.FAMILY,
+    boosting.FAMILY,
 )}
 FAMILY_BY_CONFIG: dict[type, Family] = {f.config: f for f in FAMILIES.values()}
 MAX_MODELS = 6            # models in one lineup

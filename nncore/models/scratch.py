@@ -5,11 +5,10 @@ backward pass needs (each layer's input ``A[i]`` and pre-activation ``Z[i]``). T
 input is the point's engineered inputs (``config.inputs``: x1, x2, x1², ...); every public method
 takes raw 2-D points and computes them.
 
-Output and loss: two classes use one sigmoid unit with binary cross-entropy,
-more classes use softmax with cross-entropy. With either pairing the gradient of
-the mean loss with respect to the output logits is ``(p - y) / n``, which is
-why the backward pass starts from there. Losses are computed from logits
-(softplus / log-sum-exp), so large logits never overflow.
+Output and loss: two classes use one sigmoid unit with binary cross-entropy, more classes use
+softmax with cross-entropy. With either pairing the gradient of the mean loss with respect to the
+output logits is ``(p - y) / n``, which is why the backward pass starts from there. Losses are
+computed from logits (softplus / log-sum-exp), so large logits never overflow.
 """
 from __future__ import annotations
 
@@ -248,9 +247,5 @@ class ScratchNetwork(Stepping):
         return softmax(logits)
 
 
-# Cost constants fitted (non-negative least squares) to timed runs on the project's machine: AMD EPYC,
-# 2 cores, one thread, 1,000 and 4,000 points, widths 16 to 512, batch 2 to full; 2026-11-25, load ~2.
-# The fit is within 0.9-1.3x of most runs; the estimate guards a budget, so rounding up is fine.
-FAMILY = base.Family("numpy", "Scratch NumPy", ScratchConfig, ScratchNetwork,
-                     base.Shows(curves=True, neurons=True, backprop=True),
+FAMILY = base.Family("numpy", "Scratch NumPy", ScratchConfig, ScratchNetwork, base.Shows(neurons=True, backprop=True),
                      base.MLPCost(per_batch=45e-6, per_epoch=300e-6, rate=1.5e10), tips=base.mlp_tips)

@@ -139,7 +139,6 @@ class SklearnMLP(Stepping):
         return out
 
 
-# Cost constants: see ``scratch.FAMILY`` (the same timed runs); one partial_fit call per chunk of points.
 FAMILY = base.Family("sklearn", "scikit-learn MLP", SklearnConfig, SklearnMLP, base.MLP_SHOWS,
                      base.MLPCost(per_batch=170e-6, per_epoch=2.7e-3, rate=3e10, per_call=2.1e-3,
                                   chunk_points=CHUNK_POINTS, evaluates_train=True), tips=base.mlp_tips)

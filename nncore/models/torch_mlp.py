@@ -208,6 +208,5 @@ class TorchMLP(Stepping):
         return out
 
 
-# Cost constants: see ``scratch.FAMILY`` (the same 54 timed runs, one torch thread).
 FAMILY = base.Family("torch", "PyTorch MLP", TorchMLPConfig, TorchMLP, base.MLP_SHOWS,
                      base.MLPCost(per_batch=1.2e-3, per_epoch=1.4e-3, rate=3e10), tips=base.mlp_tips)

@@ -1,0 +1,42 @@
+"""A scenario's report: one JSON-ready dict with the spread of every timing, what the students saw
+(exceptions, errors, failures), the host's load, the scenario's own verdicts and a row per student."""
+from __future__ import annotations
+
+import statistics
+
+from tools.classroom_load.client import Student
+from tools.classroom_load.server import load
+
+
+def summary(s: Student) -> dict:
+    """One student's row of the report."""
+    return {"label": s.label, "opened_s": round3(s.opened_s), "first_frame_s": round3(s.first_frame_s),
+            "final_s": round3(s.final_s), "frames": s.frames, **s.sharing(),
+            "exceptions": s.exceptions, "errors": [body for _, body in s.errors],
+            "ref_hashes": s.ref_hashes, "failure": s.failure}
+
+
+def round3(x: float | None) -> float | None:
+    """Seconds to the millisecond (None stays None)."""
+    return None if x is None else round(x, 3)
+
+
+def stats(values) -> dict:
+    v = [x for x in values if x is not None]
+    if not v:
+        return {"n": 0}
+    return {"n": len(v), "min": round(min(v), 2), "median": round(statistics.median(v), 2), "max": round(max(v), 2)}
+
+
+def report(name: str, students: list[Student], **extra) -> dict:
+    rows = [summary(s) for s in students]
+    return {"scenario": name, "students": len(students), "loadavg": load(),
+            "opened_s": stats(r["opened_s"] for r in rows),
+            "first_frame_s": stats(r["first_frame_s"] for r in rows),
+            "final_s": stats(r["final_s"] for r in rows),
+            "frames": stats(r["frames"] for r in rows),
+            "with_results": sum(r["final_s"] is not None for r in rows),
+            "exceptions": sorted({e for r in rows for e in r["exceptions"]}),
+            "errors": sorted({e for r in rows for e in r["errors"]}),
+            "failures": sorted({f"{r['label']}: {r['failure']}" for r in rows if r["failure"]}),
+            **extra, "per_student": rows}
