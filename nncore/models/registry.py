@@ -13,8 +13,13 @@ from ..core.settings import check_choice
 from ..data.toy import DataConfig
 from . import boosting, forest, knn, logistic, scratch, sklearn_mlp, svm, torch_mlp
 from .base import Family, ToyConfig
+from .boosting import BoostingConfig
+from .forest import ForestConfig
+from .knn import KNNConfig
+from .logistic import LogisticConfig
 from .scratch import ScratchConfig
 from .sklearn_mlp import SklearnConfig
+from .svm import SVMConfig
 from .torch_mlp import TorchMLPConfig
 
 FAMILIES: dict[str, Family] = {f.framework: f for f in (
@@ -28,7 +33,7 @@ FAMILIES: dict[str, Family] = {f.framework: f for f in (
     boosting.FAMILY,
 )}
 FAMILY_BY_CONFIG: dict[type, Family] = {f.config: f for f in FAMILIES.values()}
-MAX_MODELS = 6            # models in one lineup
+MAX_MODELS = 8            # models in one lineup (the baselines preset holds 7)
 
 
 @dataclass(frozen=True)
@@ -126,9 +131,21 @@ PRESETS: dict[str, tuple[DataConfig, tuple[ModelSpec, ...]]] = {
         ModelSpec("No hidden layer (x1, x2)", CIRCLES_LINEAR),
         ModelSpec("No hidden layer (+ x1², x2²)", CIRCLES_LINEAR.replace(inputs=("x1", "x2", "x1^2", "x2^2"))),
     )),
+    # "Why neural networks?": scikit-learn's classifier comparison beside the default networks. On moons
+    # the straight line of a logistic regression fails (0.885 here) where the networks learn (1.0); on
+    # circles and XOR, switch the data set and see which models cope (tests/test_baselines.py).
+    "baselines": (DataConfig(seed=0), (
+        ModelSpec("Scratch NumPy", ScratchConfig()),
+        ModelSpec("PyTorch MLP", TorchMLPConfig()),
+        ModelSpec("Logistic regression", LogisticConfig()),
+        ModelSpec("Nearest neighbours", KNNConfig()),
+        ModelSpec("RBF SVM", SVMConfig()),
+        ModelSpec("Random forest", ForestConfig()),
+        ModelSpec("Gradient boosting", BoostingConfig()),
+    )),
 }
 PRESET_LABELS = {"seed": "Seed", "default": "Defaults", "shallow-vs-deep": "Shallow vs deep",
-                 "circles-features": "Circles: squared inputs"}
+                 "circles-features": "Circles: squared inputs", "baselines": "Why neural networks?"}
 
 
 def differences(a: ModelSpec, b: ModelSpec) -> list[dict]:

@@ -235,8 +235,6 @@ class ScratchNetwork(Stepping):
         with np.errstate(over="ignore", invalid="ignore"):
             return self._forward(self.expand(X))[1][1:]
 
-    # --- prediction -----------------------------------------------------------------------------
-
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities, (n, n_classes)."""
         with np.errstate(over="ignore", invalid="ignore"):
