@@ -32,6 +32,7 @@ DATA_KEYS = link_names(DataConfig)
 CNN_KEYS = link_names(CNNConfig)
 MODEL_FIELDS = tuple(dict.fromkeys(n for f in FAMILIES.values() for n in settings_of(f.config)))
 HIDEABLE = (*DATA_KEYS, *MODEL_FIELDS, "name", "lineup")     # hide=...: the controls a link may hide
+HIDE_CHARS = len(",".join(HIDEABLE)) + 100                    # a longer hide= is cut (hostile links)
 
 
 # --- one value <-> its text in a link ---------------------------------------------------------------
@@ -164,7 +165,7 @@ def decode_cnn(params: Mapping[str, str]) -> tuple[CNNConfig, list[str]]:
 
 def decode_hide(params: Mapping[str, str], notices: list[str] | None = None) -> frozenset[str]:
     """``hide=noise,activation``: the controls to hide (their values still come from the link)."""
-    names = [n.strip() for n in str(params.get("hide", ""))[:500].split(",") if n.strip()]
+    names = [n.strip() for n in str(params.get("hide", ""))[:HIDE_CHARS].split(",") if n.strip()]
     unknown = [n for n in names if n not in HIDEABLE]
     if unknown and notices is not None:
         notices.append(f"Ignored 'hide' names from the link ({', '.join(n[:20] for n in unknown[:5])}: "

@@ -53,12 +53,16 @@ def test_many_small_advances_equal_one_advance_to_the_end(small, which):
 
 def test_every_toy_family_follows_the_protocol(small):
     for framework, family in FAMILIES.items():
-        model = build_model(ModelSpec(framework, family.config(epochs=2)), 2, 2)
+        config = family.config().replace(**{family.stages: 2}) if family.stages else family.config()
+        model = build_model(ModelSpec(framework, config), 2, 2)
         assert isinstance(model, Classifier2D), framework
-        model.fit(small.X_train, small.y_train)
-        hidden = model.hidden_activations(small.X_test[:5])
-        assert [h.shape for h in hidden] == [(5, w) for w in family.config().hidden]
-        assert model.predict_proba(small.X_test[:5]).shape == (5, 2) and model.n_parameters > 0
+        history = model.fit(small.X_train, small.y_train, small.X_test, small.y_test)
+        assert history.epochs_run == family.planned(config) and history.status == "ok", framework
+        if family.shows.neurons:
+            hidden = model.hidden_activations(small.X_test[:5])
+            assert [h.shape for h in hidden] == [(5, w) for w in family.config().hidden]
+        assert model.predict_proba(small.X_test[:5]).shape == (5, 2) and model.fitted
+        assert (model.n_parameters > 0) if family.shows.parameters else model.n_parameters is None, framework
 
 
 def test_frames_hand_out_probabilities_hidden_maps_and_copies(small):

@@ -95,7 +95,7 @@ def test_a_lineup_file_with_a_scratch_adam_model_trains_from_the_command_line(tm
 
 
 @pytest.mark.parametrize("content,message", [
-    ("not json", "not valid JSON"), ("[]", "1 to 6 models"), ('[{"framework": "keras"}]', "framework must be"),
+    ("not json", "not valid JSON"), ("[]", "1 to 8 models"), ('[{"framework": "keras"}]', "framework must be"),
     ('[{"framework": "numpy", "config": {"epochs": 0}}]', "epochs must be"), ('[1]', "mapping")])
 def test_a_bad_lineup_file_is_one_line_and_exit_2(tmp_path, content, message):
     path = tmp_path / "lineup.json"

@@ -34,10 +34,10 @@ from .protocol import Stepper
 # Measured on this project's machine (2 cores with AMX; host_factor() 0.70-0.80 there), 2026-11-25, timing
 # CNNTraining on 2,000 and 8,000 Fashion-MNIST images while the other core idled: bf16 training (the fast
 # recipe) ran at 178 GFLOP/s (3 x forward FLOPs per image), float32 (the seed recipe) at 62-77 GFLOP/s,
-# evaluation at 25-45 GFLOP/s; per-batch overhead was too small to see, and a process's first bf16 run
-# adds about 2.5 s of kernel set-up. A busy second core made torch ~10x slower (11 GFLOP/s). A GPU run takes
-# these CPU figures, an upper bound. Rates are stored for host_factor() == 1. The fused kernels (``cnn_fused``, the fast recipe on a CPU) measured 2026-11-26 on a 2-core EPYC with
-# avx512_bf16, no AMX, one torch thread (the server's) with the other core idle, host-normalised, an epoch on
+# evaluation at 25-45 GFLOP/s; per-batch overhead too small to see; a process's first bf16 run adds about
+# 2.5 s of set-up. A busy second core made torch ~10x slower. A GPU run takes these CPU figures, an upper
+# bound; rates are stored for host_factor() == 1. The fused kernels (``cnn_fused``, the fast recipe on a
+# CPU), 2026-11-26, 2-core EPYC with avx512_bf16, no AMX, one torch thread, the other core idle, an epoch on
 # 60,000 Fashion-MNIST images: 172-188 GFLOP/s bf16, 109-137 float32 (two threads: 244, 170); stored /1.3.
 TRAIN_RATE = {"bfloat16": 130e9, "float32": 52e9}    # FLOP/s, torch's layers
 FUSED_TRAIN_RATE = {"bfloat16": 140e9, "float32": 90e9}

@@ -3,7 +3,7 @@ is learned but the points themselves, so there are no parameters to count; the c
 prediction, one distance per training point."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sklearn.neighbors import KNeighborsClassifier
 
@@ -43,5 +43,5 @@ def cost(config: KNNConfig, sizes: base.Sizes) -> tuple[float, float]:
 
 
 # Cost measured on the project's 2-core machine (2026-12-07, load ~2).
-FAMILY = base.Family("knn", "Nearest neighbours", KNNConfig, KNNModel, BASELINE_SHOWS, cost,
+FAMILY = base.Family("knn", "Nearest neighbours", KNNConfig, KNNModel, replace(BASELINE_SHOWS, parameters=False), cost,
                      stages=None, unit="fit")
