@@ -1,12 +1,7 @@
-"""The command line: ``python -m nncore <command> [--json]``. With ``--json`` one JSON object goes to
-stdout; progress bars always go to stderr. Every option acts or is refused: a bad value exits 2 with one
-line naming the option and what it accepts. Numbers and choices are declared settings (``core.settings``),
-checked as they are parsed; ``tests/test_cli_options.py`` walks every option of every command."""
+"""What each command does: read its options, train or check, and print one JSON object (``--json``) or a
+table on stdout; progress goes to stderr. The options themselves are declared in ``nncore.cli``."""
 from __future__ import annotations
 
-import argparse
-import contextlib
-import dataclasses
 import json
 import math
 import sys
@@ -15,21 +10,18 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .core.settings import Setting, settings_of
-from .data.toy import DataConfig
-from .models.cnn import CNNConfig
-from .models.registry import FAMILIES, PRESETS, ModelSpec
+from ..core.settings import settings_of
+from ..models.cnn import CNNConfig
+from ..models.registry import PRESETS, ModelSpec
 
 
 def _clean(obj):
     """JSON has no NaN: turn non-finite floats into null."""
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
     if isinstance(obj, dict):
         return {k: _clean(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [_clean(v) for v in obj]
-    return obj
+    return None if isinstance(obj, float) and not math.isfinite(obj) else obj
 
 
 def _emit(payload: dict, as_json: bool, table: list[str]) -> None:
@@ -46,7 +38,7 @@ def _fmt(x, spec=".4f") -> str:
 
 def _lineup_file(path: Path):
     """A ``--lineup`` file: the same JSON as a link's ``models`` value."""
-    from .urlstate import parse_lineup
+    from ..urlstate import parse_lineup
     try:
         if path.stat().st_size > 1_000_000:
             raise ValueError(f"{path} is over 1 MB; a lineup file is a few hundred bytes")
@@ -56,7 +48,7 @@ def _lineup_file(path: Path):
 
 
 def _points_file(path: Path):                            # --data: checked like an upload on the page
-    from .data.points import check_size, read_points
+    from ..data.points import check_size, read_points
     try:
         check_size(path.stat().st_size)                 # a huge file is refused unread
         return read_points(path.read_bytes())
@@ -64,23 +56,19 @@ def _points_file(path: Path):                            # --data: checked like 
         raise ValueError(f"cannot read the data file {path}: {exc.strerror or exc}") from None
 
 
-def _check_folder(path: Path | None, flag: str) -> Path | None:
-    if path is not None and path.exists() and not path.is_dir():
-        raise ValueError(f"{flag} must be a folder (made if missing); {path} is a file")
+def _writable(path: Path | None, flag: str, folder: bool) -> Path | None:
+    """A folder or file to write (made if missing), checked before any training: not a file where a folder
+    goes (or the reverse), and not under a file."""
+    if path is not None and path.exists() and path.is_dir() != folder:
+        raise ValueError(f"{flag} must name a {'folder' if folder else 'file'}; {path} is not one")
+    if path is not None and (above := next((p for p in path.parents if p.exists()), None)) and not above.is_dir():
+        raise ValueError(f"{flag} cannot be written under {above}: it is a file")
     return path
 
 
-def _check_file(path: Path | None, flag: str) -> None:
-    """A file to write: not a folder, and under folders (made if missing), not under a file."""
-    if path is not None and path.is_dir():
-        raise ValueError(f"{flag} must name a file; {path} is a folder")
-    if path is not None and (above := next((p for p in path.parents if p.exists()), None)) and not above.is_dir():
-        raise ValueError(f"{flag} cannot write under {above}: it is a file")
-
-
 def cmd_moons(args) -> int:
-    from .lineup import parallel
-    from .lineup.comparison import compare
+    from ..lineup import parallel
+    from ..lineup.comparison import compare
     parallel.one_torch_thread()
     data_cfg, lineup = PRESETS[args.preset]
     points = _points_file(args.data) if args.data is not None else None
@@ -117,12 +105,12 @@ def cmd_moons(args) -> int:
 
 
 def cmd_mnist(args) -> int:
-    from .data.images import load_images
-    from .engine.cnn import CNNTraining
-    from .models.checkpoints import save_checkpoint
+    from ..data.images import load_images
+    from ..engine.cnn import CNNTraining
+    from ..models.checkpoints import save_checkpoint
     cfg = CNNConfig(**{name: getattr(args, name) for name in settings_of(CNNConfig)})   # every option acts
-    _check_folder(args.data_dir, "--data-dir")
-    _check_file(args.save, "--save")                  # refused now, not after the training
+    _writable(args.data_dir, "--data-dir", folder=True)
+    _writable(args.save, "--save", folder=False)    # refused now, not after the training
     data = load_images(cfg.dataset, args.data_dir, download=not args.no_download)
     run = CNNTraining(cfg, data)
     print(f"{cfg.dataset}: {data.n_train} train / {data.n_test} test images from {data.source_label}; "
@@ -155,13 +143,13 @@ def cmd_mnist(args) -> int:
 
 def cmd_warm(args) -> int:
     """Train the presets ahead of class into the folder the dashboard reads shared results from."""
-    from .env import CACHE_DIR
-    from .lineup import parallel
-    from .lineup.live import LiveComparison
-    from .serving.shared import SharedResults
-    from .serving.store import save_result
+    from ..env import CACHE_DIR
+    from ..lineup import parallel
+    from ..lineup.live import LiveComparison
+    from ..serving.shared import SharedResults
+    from ..serving.store import save_result
     parallel.one_torch_thread()
-    folder = _check_folder(args.folder, "--folder") or CACHE_DIR
+    folder = _writable(args.folder, "--folder", folder=True) or CACHE_DIR
     shared = SharedResults(folder=folder)
     presets, start = [], time.perf_counter()
     for name in dict.fromkeys(args.presets) or PRESETS:
@@ -183,7 +171,7 @@ def cmd_warm(args) -> int:
 
 
 def cmd_gradcheck(args) -> int:
-    from .teaching.gradcheck import gradcheck
+    from ..teaching.gradcheck import gradcheck
     rows = gradcheck()
     payload = {"rows": [r.to_dict() for r in rows],
                "max_vs_numerical": max(r.vs_numerical for r in rows),
@@ -195,7 +183,7 @@ def cmd_gradcheck(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from .bench import run_benchmarks
+    from ..bench import run_benchmarks
     payload = run_benchmarks(quick=args.quick, progress=not args.quiet)
     table = [f"{'name':<28} {'ours':>12} {'peer':>12} {'ratio':>7}  unit"]
     table += [f"{b['name']:<28} {_fmt(b['ours'], '12.4g')} {_fmt(b['peer'], '12.4g')} "
@@ -206,100 +194,7 @@ def cmd_bench(args) -> int:
     return 0
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, with every refusal on one line (the usage is in ``--help``)."""
-
-    def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def _typed(flag: str, s: Setting):
-    """An argparse type from a declared setting: it converts, checks, and refuses in the setting's words."""
-    def convert(text: str):
-        value = text
-        with contextlib.suppress(ValueError):        # "1.5" for an int: the check says "a whole number"
-            value = {"int": int, "float": float}.get(s.kind, str)(text)
-        try:
-            return s.check(flag, value)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc).removeprefix(f"{flag} ")) from None
-    convert.setting, convert.__name__ = s, s.kind      # .setting: what the option walk tests read
-    return convert
-
-
-def _declared(parser, flag: str, s: Setting, default=None, help: str = "", **kw):  # noqa: A002
-    text = f"{help or s.help} ({s.describe()})".replace("%", "%%")          # argparse formats help with %
-    parser.add_argument(flag, type=_typed(flag, s), default=default, help=text, **kw)
-
-
-def _shared(name: str, configs) -> Setting:
-    """One option for field ``name`` of several configs: the range that every one of them accepts."""
-    found = [settings_of(c)[name] for c in configs if name in settings_of(c)]
-    return dataclasses.replace(found[0], lo=max(s.lo for s in found), hi=min(s.hi for s in found))
-
-
-PRESET = Setting("choice", "Preset", "the data and lineup to start from", choices=tuple(PRESETS))
-WORKERS = Setting("int", "Workers", "models trained at once, in processes (default 2; capped at the cores, "
-                  "NNCORE_MAX_TRAINERS and the models); 1: one after another, with the same numbers", lo=1, hi=64)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="nncore", description=__doc__)
-    sub = p.add_subparsers(dest="command", required=True)
-
-    def common(sp):
-        sp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-        sp.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
-
-    m = sub.add_parser("moons", help="train the lineup on moons")
-    _declared(m, "--preset", PRESET, default="default")
-    m.add_argument("--lineup", type=Path, default=None, help="a JSON file holding the lineup, in the form of a "
-                   "link's models value: [{\"name\": ..., \"framework\": ..., \"config\": {...}}, ...]")
-    m.add_argument("--data", type=Path, default=None, help="a CSV of your own points: columns x1, x2, label "
-                   "(at most 5,000 rows, 2 to 10 classes); split and scaled like the built-in sets")
-    _declared(m, "--seed", _shared("seed", [DataConfig, *(f.config for f in FAMILIES.values())]),
-              help="seed for data and every model")
-    _declared(m, "--epochs", _shared("epochs", [f.config for f in FAMILIES.values() if f.stages == "epochs"]),
-              help="override the epochs of every model trained in epochs (trees, rounds and one-fit models "
-              "keep theirs)")
-    _declared(m, "--repeats", settings_of(DataConfig)["repeats"], help="train each model K times, with seeds "
-              "derived from its own; the JSON gives test_accuracy_mean, _std, test_accuracies and seeds")
-    _declared(m, "--workers", WORKERS)
-    common(m)
-    m.set_defaults(fn=cmd_moons)
-
-    c = sub.add_parser("mnist", help="train the CNN on MNIST or Fashion-MNIST")
-    for name, setting in settings_of(CNNConfig).items():      # every declared setting, and only those
-        _declared(c, f"--{name.replace('_', '-')}", setting, default=getattr(CNNConfig(), name))
-    c.add_argument("--data-dir", type=Path, default=None, help="data folder (default: data/, or NNCORE_DATA)")
-    c.add_argument("--no-download", action="store_true", help="do not try torchvision's download")
-    c.add_argument("--save", type=Path, default=None, help="write a safetensors checkpoint here")
-    common(c)
-    c.set_defaults(fn=cmd_mnist)
-
-    w = sub.add_parser("warm", help="train the presets before class, so a lesson's first click is instant")
-    w.add_argument("presets", nargs="*", type=_typed("PRESET", PRESET), metavar="PRESET",
-                   help=f"which presets (default: all of {', '.join(PRESETS)})")
-    w.add_argument("--folder", type=Path, default=None, help="where to keep them (default: .nncore-cache/, or "
-                   "NNCORE_CACHE)")
-    common(w)
-    w.set_defaults(fn=cmd_warm)
-
-    g = sub.add_parser("gradcheck", help="check backprop against central differences and autograd")
-    common(g)
-    g.set_defaults(fn=cmd_gradcheck)
-
-    b = sub.add_parser("bench", help="benchmarks against peers measured in the same run")
-    b.add_argument("--quick", action="store_true", help="a shortened run of under a minute")
-    common(b)
-    b.set_defaults(fn=cmd_bench)
-    return p
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return args.fn(args)
-    except (ValueError, RuntimeError, OSError) as exc:                    # one line, never a traceback
-        print(f"nncore {args.command}: error: {' '.join(str(exc).split())}", file=sys.stderr)
-        return 2
+def fail(prog: str, exc: Exception) -> int:
+    """A command's refusal: one line on stderr, exit status 2."""
+    print(f"{prog}: error: {' '.join(str(exc).split())}", file=sys.stderr)
+    return 2
