@@ -39,7 +39,8 @@ import torch
 import torch.nn.functional as F
 from torch.autograd.function import once_differentiable
 
-from ..env import CACHE_DIR, FUSED, compiler, cpu_flags
+from ..env import CACHE_DIR, FUSED, cpu_flags
+from ..env import compiler as cxx
 
 SOURCE = Path(__file__).with_name("cnn_kernels.cc")
 FLAGS = ["-O3", "-march=native", "-fopenmp", "-shared", "-fPIC"]
@@ -112,7 +113,7 @@ def _compare() -> bool:
 def _load() -> ctypes.CDLL | None:
     with _LOCK:
         if "lib" not in _STATE:
-            lib, reason, compiler = None, "torch's layers: NNCORE_FUSED=0", compiler()
+            lib, reason, compiler = None, "torch's layers: NNCORE_FUSED=0", cxx()
             if FUSED:
                 try:
                     if not SOURCE.exists():
