@@ -8,6 +8,7 @@ import streamlit as st
 
 from nncore.data.points import MAX_ROWS, safe_cell
 from nncore.data.toy import points_csv
+from nncore.engine.results import BARELY_LEARNED
 from nncore.records.moons import LiveView
 
 MISSING = "—"           # a cell with no value: a model waiting, diverged, or without a parameter count
@@ -39,6 +40,8 @@ def leaderboard(view: LiveView, tag: str, table=None) -> None:
         frame = pd.DataFrame(view.board)
         st.table(frame.set_index("model").style.format(
             {c: f for c, f in BOARD_FORMAT.items() if c in frame.columns}, na_rep=MISSING))
+    if any(row.get("status") == "barely learned" for row in view.board):
+        st.caption(BARELY_LEARNED)
     if view.note:                                 # repeats: do the two best differ by more than luck?
         st.markdown(view.note)
     if view.spread is not None:

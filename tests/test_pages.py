@@ -382,3 +382,14 @@ def test_a_link_to_uploaded_points_asks_for_the_file():
     train_button(at).click().run()
     assert not at.exception and moons_state(at).live is None
     assert "upload a CSV of points first" in at.error[0].value
+
+
+def test_a_barely_learned_model_gets_its_sentence_under_the_leaderboard():
+    """The seed's scratch network is right most of the time while barely more confident than a coin:
+    the page says why, in one sentence, under the leaderboard."""
+    at = moons_page(preset="seed")
+    train_button(at).click().run()
+    assert not at.exception
+    board = at.dataframe[0].value
+    assert "barely learned" in set(board["status"])
+    assert any("Barely learned, yet often right?" in c.value for c in at.caption)

@@ -118,6 +118,12 @@ def finish(run: Training, shots: list[tuple[int, np.ndarray]] | None = None, ins
                        boundary, shots or [], layers, hidden)
 
 
+BARELY_LEARNED = ("**Barely learned, yet often right?** Accuracy only asks on which side of 0.5 each probability "
+                  "falls; the loss also asks how sure the model is. A model whose probabilities all sit just off "
+                  "0.5 can be right most of the time while barely more confident than a coin: its loss stays near "
+                  "ln 2 ≈ 0.69.")
+
+
 def board_row(model: str, framework: str, test_accuracy, train_loss, test_loss, epochs: int, train_seconds: float,
               parameters, status: str) -> dict:
     """One leaderboard row. Its columns in the order a projector's first columns should show: the verdict
