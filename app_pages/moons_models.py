@@ -14,9 +14,13 @@ from nncore.core.settings import iter_settings
 from nncore.core.text import literal
 from nncore.models.registry import FAMILIES, MAX_MODELS, PRESET_LABELS, PRESETS, ModelSpec, preset
 
+
 # The settings the drawer has inputs for: the basic ones, and every one with the advanced settings on.
-_BASIC_INPUTS = frozenset(n for f in FAMILIES.values() for n, s in iter_settings(f.config) if not s.advanced)
-_ALL_INPUTS = frozenset(urlstate.MODEL_FIELDS)
+def _inputs(advanced: bool) -> frozenset:
+    """The settings the drawer has inputs for, over the families registered now."""
+    if advanced:
+        return frozenset(urlstate.MODEL_FIELDS)
+    return frozenset(n for f in FAMILIES.values() for n, s in iter_settings(f.config) if not s.advanced)
 
 
 def _skip(hidden) -> tuple[str, ...]:
@@ -33,7 +37,7 @@ def summary(lineup, hidden=frozenset(), show=()) -> None:
 
 def editable(hidden, advanced: bool) -> bool:
     """Whether the drawer has anything to edit: a link may hide every control it would show."""
-    inputs = _ALL_INPUTS if advanced else _BASIC_INPUTS
+    inputs = _inputs(advanced)
     return "lineup" not in hidden or "name" not in hidden or not inputs <= set(hidden)
 
 

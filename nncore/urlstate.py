@@ -193,6 +193,7 @@ def hideable_labels() -> dict[str, str]:
     """hide= name -> how the control reads on the page (the declared label)."""
     labels = {q: settings_of(DataConfig)[f].label for q, f in DATA_KEYS.items()}
     for name in MODEL_FIELDS:
-        s = next(settings_of(f.config)[name] for f in FAMILIES.values() if name in settings_of(f.config))
-        labels.setdefault(name, s.label)
+        s = next((settings_of(f.config)[name] for f in FAMILIES.values() if name in settings_of(f.config)), None)
+        if s is not None:                                   # (a family unregistered since: nothing to label)
+            labels.setdefault(name, s.label)
     return {**labels, "name": "Model names", "lineup": "Lineup (preset, add, remove)"}

@@ -20,9 +20,11 @@ PICTURE_TITLES = '[data-testid="stMain"] [data-testid="stMarkdownContainer"] str
 
 
 def shoot(page, name: str) -> None:
-    """Two PNGs at the page's own width: the first screen as a projector shows it (``name``), and the whole
-    page (``name``-full: the viewport stretched to the page's height, then put back)."""
+    """Two PNGs at the page's own width: the first screen from the page's top, as a projector shows it
+    (``name``), and the whole page (``name``-full: the viewport stretched to the page's height, then put back)."""
     ARTIFACTS.mkdir(exist_ok=True)
+    page.get_by_role("heading", name="Moons comparison").scroll_into_view_if_needed()   # (the top, as after Train)
+    page.wait_for_timeout(300)
     size = page.viewport_size
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
     height = page.evaluate("(document.querySelector('[data-testid=stMain]') || document.body).scrollHeight")
@@ -35,6 +37,7 @@ def shoot(page, name: str) -> None:
 
 def train(page, timeout=120_000) -> None:
     """Press Train (its label counts the models) and wait for the finished results: the sortable grid."""
+    page.get_by_role("button", name=re.compile(r"^Train")).first.wait_for(timeout=60_000)
     page.get_by_role("button", name=re.compile(r"^Train")).first.click()
     page.locator(BOARD).first.wait_for(timeout=timeout)
     settle(page, timeout)
@@ -71,7 +74,7 @@ def test_the_baselines_preset_trains_seven_models_and_shows_them(server, browser
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.goto(f"{server.url}/moons?preset=baselines")
     settle(page)
-    assert page.get_by_role("button", name="Train 7 models").count() == 1
+    page.get_by_role("button", name="Train 7 models").wait_for(timeout=60_000)    # (the first run may be slow)
     train(page)
     assert_finished_results(page)
     text = page.locator('[data-testid="stMain"]').inner_text()
