@@ -35,6 +35,12 @@ def shoot(page, name: str) -> None:
     page.wait_for_timeout(300)
 
 
+def to_top(page, text: str) -> None:
+    """Scroll the page so that ``text`` is at the top of the screen (what follows it below)."""
+    page.get_by_text(text, exact=True).first.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
+
+
 def train(page, timeout=120_000) -> None:
     """Press Train (its label counts the models) and wait for the finished results: the sortable grid."""
     page.get_by_role("button", name=re.compile(r"^Train")).first.wait_for(timeout=60_000)
@@ -90,10 +96,14 @@ def test_the_baselines_preset_trains_seven_models_and_shows_them(server, browser
     assert "“Logistic regression” is a logistic regression model, not a neural network" in \
         page.locator('[data-testid="stMain"]').inner_text()
     no_exception(page)
+    to_top(page, "Look closer")
+    page.screenshot(path=str(ARTIFACTS / "baselines-neurons-logistic-1280x720.png"))
     page.get_by_role("radio", name="Backprop").click()
     page.get_by_text("One step of training, by hand").wait_for(timeout=30_000)
     settle(page)
     no_exception(page)
+    to_top(page, "Look closer")
+    page.screenshot(path=str(ARTIFACTS / "baselines-backprop-1280x720.png"))
     main = page.get_by_test_id("stMain")
     assert main.get_by_role("combobox", name="Scratch model").count() == 1
     assert page.locator(BOARD).count() >= 1 + 2, "the backprop step's two tables are missing"
@@ -128,12 +138,14 @@ def test_the_why_lesson_first_step_on_a_projector(server, browser):
     page.get_by_text("Which model will score the worst test accuracy on the moons?").wait_for(timeout=30_000)
     page.get_by_role("radio", name="The logistic regression").check(force=True)
     settle(page)
+    page.screenshot(path=str(ARTIFACTS / "why-lesson-step1-question-classroom-1024x768.png"))
     train(page)
     assert_finished_results(page)
     question = page.locator(".st-key-lesson_question")          # under the boundaries once trained
     assert question.count() == 1
     reveal = question.get_by_role("button", name="Reveal")
     if reveal.is_disabled():                                    # (the prediction did not follow it there)
+        print("lesson why: the prediction made before Train was not kept under the boundaries")
         question.get_by_role("radio", name="The logistic regression").check(force=True)
         settle(page)
     reveal.click()
