@@ -49,10 +49,7 @@ def no_scratch(live, then: str) -> str:
 
 def _no_units(spec) -> str:
     """What the neuron view says of a model whose family shows no hidden units."""
-    name = f"“{literal(spec.name)}”"
-    if spec.family.shows.network:
-        return f"{name} ({literal(spec.family.label)}) has no hidden units to show here."
-    return f"{name} is {_kind(spec.family)}, not a neural network: it has no hidden units to show."
+    return f"“{literal(spec.name)}” is {_kind(spec.family)}, not a neural network: it has no hidden units to show."
 
 
 def model_picker(live, key: str) -> int:

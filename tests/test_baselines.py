@@ -219,7 +219,7 @@ class NearestCentroid(base.Stepping):
 
 
 CENTROID = base.Family("centroid", "Nearest centroid", CentroidConfig, NearestCentroid,
-                       base.Shows(curves=False, neurons=False, backprop=False, parameters=True, network=False),
+                       base.Shows(neurons=False, backprop=False, parameters=True, network=False),
                        lambda config, sizes: (10.0 * sizes.n_train, 1e-3), stages=None, unit="fit")
 
 

@@ -68,6 +68,18 @@ def assert_finished_results(page) -> None:
         assert name in cells, f"{name!r} is not in the leaderboard grid: {cells}"
 
 
+def trained(browser, url: str, viewport: dict):
+    """A new page on ``url`` at ``viewport`` whose Train button counts the seven models, trained, its
+    finished results checked."""
+    page = browser.new_page(viewport=viewport)
+    page.goto(url)
+    settle(page)
+    page.get_by_role("button", name="Train 7 models").wait_for(timeout=60_000)    # (the first run may be slow)
+    train(page)
+    assert_finished_results(page)
+    return page
+
+
 def pick(page, label: str, option: str) -> None:
     """Choose ``option`` in the select box labelled ``label`` (in the main area)."""
     box = page.get_by_test_id("stMain").get_by_role("combobox", name=label)
@@ -77,12 +89,7 @@ def pick(page, label: str, option: str) -> None:
 
 
 def test_the_baselines_preset_trains_seven_models_and_shows_them(server, browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 720})
-    page.goto(f"{server.url}/moons?preset=baselines")
-    settle(page)
-    page.get_by_role("button", name="Train 7 models").wait_for(timeout=60_000)    # (the first run may be slow)
-    train(page)
-    assert_finished_results(page)
+    page = trained(browser, f"{server.url}/moons?preset=baselines", {"width": 1280, "height": 720})
     text = page.locator('[data-testid="stMain"]').inner_text()
     assert "100%" in text
     page.wait_for_timeout(800)                        # (the curves finish drawing)
@@ -119,11 +126,7 @@ def test_the_baselines_preset_trains_seven_models_and_shows_them(server, browser
 
 
 def test_the_baselines_preset_in_classroom_mode_at_1024x768(server, browser):
-    page = browser.new_page(viewport={"width": 1024, "height": 768})
-    page.goto(f"{server.url}/moons?preset=baselines&classroom=1")
-    settle(page)
-    train(page)
-    assert_finished_results(page)
+    page = trained(browser, f"{server.url}/moons?preset=baselines&classroom=1", {"width": 1024, "height": 768})
     page.wait_for_timeout(800)
     shoot(page, "baselines-classroom-1024x768")
     page.close()
@@ -144,10 +147,7 @@ def test_the_why_lesson_first_step_on_a_projector(server, browser):
     question = page.locator(".st-key-lesson_question")          # under the boundaries once trained
     assert question.count() == 1
     reveal = question.get_by_role("button", name="Reveal")
-    if reveal.is_disabled():                                    # (the prediction did not follow it there)
-        print("lesson why: the prediction made before Train was not kept under the boundaries")
-        question.get_by_role("radio", name="The logistic regression").check(force=True)
-        settle(page)
+    assert reveal.is_enabled(), "the prediction made before Train was not kept under the boundaries"
     reveal.click()
     page.get_by_text("The logistic regression scores 88.5 %").wait_for(timeout=30_000)
     settle(page)

@@ -52,7 +52,6 @@ class ToyConfig(Config):
 @dataclass(frozen=True)
 class Shows:
     """What a family can show. The pages and the engine read these, never a framework name."""
-    curves: bool = True        # trains in several stages, with a learning curve over them
     neurons: bool = False      # hidden units for the neuron view (``hidden_activations``, ``layer_weights``)
     backprop: bool = False     # one training step by hand (the scratch network's own code)
     parameters: bool = True    # a parameter count for the leaderboard
@@ -81,6 +80,11 @@ class Family:
     stages: str | None = "epochs"   # the config field counting the stages it trains in; None: one fit
     unit: str = "epoch"        # what one stage is called ("epoch", "tree", "round", "fit")
     tips: Callable[[ToyConfig], list[str]] = lambda config: []   # besides fewer stages: how to cost less
+
+    @property
+    def curves(self) -> bool:
+        """Whether it trains in stages, with a learning curve over them (a model fitted at once has one point)."""
+        return self.stages is not None
 
     def planned(self, config: ToyConfig) -> int:
         """How many stages a training of ``config`` runs to its end."""
@@ -138,6 +142,13 @@ class Stepping:
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.predict_proba(X).argmax(axis=1)
+
+
+def clipped_log_loss(y: np.ndarray, proba: np.ndarray) -> float:
+    """Mean cross-entropy, clipped as ``sklearn.metrics.log_loss`` clips (a 0/1 vote keeps a finite loss),
+    without its input checks, which cost more than the rest of an epoch."""
+    eps = np.finfo(proba.dtype).eps
+    return float(-np.mean(np.log(np.clip(proba[np.arange(len(y)), y], eps, 1 - eps))))
 
 
 def batch_size_for(batch_size: int, n: int) -> int:
@@ -241,4 +252,4 @@ def mlp_tips(config) -> list[str]:
         (["use a larger batch size"] if 0 < config.batch_size < 32 else [])
 
 
-MLP_SHOWS = Shows(curves=True, neurons=True)
+MLP_SHOWS = Shows(neurons=True)

@@ -12,7 +12,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 
 from ..core.settings import setting
 from . import base
-from .classical import ENSEMBLE_SHOWS, Classical
+from .classical import BASELINE_SHOWS, Classical
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,6 @@ class BoostingConfig(base.ToyConfig):
 
 class BoostingModel(Classical):
     framework = "boosting"
-    grows = "max_iter"
 
     def make(self) -> HistGradientBoostingClassifier:
         return HistGradientBoostingClassifier(max_iter=self.config.max_iter, learning_rate=self.config.learning_rate,
@@ -69,5 +68,5 @@ def cost(config: BoostingConfig, sizes: base.Sizes) -> tuple[float, float]:
 
 
 # Cost measured on the project's 2-core machine (2026-12-07, load ~2).
-FAMILY = base.Family("boosting", "Gradient boosting", BoostingConfig, BoostingModel, ENSEMBLE_SHOWS, cost,
+FAMILY = base.Family("boosting", "Gradient boosting", BoostingConfig, BoostingModel, BASELINE_SHOWS, cost,
                      stages="max_iter", unit="round")

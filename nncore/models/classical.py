@@ -27,31 +27,23 @@ from threadpoolctl import threadpool_limits
 
 from ..core.history import History
 from . import base
-from .base import EpochCallback, Shows, Stepping, Steps
+from .base import EpochCallback, Shows, Stepping, Steps, clipped_log_loss
 
-BASELINE_SHOWS = Shows(curves=False, neurons=False, backprop=False, parameters=True, network=False)
-ENSEMBLE_SHOWS = Shows(curves=True, neurons=False, backprop=False, parameters=True, network=False)
-
-
-def log_loss(y: np.ndarray, proba: np.ndarray) -> float:
-    """Mean cross-entropy, clipped as ``sklearn.metrics.log_loss`` clips (a 0/1 vote has a finite loss)."""
-    eps = np.finfo(np.float64).eps
-    return float(-np.mean(np.log(np.clip(proba[np.arange(len(y)), y], eps, 1.0))))
+BASELINE_SHOWS = Shows(network=False)          # no hidden units, no backprop by hand; a parameter count
 
 
 class Classical(Stepping):
     """A scikit-learn classifier as a 2-D family. A subclass names its ``framework`` and builds its
-    estimator in ``make()`` from ``self.config``; an ensemble also names ``grows``, the estimator's
-    parameter that counts its members (trees or rounds): the config field of the same name
-    (``Family.stages``), and defines ``staged(estimator, X)`` and ``first(estimator, k)``."""
+    estimator in ``make()`` from ``self.config``; an ensemble also defines ``staged(estimator, X)`` (its
+    probabilities with its first 1, 2, ... members) and ``first(estimator, k)``. The stages are the
+    estimator's own members, so their count is the one the family's config sets (``Family.stages``)."""
 
     framework = ""
-    grows: str | None = None          # e.g. "n_estimators": one member more is shown per stage
 
     def __init__(self, config, n_features: int, n_classes: int):
         self.config = config
         self.n_classes = n_classes
-        self.n_inputs = base.input_width(config, n_features)
+        base.input_width(config, n_features)                # (refuses anything but 2-D points)
         self.estimator_: ClassifierMixin | None = None     # the estimator fitted whole
         self.shown_ = 0                                     # ... of which the first shown_ members predict
         self.history_ = History()
@@ -65,11 +57,11 @@ class Classical(Stepping):
         return None
 
     def staged(self, estimator, X: np.ndarray) -> Iterator[np.ndarray]:
-        """An ensemble: its probabilities on ``X`` with its first 1, 2, ... members."""
+        """Its probabilities on ``X`` with its first 1, 2, ... members (a model fitted at once: one)."""
         yield estimator.predict_proba(X)
 
     def first(self, estimator, k: int):
-        """An ensemble: an estimator that predicts as its first ``k`` members do."""
+        """An estimator that predicts as its first ``k`` members do (a model fitted at once: itself)."""
         return estimator
 
     # --- the contract -----------------------------------------------------------------------------
@@ -85,50 +77,40 @@ class Classical(Stepping):
     def _inputs(self, X: np.ndarray) -> np.ndarray:
         return base.model_inputs(self.config, np.asarray(X, dtype=np.float64))
 
+    def _full(self, p: np.ndarray) -> np.ndarray:
+        """(n, n_classes) probabilities, a class missing from the training points at 0."""
+        if p.shape[1] == self.n_classes:
+            return p
+        full = np.zeros((len(p), self.n_classes))
+        full[:, self.estimator_.classes_.astype(int)] = p
+        return full
+
     def steps(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None = None,
               y_val: np.ndarray | None = None, on_epoch: EpochCallback | None = None) -> Steps:
         X, y = self._inputs(X), np.asarray(y)
-        has_val = X_val is not None and y_val is not None and len(y_val)
-        X_val = self._inputs(X_val) if has_val else None
         history = self.history_ = History()
         start = time.perf_counter()
         with threadpool_limits(limits=1), warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)             # (feature-name and convergence notes)
             estimator = self.make().fit(X, y)
-        self.estimator_, self.shown_ = estimator, 1
+        self.estimator_ = estimator
         elapsed = time.perf_counter() - start
-        yield "batch"
-        stages = int(getattr(self.config, self.grows)) if self.grows else 1
-        on_train = self._columns(self.staged(estimator, X))
-        on_val = self._columns(self.staged(estimator, X_val)) if has_val else None
-        for stage in range(1, stages + 1):
+        on_val = self.staged(estimator, self._inputs(X_val)) if X_val is not None and len(y_val) else None
+        for stage, p in enumerate(self.staged(estimator, X), 1):
+            yield "batch"                                   # (the fit, then each member shown)
             start = time.perf_counter()
-            self.shown_ = stage
-            p = next(on_train)
+            self.shown_, p = stage, self._full(p)
             val_loss = val_acc = math.nan
             if on_val is not None:
-                pv = next(on_val)
-                val_loss, val_acc = log_loss(y_val, pv), float(np.mean(pv.argmax(1) == y_val))
+                pv = self._full(next(on_val))
+                val_loss, val_acc = clipped_log_loss(y_val, pv), float(np.mean(pv.argmax(1) == y_val))
             elapsed += time.perf_counter() - start
-            stop = history.close_epoch(stage, bool(np.isfinite(p).all()), log_loss(y, p),
+            stop = history.close_epoch(stage, bool(np.isfinite(p).all()), clipped_log_loss(y, p),
                                        float(np.mean(p.argmax(1) == y)), val_loss, val_acc, elapsed, on_epoch)
             yield "epoch"
             if stop:
                 return
-            if stage < stages:
-                yield "batch"
-
-    def _columns(self, probas: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
-        """(n, n_classes) probabilities, a class missing from the training points at 0."""
-        for p in probas:
-            if p.shape[1] == self.n_classes:
-                yield p
-            else:
-                full = np.zeros((len(p), self.n_classes))
-                full[:, self.estimator_.classes_.astype(int)] = p
-                yield full
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         with threadpool_limits(limits=1):
-            model = self.first(self.estimator_, self.shown_) if self.grows else self.estimator_
-            return next(self._columns(iter([model.predict_proba(self._inputs(X))])))
+            return self._full(self.first(self.estimator_, self.shown_).predict_proba(self._inputs(X)))

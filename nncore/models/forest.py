@@ -10,7 +10,7 @@ from sklearn.ensemble import RandomForestClassifier
 
 from ..core.settings import setting
 from . import base
-from .classical import ENSEMBLE_SHOWS, Classical
+from .classical import BASELINE_SHOWS, Classical
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,6 @@ class ForestConfig(base.ToyConfig):
 
 class ForestModel(Classical):
     framework = "forest"
-    grows = "n_estimators"
 
     def make(self) -> RandomForestClassifier:
         return RandomForestClassifier(n_estimators=self.config.n_estimators, max_depth=self.config.max_depth or None,
@@ -57,5 +56,5 @@ def cost(config: ForestConfig, sizes: base.Sizes) -> tuple[float, float]:
 
 
 # Cost measured on the project's 2-core machine (2026-12-07, load ~2).
-FAMILY = base.Family("forest", "Random forest", ForestConfig, ForestModel, ENSEMBLE_SHOWS, cost,
+FAMILY = base.Family("forest", "Random forest", ForestConfig, ForestModel, BASELINE_SHOWS, cost,
                      stages="n_estimators", unit="tree")

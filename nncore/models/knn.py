@@ -3,13 +3,13 @@ is learned but the points themselves, so there are no parameters to count; the c
 prediction, one distance per training point."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from sklearn.neighbors import KNeighborsClassifier
 
 from ..core.settings import setting
 from . import base
-from .classical import BASELINE_SHOWS, Classical
+from .classical import Classical
 
 
 @dataclass(frozen=True)
@@ -43,5 +43,5 @@ def cost(config: KNNConfig, sizes: base.Sizes) -> tuple[float, float]:
 
 
 # Cost measured on the project's 2-core machine (2026-12-07, load ~2).
-FAMILY = base.Family("knn", "Nearest neighbours", KNNConfig, KNNModel, replace(BASELINE_SHOWS, parameters=False), cost,
-                     stages=None, unit="fit")
+FAMILY = base.Family("knn", "Nearest neighbours", KNNConfig, KNNModel,
+                     base.Shows(network=False, parameters=False), cost, stages=None, unit="fit")

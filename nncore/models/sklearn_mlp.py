@@ -49,13 +49,6 @@ def make_classifier(config: SklearnConfig, n_samples: int, **extra) -> MLPClassi
 CHUNK_POINTS = 2048
 
 
-def _log_loss(y: np.ndarray, proba: np.ndarray) -> float:
-    """Mean cross-entropy, clipped as ``sklearn.metrics.log_loss`` clips (without its input checks,
-    which cost more than the rest of an epoch)."""
-    eps = np.finfo(proba.dtype).eps
-    return float(-np.mean(np.log(np.clip(proba[np.arange(len(y)), y], eps, 1 - eps))))
-
-
 class SklearnMLP(Stepping):
     framework = "sklearn"
 
@@ -113,7 +106,7 @@ class SklearnMLP(Stepping):
             val_loss = val_acc = math.nan
             if X_val is not None and y_val is not None:
                 pv = self.clf.predict_proba(self._inputs(X_val))
-                val_loss = _log_loss(y_val, pv) if np.isfinite(pv).all() else math.nan
+                val_loss = base.clipped_log_loss(y_val, pv) if np.isfinite(pv).all() else math.nan
                 val_acc = float(np.mean(pv.argmax(1) == y_val))
             elapsed += time.perf_counter() - start
             stop = history.close_epoch(epoch, bool(np.isfinite(p).all()), loss_sum / n, train_acc, val_loss,

@@ -41,8 +41,9 @@ def live_view(live: LiveComparison, painter: BoundaryPainter, frame: LiveFrame |
     histories = live.histories()
     names = [s.name for s in live.lineup]
     repeats = live.data_config.repeats
-    curves = curves_figure(list(zip(names, histories))) if repeats == 1 else \
-        band_curves_figure(list(zip(names, live.histories(runs=True))))
+    staged = [i for i, s in enumerate(live.lineup) if s.family.curves]      # one fit draws no curve
+    curves = curves_figure([(names[i], histories[i]) for i in staged]) if repeats == 1 else \
+        band_curves_figure([(names[i], runs) for i, runs in enumerate(live.histories(runs=True)) if i in staged])
     which = f" · run 1 of {repeats}" if repeats > 1 else ""              # (the picture is of one run)
     if live.done:
         results = live.results()
