@@ -144,13 +144,6 @@ class Stepping:
         return self.predict_proba(X).argmax(axis=1)
 
 
-def clipped_log_loss(y: np.ndarray, proba: np.ndarray) -> float:
-    """Mean cross-entropy, clipped as ``sklearn.metrics.log_loss`` clips (a 0/1 vote keeps a finite loss),
-    without its input checks, which cost more than the rest of an epoch."""
-    eps = np.finfo(proba.dtype).eps
-    return float(-np.mean(np.log(np.clip(proba[np.arange(len(y)), y], eps, 1 - eps))))
-
-
 def batch_size_for(batch_size: int, n: int) -> int:
     """0 (or more than n) means full batch."""
     return n if batch_size in (0, None) or batch_size >= n else batch_size

@@ -25,9 +25,10 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 from threadpoolctl import threadpool_limits
 
+from ..core.activations import clipped_log_loss
 from ..core.history import History
 from . import base
-from .base import EpochCallback, Shows, Stepping, Steps, clipped_log_loss
+from .base import EpochCallback, Shows, Stepping, Steps
 
 BASELINE_SHOWS = Shows(network=False)          # no hidden units, no backprop by hand; a parameter count
 

@@ -20,7 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.neural_network._base import ACTIVATIONS as SKLEARN_FUNCTIONS
 
-from ..core.activations import ACTIVATIONS
+from ..core.activations import ACTIVATIONS, clipped_log_loss
 from ..core.history import History
 from . import base
 from .base import EpochCallback, Stepping, Steps, batch_size_for
@@ -106,7 +106,7 @@ class SklearnMLP(Stepping):
             val_loss = val_acc = math.nan
             if X_val is not None and y_val is not None:
                 pv = self.clf.predict_proba(self._inputs(X_val))
-                val_loss = base.clipped_log_loss(y_val, pv) if np.isfinite(pv).all() else math.nan
+                val_loss = clipped_log_loss(y_val, pv) if np.isfinite(pv).all() else math.nan
                 val_acc = float(np.mean(pv.argmax(1) == y_val))
             elapsed += time.perf_counter() - start
             stop = history.close_epoch(epoch, bool(np.isfinite(p).all()), loss_sum / n, train_acc, val_loss,
