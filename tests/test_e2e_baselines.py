@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser import ARTIFACTS, CHROMIUM, no_exception, settle
 
@@ -83,8 +84,17 @@ def trained(browser, url: str, viewport: dict):
 def pick(page, label: str, option: str) -> None:
     """Choose ``option`` in the select box labelled ``label`` (in the main area)."""
     box = page.get_by_test_id("stMain").get_by_role("combobox", name=label)
-    box.click()
-    page.get_by_role("option", name=option, exact=True).click()
+    box.wait_for(timeout=30_000)
+    listed = page.get_by_role("option", name=option, exact=True)
+    for _ in range(3):                  # a click landing while the fragment reruns may not open the list
+        box.click()
+        try:
+            listed.wait_for(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            settle(page)
+    listed.click()
     settle(page)
 
 
