@@ -41,8 +41,7 @@ class ScratchConfig(base.ToyConfig):
     l2: float = base.l2_setting(0.0)                         # adds l2/2 * sum(W**2) to the loss
 
 
-def _softplus(z: np.ndarray) -> np.ndarray:
-    """log(1 + e^z) without overflow."""
+def _softplus(z: np.ndarray) -> np.ndarray:   # log(1 + e^z) without overflow
     return np.logaddexp(0.0, z)
 
 
@@ -50,6 +49,7 @@ class ScratchNetwork(Stepping):
     """A multilayer perceptron with hand-written backprop. Learned state ends in ``_``."""
 
     framework = "numpy"
+    input_width, model_inputs = staticmethod(base.input_width), staticmethod(base.model_inputs)  # (2-D points)
 
     def __init__(self, config: ScratchConfig, n_features: int, n_classes: int, dtype: type = np.float64):
         if n_classes < 2:
@@ -58,7 +58,7 @@ class ScratchNetwork(Stepping):
         self.n_classes = n_classes
         self.dtype = dtype
         self.binary = n_classes == 2
-        self.sizes = (base.input_width(config, n_features), *config.hidden, 1 if self.binary else n_classes)
+        self.sizes = (self.input_width(config, n_features), *config.hidden, 1 if self.binary else n_classes)
         self.activation = ACTIVATIONS[config.activation]
         self.rng = np.random.default_rng(config.seed)
         # Every weight and bias is a view into one flat vector (and every gradient into another),
@@ -100,7 +100,7 @@ class ScratchNetwork(Stepping):
 
     def expand(self, X: np.ndarray) -> np.ndarray:
         """Points (n, 2) -> the first layer's input (n, len(inputs)), in the network's dtype."""
-        return base.model_inputs(self.config, np.asarray(X, dtype=self.dtype))
+        return self.model_inputs(self.config, np.asarray(X, dtype=self.dtype))
 
     # --- forward and backward -------------------------------------------------------------------
 

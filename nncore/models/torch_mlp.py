@@ -87,6 +87,7 @@ def build_mlp(config: TorchMLPConfig, n_inputs: int, n_outputs: int,
 
 class TorchMLP(Stepping):
     framework = "torch"
+    input_width, model_inputs = staticmethod(base.input_width), staticmethod(base.model_inputs)  # (2-D points)
 
     def __init__(self, config: TorchMLPConfig, n_features: int, n_classes: int):
         if n_classes < 2:
@@ -95,7 +96,7 @@ class TorchMLP(Stepping):
         self.n_classes = n_classes
         self.binary = n_classes == 2
         self.generator = torch.Generator().manual_seed(config.seed)
-        self.model = build_mlp(config, base.input_width(config, n_features), 1 if self.binary else n_classes,
+        self.model = build_mlp(config, self.input_width(config, n_features), 1 if self.binary else n_classes,
                                self.generator)
         self.history_ = History()
 
@@ -111,7 +112,7 @@ class TorchMLP(Stepping):
 
     def _tensor(self, X: np.ndarray) -> torch.Tensor:
         """Points (n, 2) -> the first Linear's input, (n, len(inputs)) float32."""
-        return torch.as_tensor(base.model_inputs(self.config, np.asarray(X)), dtype=torch.float32)
+        return torch.as_tensor(self.model_inputs(self.config, np.asarray(X)), dtype=torch.float32)
 
     def _loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         if self.binary:
@@ -121,12 +122,28 @@ class TorchMLP(Stepping):
     def _labels(self, logits: torch.Tensor) -> torch.Tensor:
         return (logits[:, 0] > 0).long() if self.binary else logits.argmax(dim=1)
 
-    def _optimizer(self) -> torch.optim.Optimizer:
+    def new_optimizer(self) -> torch.optim.Optimizer:
         c = self.config
         if c.optimizer == "adam":
             return torch.optim.Adam(self.model.parameters(), lr=c.learning_rate, weight_decay=c.l2)
         return torch.optim.SGD(self.model.parameters(), lr=c.learning_rate, momentum=c.momentum,
                                weight_decay=c.l2)
+
+    def _step(self, xb: torch.Tensor, yb: torch.Tensor, opt: torch.optim.Optimizer) -> tuple[float, int]:
+        """One optimizer step on a batch: the batch's (summed loss, correct) before it."""
+        opt.zero_grad(set_to_none=True)
+        logits = self.model(xb)
+        loss = self._loss(logits, yb)
+        loss.backward()
+        opt.step()
+        return loss.item() * len(yb), int((self._labels(logits.detach()) == yb).sum())
+
+    def train_step(self, Xb: np.ndarray, yb: np.ndarray, optimizer) -> tuple[float, int]:
+        """One optimizer step on a batch of points (as ``steps`` takes them), in training mode."""
+        self.model.train()
+        out = self._step(self._tensor(Xb), torch.as_tensor(np.asarray(yb), dtype=torch.long), optimizer)
+        self.model.eval()
+        return out
 
     def steps(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None = None,
               y_val: np.ndarray | None = None, on_epoch: EpochCallback | None = None) -> Steps:
@@ -139,7 +156,7 @@ class TorchMLP(Stepping):
             yv = torch.as_tensor(np.asarray(y_val), dtype=torch.long)
         n = len(yt)
         batch = batch_size_for(cfg.batch_size, n)
-        opt = self._optimizer()
+        opt = self.new_optimizer()
         history = self.history_ = History()
         elapsed = 0.0
         for epoch in range(1, cfg.epochs + 1):
@@ -152,13 +169,9 @@ class TorchMLP(Stepping):
                 xb, yb = Xt[idx], yt[idx]
                 if cfg.batch_norm and len(yb) < 2:    # BatchNorm cannot train on one example
                     continue
-                opt.zero_grad(set_to_none=True)
-                logits = self.model(xb)
-                loss = self._loss(logits, yb)
-                loss.backward()
-                opt.step()
-                loss_sum += loss.item() * len(yb)
-                correct += int((self._labels(logits.detach()) == yb).sum())
+                batch_loss, batch_correct = self._step(xb, yb, opt)
+                loss_sum += batch_loss
+                correct += batch_correct
                 seen += len(yb)
                 elapsed += time.perf_counter() - start
                 yield "batch"
