@@ -48,6 +48,7 @@ BASE = {
     "warm": ["circles-features", "--folder", "{tmp}/warm"],
     "gradcheck": [],
     "bench": [],
+    "export": ["--out", "{tmp}/export", "--seed", "1"],
 }
 # Options that take a path: (a value that must act, a value that must be refused).
 PATH_CASES = {
@@ -56,6 +57,9 @@ PATH_CASES = {
     ("mnist", "--data-dir"): ("{other}", "{tmp}/a-file"),
     ("mnist", "--save"): ("{tmp}/cnn.safetensors", "{tmp}/a-file/cnn.safetensors"),
     ("warm", "--folder"): ("{tmp}/elsewhere", "{tmp}/a-file"),
+    ("export", "--out"): ("{tmp}/export-elsewhere", "{tmp}/a-file"),
+    ("export", "--lineup"): ("{tmp}/lineup.json", "{tmp}/no-such-lineup.json"),
+    ("export", "--data"): ("{tmp}/points.csv", "{tmp}/bad-points.csv"),
 }
 # Accepted, yet the same results by design: why.
 SAME_RESULTS = {
@@ -63,6 +67,7 @@ SAME_RESULTS = {
     ("mnist", "--device"): "cpu is what auto picks on a machine without CUDA",
     ("mnist", "--no-download"): "acts only where the data folder lacks the set (and this machine is offline)",
     ("gradcheck", "--quiet"): "gradcheck shows no progress; accepted like every command's",
+    ("export", "--quiet"): "export writes files at once, with no progress to show; accepted like every command's",
 }
 TIMINGS = {"seconds", "train_seconds", "images_per_second"}
 

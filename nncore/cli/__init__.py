@@ -14,7 +14,7 @@ from ..core.settings import Setting, settings_of
 from ..data.toy import DataConfig
 from ..models.cnn import CNNConfig
 from ..models.registry import FAMILIES, PRESETS
-from .commands import cmd_bench, cmd_gradcheck, cmd_mnist, cmd_moons, cmd_warm, fail
+from .commands import cmd_bench, cmd_export, cmd_gradcheck, cmd_mnist, cmd_moons, cmd_warm, fail
 
 
 class _Parser(argparse.ArgumentParser):
@@ -67,16 +67,20 @@ def build_parser() -> argparse.ArgumentParser:
         sp.set_defaults(fn=fn)
         return sp
 
+    def lineup_options(m):
+        _declared(m, "--preset", PRESET, default="default")
+        m.add_argument("--lineup", type=Path, default=None, help="a JSON file holding the lineup, in the form of "
+                       "a link's models value: [{\"name\": ..., \"framework\": ..., \"config\": {...}}, ...]")
+        m.add_argument("--data", type=Path, default=None, help="a CSV of your own points: columns x1, x2, label "
+                       "(at most 5,000 rows, 2 to 10 classes); split and scaled like the built-in sets")
+        _declared(m, "--seed", _shared("seed", [DataConfig, *(f.config for f in FAMILIES.values())]),
+                  help="seed for data and every model")
+        _declared(m, "--epochs", _shared("epochs", [f.config for f in FAMILIES.values() if f.stages == "epochs"]),
+                  help="every model trained in epochs trains this many (trees, rounds and one-fit models keep "
+                  "theirs)")
+
     m = command("moons", cmd_moons, "train the lineup on moons")
-    _declared(m, "--preset", PRESET, default="default")
-    m.add_argument("--lineup", type=Path, default=None, help="a JSON file holding the lineup, in the form of a "
-                   "link's models value: [{\"name\": ..., \"framework\": ..., \"config\": {...}}, ...]")
-    m.add_argument("--data", type=Path, default=None, help="a CSV of your own points: columns x1, x2, label "
-                   "(at most 5,000 rows, 2 to 10 classes); split and scaled like the built-in sets")
-    _declared(m, "--seed", _shared("seed", [DataConfig, *(f.config for f in FAMILIES.values())]),
-              help="seed for data and every model")
-    _declared(m, "--epochs", _shared("epochs", [f.config for f in FAMILIES.values() if f.stages == "epochs"]),
-              help="every model trained in epochs trains this many (trees, rounds and one-fit models keep theirs)")
+    lineup_options(m)
     _declared(m, "--repeats", settings_of(DataConfig)["repeats"], help="train each model K times, with seeds "
               "derived from its own; the JSON gives test_accuracy_mean, _std, test_accuracies and seeds")
     _declared(m, "--workers", WORKERS)
@@ -93,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"which presets (default: all of {', '.join(PRESETS)})")   # argparse checks [] against them
     w.add_argument("--folder", type=Path, default=None, help="where to keep them (default: .nncore-cache/, or "
                    "NNCORE_CACHE)")
+    e = command("export", cmd_export, "write each model of the lineup as a script and a notebook that retrain it "
+                "without nncore")
+    lineup_options(e)
+    e.add_argument("--out", type=Path, required=True, help="the folder to write the .py and .ipynb files to")
     command("gradcheck", cmd_gradcheck, "check backprop against central differences and autograd")
     b = command("bench", cmd_bench, "benchmarks against peers measured in the same run")
     b.add_argument("--quick", action="store_true", help="a shortened run of under a minute")

@@ -66,20 +66,38 @@ def _writable(path: Path | None, flag: str, folder: bool) -> Path | None:
     return path
 
 
-def cmd_moons(args) -> int:
-    from ..lineup import parallel
-    from ..lineup.comparison import compare
-    parallel.one_torch_thread()
+def _setup(args):
+    """The data, the lineup and any uploaded points that moons and export options name."""
     data_cfg, lineup = PRESETS[args.preset]
     points = _points_file(args.data) if args.data is not None else None
     data_cfg = data_cfg.replace(name="csv") if points is not None else data_cfg
     if args.lineup is not None:
         lineup = _lineup_file(args.lineup)
     data_cfg = data_cfg.replace(seed=args.seed) if args.seed is not None else data_cfg
-    data_cfg = data_cfg.replace(repeats=args.repeats) if args.repeats is not None else data_cfg
     lineup = tuple(ModelSpec(s.name, s.config.replace(
         **({"epochs": args.epochs} if args.epochs is not None and s.family.stages == "epochs" else {}),
         **({"seed": args.seed} if args.seed is not None else {}))) for s in lineup)
+    return data_cfg, lineup, points
+
+
+def cmd_export(args) -> int:
+    """Each model of the lineup as a standalone script and a notebook that retrain it without nncore."""
+    from ..export import write
+    data_cfg, lineup, points = _setup(args)
+    out = _writable(args.out, "--out", folder=True)
+    written = write(data_cfg, lineup, out, points)
+    payload = {"folder": str(out), "dataset": data_cfg.to_dict(),
+               "models": [{**w, "config": s.config.to_dict()} for w, s in zip(written, lineup)]}
+    _emit(payload, args.json, [f"{w['name']}: {w['script']}, {w['notebook']}" for w in written])
+    return 0
+
+
+def cmd_moons(args) -> int:
+    from ..lineup import parallel
+    from ..lineup.comparison import compare
+    parallel.one_torch_thread()
+    data_cfg, lineup, points = _setup(args)
+    data_cfg = data_cfg.replace(repeats=args.repeats) if args.repeats is not None else data_cfg
     total, done = sum(s.planned for s in lineup) * data_cfg.repeats, {}
     if (workers := parallel.worker_count(args.workers, len(lineup) * data_cfg.repeats)) > 1:
         parallel.warm(workers)          # before the progress bar's thread: workers fork from here, at once

@@ -14,19 +14,24 @@ import numpy as np
 
 
 class Feature(NamedTuple):
-    label: str                                              # how a page names it
-    formula: Callable[[np.ndarray, np.ndarray], np.ndarray]   # (x1 (n,), x2 (n,)) -> (n,)
+    label: str          # how a page names it
+    code: str           # the formula in NumPy, of x1 (n,) and x2 (n,): what an exported script writes too
+
+    @property
+    def formula(self) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        return _FORMULAS[self.code]
 
 
 FEATURES: dict[str, Feature] = {
-    "x1": Feature("x₁", lambda x1, x2: x1),
-    "x2": Feature("x₂", lambda x1, x2: x2),
-    "x1^2": Feature("x₁²", lambda x1, x2: x1 * x1),
-    "x2^2": Feature("x₂²", lambda x1, x2: x2 * x2),
-    "x1*x2": Feature("x₁x₂", lambda x1, x2: x1 * x2),
-    "sin(x1)": Feature("sin x₁", lambda x1, x2: np.sin(x1)),
-    "sin(x2)": Feature("sin x₂", lambda x1, x2: np.sin(x2)),
+    "x1": Feature("x₁", "x1"),
+    "x2": Feature("x₂", "x2"),
+    "x1^2": Feature("x₁²", "x1 * x1"),
+    "x2^2": Feature("x₂²", "x2 * x2"),
+    "x1*x2": Feature("x₁x₂", "x1 * x2"),
+    "sin(x1)": Feature("sin x₁", "np.sin(x1)"),
+    "sin(x2)": Feature("sin x₂", "np.sin(x2)"),
 }
+_FORMULAS = {f.code: eval(f"lambda x1, x2: {f.code}", {"np": np}) for f in FEATURES.values()}  # noqa: S307 (ours)
 RAW_INPUTS = ("x1", "x2")           # the points themselves: the default, and what every model is given
 
 
