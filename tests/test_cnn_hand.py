@@ -52,6 +52,7 @@ def test_the_trace_is_the_models_own_forward_pass(model, image, t):
     np.testing.assert_allclose(t.z1, z1[0].numpy(), **TOL)
     np.testing.assert_allclose(np.maximum(t.z1, 0), a1[0].numpy(), **TOL)
     np.testing.assert_allclose(t.p1, p1[0].numpy(), **TOL)
+    np.testing.assert_allclose(t.z2, z2[0].numpy(), **TOL)
     np.testing.assert_allclose(np.maximum(t.z2, 0), a2[0].numpy(), **TOL)
     np.testing.assert_allclose(t.proba, logp[0].exp().numpy(), **TOL)
     assert t.flat.shape == (1600,) and t.h.shape == (100,)

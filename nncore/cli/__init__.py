@@ -12,9 +12,9 @@ from pathlib import Path
 
 from ..core.settings import Setting, settings_of
 from ..data.toy import DataConfig
+from ..engine.transfer_config import TransferConfig
 from ..models.cnn import CNNConfig
 from ..models.registry import FAMILIES, PRESETS
-from ..engine.transfer_config import TransferConfig
 from .commands import cmd_bench, cmd_gradcheck, cmd_mnist, cmd_moons, cmd_transfer, cmd_warm, fail
 
 
