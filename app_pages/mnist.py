@@ -10,6 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import chrome, session
+from app_pages.mnist_hand import hand_section
+from app_pages.mnist_transfer import transfer_section
 from app_pages.mnist_try import try_section
 from app_pages.widgets import config_inputs
 from nncore import urlstate
@@ -20,8 +22,9 @@ from nncore.models.checkpoints import list_checkpoints
 from nncore.models.cnn import CNNConfig, architecture_dot, layer_table
 from nncore.records import mnist as cnn_study
 from nncore.records.mnist import CNNRun, TrainedCNN
+from nncore.teaching.graphs import GRAPH_NOTE, cnn_autograd_dot
 
-TABS = ("Train", "Results", "Inside the network", "Try it")
+TABS = ("Train", "Results", "Inside the network", "By hand", "Try it", "Transfer")
 
 
 @st.cache_resource(show_spinner="Loading images…")
@@ -86,6 +89,15 @@ def train_tab(data: ImageData, advanced: bool) -> None:
     with st.expander("Architecture"):
         st.graphviz_chart(architecture_dot())
         st.dataframe(pd.DataFrame(layer_table()), hide_index=True, width="content")
+        st.markdown("**What autograd records** (`torchviz.make_dot`, as the seed drew it)")
+        st.graphviz_chart(autograd_dot())
+        st.caption(GRAPH_NOTE)
+
+
+@st.cache_resource
+def autograd_dot() -> str:
+    """The CNN's autograd graph as DOT, built once per process (its shape never changes)."""
+    return cnn_autograd_dot()
 
 
 def train_section(data: ImageData, advanced: bool) -> None:
@@ -220,12 +232,15 @@ keep_interrupted()
 session.apply_tab_request()
 tabs = st.tabs(TABS, key=session.MNIST_TAB, on_change="rerun")
 active = session.mnist().active_model(data.name)
-for tab, section in zip(tabs, (train_tab, results_section, inside_section, try_section)):
+for tab, section in zip(tabs, (train_tab, results_section, inside_section, hand_section, try_section,
+                               transfer_section)):
     if tab.open is False:                                   # only the open tab runs
         continue
     with tab:
         if section is train_tab:
             train_tab(data, advanced)
+        elif section is transfer_section:
+            transfer_section(advanced, dataset)
         elif active is None:
             others = ", ".join(IMAGE_DATASETS[d] for d in session.mnist().others(data.name))
             st.info(f"No model trained on {IMAGE_DATASETS[data.name]} yet: train one (or load a prepared "
