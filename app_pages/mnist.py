@@ -89,9 +89,12 @@ def train_tab(data: ImageData, advanced: bool) -> None:
     with st.expander("Architecture"):
         st.graphviz_chart(architecture_dot())
         st.dataframe(pd.DataFrame(layer_table()), hide_index=True, width="content")
-        st.markdown("**What autograd records** (`torchviz.make_dot`, as the seed drew it)")
-        st.graphviz_chart(autograd_dot())
-        st.caption(GRAPH_NOTE)
+    graph = st.expander("What autograd records (torchviz.make_dot, as the seed drew it)", key="cnn_graph_box",
+                        on_change="rerun")
+    if graph.open:                      # drawn only while open: a graph laid out in a closed box stays blank
+        with graph:
+            st.caption(GRAPH_NOTE)
+            st.graphviz_chart(autograd_dot())
 
 
 @st.cache_resource

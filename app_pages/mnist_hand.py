@@ -16,12 +16,15 @@ from nncore.records.mnist import TrainedCNN
 from nncore.teaching import cnn_hand
 
 SOURCES = ("Your drawing", "A test image")
+# (style only) the 3x3 grids side by side fit a 1024-pixel screen: tight cells, digits in columns
+_CSS = ("<style>[class*='st-key-hand_'] th, [class*='st-key-hand_'] td { padding: 0.1rem 0.35rem; "
+        "font-size: 0.85rem; font-variant-numeric: tabular-nums; }</style>")
 
 
 def clicked_cell(picture: np.ndarray, side: int, key: str, default: tuple[int, int]) -> tuple[int, int]:
     """The clickable map; the cell of its last click (or ``default`` before any)."""
     from streamlit_image_coordinates import streamlit_image_coordinates
-    click = streamlit_image_coordinates(picture, key=key, width=picture.shape[1], cursor="crosshair")
+    click = streamlit_image_coordinates(picture, key=key, width="stretch", cursor="crosshair")
     if not click or not click.get("height"):
         return default
     row = int(click["y"] * side / click["height"])
@@ -45,6 +48,7 @@ def pick_image(data: ImageData):
 
 
 def pool_markdown(pool, what: str) -> str:
+    """The pooling window after ReLU, its winner in bold, and where it goes."""
     rows, cols = range(pool.top, pool.top + 2), range(pool.left, pool.left + 2)
     return (f"**2x2 max pool**: the window rows {pool.top}–{pool.top + 1}, columns {pool.left}–{pool.left + 1} "
             f"(after ReLU; the winner in bold):\n\n{grid_markdown(pool.values, rows, cols, bold=pool.winner)}\n\n"
@@ -53,8 +57,9 @@ def pool_markdown(pool, what: str) -> str:
 
 def conv1_view(t: cnn_hand.Trace) -> None:
     st.subheader("1 · conv1: one cell of a feature map, by hand")
-    left, right = st.columns([1, 1.6])
-    f = left.selectbox("conv1 filter", range(32), key="hand_f1")
+    left, picture, pool = st.columns([1.1, 0.8, 1.1])
+    f = left.selectbox("conv1 filter", range(32), index=int(np.argmax(t.z1.max(axis=(1, 2)))), key="hand_f1",
+                       help="It starts at the filter that fires the most on this image.")
     maps = np.maximum(t.z1[f], 0)
     default = tuple(int(v) for v in np.unravel_index(int(np.argmax(maps)), maps.shape))
     with left:
@@ -68,12 +73,13 @@ def conv1_view(t: cnn_hand.Trace) -> None:
         session.hand_cell("conv1", default, picked)
         st.rerun(scope="fragment")
     rows, cols = range(row, row + 3), range(col, col + 3)
-    with right:
-        st.image(map_picture(t.x, 6, [(row, col, 3, 3, CELL)]), width=168,
-                 caption="The input (normalised: (pixel/255 − 0.1307) / 0.3081) and the 3x3 patch")
+    picture.image(map_picture(t.x, 6, [(row, col, 3, 3, CELL)]), width="stretch",
+                  caption="The input (normalised: (pixel/255 − 0.1307) / 0.3081) and the 3x3 patch")
+    pool.container(key="hand_pool1").markdown(pool_markdown(c.pool, "conv2"))
     a, b, p = st.columns(3)
     with a.container(key="hand_patch"):
-        st.markdown("**Input patch**\n\n" + grid_markdown(c.patch, rows, cols))
+        st.markdown(f"**Input patch**, rows {row}–{row + 2}, columns {col}–{col + 2}\n\n"
+                    + grid_markdown(c.patch, rows, cols))
     with b.container(key="hand_kernel"):
         st.markdown(f"**× kernel of filter {f}**\n\n" + grid_markdown(c.kernel, range(3), range(3)))
     with p.container(key="hand_products"):
@@ -82,13 +88,13 @@ def conv1_view(t: cnn_hand.Trace) -> None:
         st.markdown(f"Sum of the nine products **{c.total:.4f}** + bias **{c.bias:.4f}** = **{c.z:.4f}**. "
                     f"The feature map holds **{c.map_value:.4f}** at ({row}, {col}). "
                     f"After ReLU (max(0, ·)): **{c.relu:.4f}**.")
-    st.markdown(pool_markdown(c.pool, "conv2"))
 
 
 def conv2_view(t: cnn_hand.Trace) -> None:
     st.subheader("2 · conv2: the same sum, over 32 input channels")
     left, right = st.columns([1, 1.6])
-    f = left.selectbox("conv2 filter", range(64), key="hand_f2")
+    f = left.selectbox("conv2 filter", range(64), index=int(np.argmax(t.z2.max(axis=(1, 2)))), key="hand_f2",
+                       help="It starts at the filter that fires the most on this image.")
     maps = np.maximum(t.z2[f], 0)
     default = tuple(int(v) for v in np.unravel_index(int(np.argmax(maps)), maps.shape))
     with left:
@@ -104,9 +110,10 @@ def conv2_view(t: cnn_hand.Trace) -> None:
     right.plotly_chart(channels_figure(c.channel_sums, big), width="stretch", key="hand_channels",
                        config={"displayModeBar": False})
     for column, ch in zip(st.columns(3), big):
-        column.markdown(f"**Channel {ch}** adds **{c.channel_sums[ch]:.4f}**: its patch\n\n"
-                        + grid_markdown(c.patches[ch], range(row, row + 3), range(col, col + 3), digits=3)
-                        + "\n\n× kernel\n\n" + grid_markdown(c.kernels[ch], range(3), range(3), digits=3))
+        column.container(key=f"hand_channel{ch}").markdown(
+            f"**Channel {ch}** adds **{c.channel_sums[ch]:.4f}**: its patch\n\n"
+            + grid_markdown(c.patches[ch], range(row, row + 3), range(col, col + 3), digits=3)
+            + "\n\n× kernel\n\n" + grid_markdown(c.kernels[ch], range(3), range(3), digits=3))
     with st.container(key="hand_sum2"):
         st.markdown(f"Sum of the 32 channels' sums **{c.total:.4f}** + bias **{c.bias:.4f}** = **{c.z:.4f}**; "
                     f"the feature map holds **{c.map_value:.4f}** at ({row}, {col}). After ReLU: **{c.relu:.4f}**.")
@@ -114,7 +121,7 @@ def conv2_view(t: cnn_hand.Trace) -> None:
         st.markdown("**No pooling window**: 11 rows do not split into pairs, so the 2x2 pool drops row 10 and "
                     "column 10. Nothing after this layer reads this cell.")
     else:
-        st.markdown(pool_markdown(c.pool, "fc1"))
+        st.container(key="hand_pool2").markdown(pool_markdown(c.pool, "fc1"))
 
 
 def head_view(t: cnn_hand.Trace, classes) -> None:
@@ -144,6 +151,7 @@ def head_view(t: cnn_hand.Trace, classes) -> None:
 @st.fragment
 def hand_section(active: TrainedCNN, data: ImageData) -> None:
     """A fragment: a click or a pick reruns only this tab."""
+    st.html(_CSS)
     st.caption("Every number below is read from this model's own forward pass on one image, then worked "
                "out by hand beside the value the layer computed.")
     image, what = pick_image(data)

@@ -178,7 +178,10 @@ def backprop_tab(live) -> None:
 def autograd_graph(live) -> None:
     """A PyTorch model's autograd graph (torchviz), as the seed drew its model: what backward() walks."""
     torch_models = [s for s in live.lineup if isinstance(s.config, TorchMLPConfig)]
-    with st.expander("PyTorch's autograd graph: what backward() walks"):
+    box = st.expander("PyTorch's autograd graph: what backward() walks", key="graph_box", on_change="rerun")
+    if not box.open:                    # drawn only while open: a graph laid out in a closed box stays blank
+        return
+    with box:
         if not torch_models:
             st.info("No PyTorch network in this lineup: add one to see its graph.")
             return

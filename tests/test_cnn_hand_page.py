@@ -27,6 +27,8 @@ def test_the_moons_backprop_view_shows_a_pytorch_models_graph():
     at = moons_page(models=TINY, samples="200")
     train_button(at).click().run()
     at = open_after_tab(at, "Backprop")
+    at.session_state["graph_box"] = True
+    at = at.run()
     assert not at.exception
     graphs = [g.proto.spec for g in at.get("graphviz_chart")]
     assert any("AddmmBackward0" in g for g in graphs)
@@ -74,7 +76,9 @@ def test_the_by_hand_tab_shows_sums_that_equal_the_maps(trained):
 
 def test_the_train_tab_draws_the_cnns_autograd_graph(trained):
     at = open_tab(trained, "Train")
-    specs = [g.proto.spec for g in at.get("graphviz_chart")]
+    assert len(at.get("graphviz_chart")) == 1                  # the autograd graph is drawn only when asked for
+    at.session_state["cnn_graph_box"] = True
+    specs = [g.proto.spec for g in at.run().get("graphviz_chart")]
     assert len(specs) == 2 and any("ConvolutionBackward0" in s for s in specs)
 
 

@@ -15,8 +15,8 @@ BATCH, LR = 32, 1e-3              # fine-tuning: Adam's rate, batches of 32
 
 LADDERS = {"100,500,2000": "100, 500 and 2,000 labels", "20,100": "20 and 100 labels",
            "1000,4000": "1,000 and 4,000 labels", "50": "50 labels (a quick look)"}
-FREEZE = {"convs": "conv1 and conv2 frozen (only the head learns)", "conv1": "conv1 frozen, conv2 fine-tuned",
-          "none": "nothing frozen: every layer fine-tuned from the source's weights"}
+FREEZE = {"convs": "conv1 and conv2 (only the head learns)", "conv1": "conv1 (conv2 fine-tuned too)",
+          "none": "none (every layer fine-tuned)"}
 
 
 @dataclass(frozen=True)

@@ -31,13 +31,14 @@ def map_picture(values: np.ndarray, scale: int, boxes: Sequence[tuple[int, int, 
 
 def grid_markdown(values: np.ndarray, rows: Sequence[int], cols: Sequence[int], bold: tuple[int, int] | None = None,
                   digits: int = 4) -> str:
-    """A small grid as a Markdown table, headed by its rows' and columns' places in the map."""
-    head = "| | " + " | ".join(f"col {c}" for c in cols) + " |\n|---|" + "---:|" * len(cols) + "\n"
+    """A small grid as a Markdown table, headed by its rows' and columns' places in the map (row numbers
+    in the first column, in italics)."""
+    head = "| | " + " | ".join(str(c) for c in cols) + " |\n|---|" + "---:|" * len(cols) + "\n"
 
     def cell(i, j):
         text = f"{values[i, j]:.{digits}f}"
         return f"**{text}**" if bold == (i, j) else text
-    return head + "\n".join(f"| row {r} | " + " | ".join(cell(i, j) for j in range(len(cols))) + " |"
+    return head + "\n".join(f"| *{r}* | " + " | ".join(cell(i, j) for j in range(len(cols))) + " |"
                             for i, r in enumerate(rows))
 
 
