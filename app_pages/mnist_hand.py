@@ -17,7 +17,7 @@ from nncore.teaching import cnn_hand
 
 SOURCES = ("Your drawing", "A test image")
 # (style only) the 3x3 grids side by side fit a 1024-pixel screen: tight cells, digits in columns
-_CSS = ("<style>[class*='st-key-hand_'] th, [class*='st-key-hand_'] td { padding: 0.1rem 0.35rem; "
+_CSS = ("<style>[class*='st-key-hand_'] th, [class*='st-key-hand_'] td { padding: 0.1rem 0.25rem; "
         "font-size: 0.85rem; font-variant-numeric: tabular-nums; }</style>")
 
 
@@ -76,12 +76,11 @@ def conv1_view(t: cnn_hand.Trace) -> None:
     picture.image(map_picture(t.x, 6, [(row, col, 3, 3, CELL)]), width="stretch",
                   caption="The input (normalised: (pixel/255 − 0.1307) / 0.3081) and the 3x3 patch")
     pool.container(key="hand_pool1").markdown(pool_markdown(c.pool, "conv2"))
-    a, b, p = st.columns(3)
+    a, b, p = st.columns(3, gap="small")
     with a.container(key="hand_patch"):
-        st.markdown(f"**Input patch**, rows {row}–{row + 2}, columns {col}–{col + 2}\n\n"
-                    + grid_markdown(c.patch, rows, cols))
+        st.markdown("**Input patch**\n\n" + grid_markdown(c.patch, rows, cols))
     with b.container(key="hand_kernel"):
-        st.markdown(f"**× kernel of filter {f}**\n\n" + grid_markdown(c.kernel, range(3), range(3)))
+        st.markdown(f"**× filter {f}'s kernel**\n\n" + grid_markdown(c.kernel, range(3), range(3)))
     with p.container(key="hand_products"):
         st.markdown("**= nine products**\n\n" + grid_markdown(c.products, rows, cols))
     with st.container(key="hand_sum"):

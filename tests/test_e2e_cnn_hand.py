@@ -101,6 +101,6 @@ def test_a_clicked_cell_is_computed_by_hand_on_the_drawing(server, browser):
     page.get_by_text("What autograd records").first.click()
     graph = page.locator('[data-testid="stGraphVizChart"] svg', has_text="ConvolutionBackward0")   # drawn here
     graph.wait_for(timeout=60_000)
-    assert "ConvolutionBackward0" in graph.inner_text() and "conv1.weight" in graph.inner_text()
+    assert "conv1.weight" in graph.text_content()
     no_exception(page)
     screenshot(page, "train-architecture-full")

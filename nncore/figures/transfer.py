@@ -23,7 +23,8 @@ def transfer_figure(result) -> go.Figure:
                                  y=[a for v in runs for a in v], mode="markers", showlegend=False,
                                  marker=dict(color=MODEL_COLORS[k], size=5, opacity=0.45),
                                  hovertemplate=f"{name}: %{{y:.1%}}<extra>one seed</extra>"))
-    fig.update_xaxes(type="log", tickvals=[r.used for r in result.rows], title=f"labelled {IMAGE_DATASETS[c.target]} images")
+    fig.update_xaxes(type="log", tickvals=[r.used for r in result.rows],
+                     title=f"labelled {IMAGE_DATASETS[c.target]} images")
     fig.update_yaxes(title="test accuracy", tickformat=".0%")
     fig = layout(fig, f"{IMAGE_DATASETS[c.target]}, fine-tuned on few labels", 360)
     return fig.update_layout(legend=dict(orientation="h", y=-0.3))
