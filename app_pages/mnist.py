@@ -1,7 +1,8 @@
 """MNIST CNN: train the seed's CNN live, look inside it, and let students draw digits for it.
 
-Four tabs (Train, Results, Inside the network, Try it), each a section function that reads its
-widgets, calls ``nncore.records.mnist`` and draws; only the open tab runs. The records they
+Six tabs (Train, Results, Inside the network, By hand, Try it, Transfer), each a section function that
+reads its widgets, calls ``nncore.records`` and draws; only the open tab runs (By hand and Transfer live in
+``mnist_hand`` and ``mnist_transfer``). The records they
 draw live in the session (``app_pages.session``), the drawing as the canvas's own stroke list.
 """
 from __future__ import annotations
@@ -10,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import chrome, session
-from app_pages.mnist_hand import hand_section
+from app_pages.mnist_hand import autograd_view, hand_section
 from app_pages.mnist_transfer import transfer_section
 from app_pages.mnist_try import try_section
 from app_pages.widgets import config_inputs
@@ -22,7 +23,6 @@ from nncore.models.checkpoints import list_checkpoints
 from nncore.models.cnn import CNNConfig, architecture_dot, layer_table
 from nncore.records import mnist as cnn_study
 from nncore.records.mnist import CNNRun, TrainedCNN
-from nncore.teaching.graphs import GRAPH_NOTE, cnn_autograd_dot
 
 TABS = ("Train", "Results", "Inside the network", "By hand", "Try it", "Transfer")
 
@@ -89,18 +89,7 @@ def train_tab(data: ImageData, advanced: bool) -> None:
     with st.expander("Architecture"):
         st.graphviz_chart(architecture_dot())
         st.dataframe(pd.DataFrame(layer_table()), hide_index=True, width="content")
-    graph = st.expander("What autograd records (torchviz.make_dot, as the seed drew it)", key="cnn_graph_box",
-                        on_change="rerun")
-    if graph.open:                      # drawn only while open: a graph laid out in a closed box stays blank
-        with graph:
-            st.caption(GRAPH_NOTE)
-            st.graphviz_chart(autograd_dot())
-
-
-@st.cache_resource
-def autograd_dot() -> str:
-    """The CNN's autograd graph as DOT, built once per process (its shape never changes)."""
-    return cnn_autograd_dot()
+    autograd_view()
 
 
 def train_section(data: ImageData, advanced: bool) -> None:

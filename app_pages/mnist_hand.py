@@ -1,7 +1,8 @@
 """The MNIST page's "By hand" tab: the CNN computed by hand on the student's own drawing (or a test
 image). Click a cell of a feature map: its patch, kernel, products, sum, bias, ReLU and pooling window;
 then conv2's same cell as a sum over 32 channels; then fc1, the logits and the softmax. Every number
-comes from ``nncore.teaching.cnn_hand``, which reads the model's own forward pass."""
+comes from ``nncore.teaching.cnn_hand``, which reads the model's own forward pass. Also the Train tab's
+autograd picture (``nncore.teaching.graphs``)."""
 from __future__ import annotations
 
 import numpy as np
@@ -14,6 +15,7 @@ from nncore.data.images import ImageData
 from nncore.figures.hand import CELL, WINDOW, channels_figure, grid_markdown, map_picture
 from nncore.records.mnist import TrainedCNN
 from nncore.teaching import cnn_hand
+from nncore.teaching.graphs import GRAPH_NOTE, cnn_autograd_dot
 
 SOURCES = ("Your drawing", "A test image")
 # (style only) the 3x3 grids side by side fit a 1024-pixel screen: tight cells, digits in columns
@@ -159,3 +161,19 @@ def hand_section(active: TrainedCNN, data: ImageData) -> None:
     conv1_view(t)
     conv2_view(t)
     head_view(t, data.classes)
+
+
+@st.cache_resource
+def autograd_dot() -> str:
+    """The CNN's autograd graph as DOT, built once per process (its shape never changes)."""
+    return cnn_autograd_dot()
+
+
+def autograd_view() -> None:
+    """The Train tab's autograd picture, as the seed drew its model."""
+    graph = st.expander("What autograd records (torchviz.make_dot, as the seed drew it)", key="cnn_graph_box",
+                        on_change="rerun")
+    if graph.open:                      # drawn only while open: a graph laid out in a closed box stays blank
+        with graph:
+            st.caption(GRAPH_NOTE)
+            st.graphviz_chart(autograd_dot())
