@@ -189,7 +189,8 @@ def autograd_graph(live) -> None:
         name = st.selectbox("PyTorch model", names, key="graph_model") if len(names) > 1 else names[0]
         spec = torch_models[names.index(name)]
         st.graphviz_chart(mlp_autograd_dot(spec.config, live.data.n_classes))
-        st.caption(GRAPH_NOTE + " Backprop by hand, above, is this walk written out for the scratch network.")
+        dropout = " MulBackward0 then DivBackward0 are dropout: its mask, then 1/(1 − p)." if spec.config.dropout else ""
+        st.caption(GRAPH_NOTE + dropout + " Backprop by hand, above, is this walk written out for the scratch network.")
 
 
 def gradient_check(live) -> None:
