@@ -189,7 +189,7 @@ def autograd_graph(live) -> None:
         name = st.selectbox("PyTorch model", names, key="graph_model") if len(names) > 1 else names[0]
         spec = torch_models[names.index(name)]
         st.graphviz_chart(mlp_autograd_dot(spec.config, live.data.n_classes))
-        dropout = " MulBackward0 then DivBackward0 are dropout: its mask, then 1/(1 − p)." if spec.config.dropout else ""
+        dropout = " MulBackward0 then DivBackward0: dropout, its mask, then 1/(1 − p)." if spec.config.dropout else ""
         st.caption(GRAPH_NOTE + dropout + " Backprop by hand, above, is this walk written out for the scratch network.")
 
 
