@@ -13,10 +13,8 @@ from ..data.images import IMAGE_DATASETS
 
 BATCH, LR = 32, 1e-3              # fine-tuning: Adam's rate, batches of 32
 
-LADDERS = {"100,500,2000": "100, 500 and 2,000 labels", "20,100": "20 and 100 labels",
-           "1000,4000": "1,000 and 4,000 labels", "50": "50 labels (a quick look)"}
-FREEZE = {"convs": "conv1 and conv2 (only the head learns)", "conv1": "conv1 (conv2 fine-tuned too)",
-          "none": "none (every layer fine-tuned)"}
+LADDERS = {"100,500,2000": "100, 500, 2,000", "20,100": "20, 100", "1000,4000": "1,000, 4,000", "50": "50"}
+FREEZE = {"convs": "conv1 + conv2", "conv1": "conv1 only", "none": "none"}
 
 
 @dataclass(frozen=True)
@@ -27,7 +25,9 @@ class TransferConfig(Config):
     labels: str = setting("100,500,2000", "choice", "Label counts", "How many labelled images of the "
                           "other set each comparison fine-tunes on.", choices=LADDERS)
     freeze: str = setting("convs", "choice", "Frozen layers", "Which of the source's layers stay as they "
-                          "are while fine-tuning.", choices=FREEZE)
+                          "are while fine-tuning: conv1 + conv2 (only the head learns), conv1 only (conv2 "
+                          "fine-tuned too), or none (every layer fine-tuned from the source's weights).",
+                          choices=FREEZE)
     seeds: int = setting(3, "int", "Seeds", "Each comparison is repeated with this many seeds (other labels, "
                          "other initial head): the spread is over them.", range=(1, 10))
     steps: int = setting(100, "int", "Fine-tuning steps", f"Optimizer steps per training, batches of {BATCH}.",
