@@ -98,3 +98,15 @@ def test_the_verdict_says_when_the_gap_is_within_the_spread():
     assert "one seed" in TransferRow(100, 100, [0.8], [0.6]).verdict("mnist")
     with pytest.raises(ValueError, match="seeds must be between 1 and 10"):
         TransferConfig(seeds=0)
+
+
+def test_a_stop_click_keeps_what_the_page_measured_so_far(sets):
+    """The page's record: a run interrupted by a rerun (a Stop click) is cancelled and kept, with its figure."""
+    from nncore.records.transfer import TransferStudy
+    study = TransferStudy(run=TransferTraining(TransferConfig(**SMALL), *sets))
+    study.run.advance(epochs=2)
+    study.keep_interrupted()
+    assert study.run is None and study.result.status == "stopped" and study.figure is not None
+    assert study.result.rows[0].transfer and not study.result.rows[0].scratch
+    study.keep_interrupted()                                    # nothing running: nothing changes
+    assert study.result.status == "stopped"
