@@ -1,7 +1,8 @@
 """MNIST CNN: train the seed's CNN live, look inside it, and let students draw digits for it.
 
-Four tabs (Train, Results, Inside the network, Try it), each a section function that reads its
-widgets, calls ``nncore.records.mnist`` and draws; only the open tab runs. The records they
+Six tabs (Train, Results, Inside the network, By hand, Try it, Transfer), each a section function that
+reads its widgets, calls ``nncore.records`` and draws; only the open tab runs (By hand and Transfer live in
+``mnist_hand`` and ``mnist_transfer``). The records they
 draw live in the session (``app_pages.session``), the drawing as the canvas's own stroke list.
 """
 from __future__ import annotations
@@ -10,6 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import chrome, session
+from app_pages.mnist_hand import autograd_view, hand_section
+from app_pages.mnist_transfer import transfer_section
 from app_pages.mnist_try import try_section
 from app_pages.widgets import config_inputs
 from nncore import urlstate
@@ -21,7 +24,7 @@ from nncore.models.cnn import CNNConfig, architecture_dot, layer_table
 from nncore.records import mnist as cnn_study
 from nncore.records.mnist import CNNRun, TrainedCNN
 
-TABS = ("Train", "Results", "Inside the network", "Try it")
+TABS = ("Train", "Results", "Inside the network", "By hand", "Try it", "Transfer")
 
 
 @st.cache_resource(show_spinner="Loading images…")
@@ -86,6 +89,7 @@ def train_tab(data: ImageData, advanced: bool) -> None:
     with st.expander("Architecture"):
         st.graphviz_chart(architecture_dot())
         st.dataframe(pd.DataFrame(layer_table()), hide_index=True, width="content")
+    autograd_view()
 
 
 def train_section(data: ImageData, advanced: bool) -> None:
@@ -220,12 +224,15 @@ keep_interrupted()
 session.apply_tab_request()
 tabs = st.tabs(TABS, key=session.MNIST_TAB, on_change="rerun")
 active = session.mnist().active_model(data.name)
-for tab, section in zip(tabs, (train_tab, results_section, inside_section, try_section)):
+for tab, section in zip(tabs, (train_tab, results_section, inside_section, hand_section, try_section,
+                               transfer_section)):
     if tab.open is False:                                   # only the open tab runs
         continue
     with tab:
         if section is train_tab:
             train_tab(data, advanced)
+        elif section is transfer_section:
+            transfer_section(advanced, dataset)
         elif active is None:
             others = ", ".join(IMAGE_DATASETS[d] for d in session.mnist().others(data.name))
             st.info(f"No model trained on {IMAGE_DATASETS[data.name]} yet: train one (or load a prepared "

@@ -13,8 +13,10 @@ from app_pages.state import NeuronDrawing
 from nncore.core.text import literal
 from nncore.figures.neurons import MAX_UNITS, incoming, network_figure, network_units, unit_picture
 from nncore.models.registry import differences
+from nncore.models.torch_mlp import TorchMLPConfig
 from nncore.teaching.backprop import forward_rows, hardest_point, network_from, step_through
 from nncore.teaching.gradcheck import check_config
+from nncore.teaching.graphs import GRAPH_NOTE, mlp_autograd_dot
 
 NOTE = ("Each square is a unit's output over the input plane (the same window as the boundary): blue "
         "positive, orange negative, white zero, each unit on its own scale. The output's square is the "
@@ -170,6 +172,25 @@ def backprop_tab(live) -> None:
     """The Backprop view: one step by hand, then the gradient check over the whole network."""
     backprop_section(live)
     gradient_check(live)
+    autograd_graph(live)
+
+
+def autograd_graph(live) -> None:
+    """A PyTorch model's autograd graph (torchviz), as the seed drew its model: what backward() walks."""
+    torch_models = [s for s in live.lineup if isinstance(s.config, TorchMLPConfig)]
+    box = st.expander("PyTorch's autograd graph: what backward() walks", key="graph_box", on_change="rerun")
+    if not box.open:                    # drawn only while open: a graph laid out in a closed box stays blank
+        return
+    with box:
+        if not torch_models:
+            st.info("No PyTorch network in this lineup: add one to see its graph.")
+            return
+        names = [s.name for s in torch_models]
+        name = st.selectbox("PyTorch model", names, key="graph_model") if len(names) > 1 else names[0]
+        spec = torch_models[names.index(name)]
+        st.graphviz_chart(mlp_autograd_dot(spec.config, live.data.n_classes))
+        dropout = " MulBackward0 then DivBackward0: dropout, its mask, then 1/(1 − p)." if spec.config.dropout else ""
+        st.caption(GRAPH_NOTE + dropout + " Backprop by hand, above, is this walk written out for the scratch network.")
 
 
 def gradient_check(live) -> None:

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from app_pages.state import LessonAt, LiveCanvas, MnistState, MoonsState, NeuronDrawing, Setup, ViewState
+from nncore.records.transfer import TransferStudy
 
 __all__ = ["LessonAt", "LiveCanvas", "MnistState", "MoonsState", "NeuronDrawing", "Setup", "ViewState"]
 
@@ -22,6 +23,7 @@ Store = MutableMapping[str, Any]      # st.session_state, or a test's stand-in (
 _MOONS = "moons_state"                # where each record lives
 _MNIST = "mnist_state"
 _VIEW = "view_state"
+_TRANSFER = "transfer_state"
 
 # widget keys: Streamlit writes these itself
 CLASSROOM = "classroom_mode"          # the Classroom mode toggle
@@ -31,6 +33,7 @@ MOONS_TAB = "moons_after"             # the moons page's closer looks under a fi
 WATCH_NEURONS = "watch_neurons"       # the moons page's Watch the neurons toggle
 MNIST_TAB = "mnist_tab"               # the MNIST page's tab bar
 CNN_DATASET = "cnn_dataset"           # the MNIST page's data set radio
+_HAND_CELLS = "hand_cells"            # the By hand tab's chosen feature-map cells, per layer
 
 R = TypeVar("R")
 
@@ -50,6 +53,11 @@ def moons(store: Store | None = None) -> MoonsState:
 def mnist(store: Store | None = None) -> MnistState:
     """This session's MNIST page record, created on first use."""
     return _record(MnistState, _MNIST, store)
+
+
+def transfer(store: Store | None = None) -> TransferStudy:
+    """This session's transfer comparison on the MNIST page (the one in progress, the last measured)."""
+    return _record(TransferStudy, _TRANSFER, store)
 
 
 def view(store: Store | None = None) -> ViewState:
@@ -103,6 +111,14 @@ def apply_tab_request() -> None:
 def canvas_mounted() -> bool:
     """Whether the drawing canvas under its key is still mounted with its state from an earlier run."""
     return mnist().canvas_key in st.session_state
+
+
+def hand_cell(layer: str, default: tuple[int, int], picked: tuple[int, int] | None = None) -> tuple[int, int]:
+    """The By hand tab's cell of ``layer`` (``default`` until one is clicked); ``picked`` sets it."""
+    cells = st.session_state.setdefault(_HAND_CELLS, {})
+    if picked is not None:
+        cells[layer] = picked
+    return cells.get(layer, default)
 
 
 # --- every page: classroom mode -------------------------------------------------------------------------

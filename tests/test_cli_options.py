@@ -45,6 +45,8 @@ def flag(action) -> str:
 BASE = {
     "moons": ["--epochs", "2", "--seed", "1", "--workers", "1"],
     "mnist": ["--epochs", "2", "--limit-train", "256", "--data-dir", "{root}", "--no-download"],
+    "transfer": ["--labels", "50", "--seeds", "2", "--steps", "20", "--source-epochs", "1", "--source-images", "256",
+                 "--test-images", "80", "--data-dir", "{root}", "--no-download"],
     "warm": ["circles-features", "--folder", "{tmp}/warm"],
     "gradcheck": [],
     "bench": [],
@@ -56,6 +58,7 @@ PATH_CASES = {
     ("moons", "--data"): ("{tmp}/points.csv", "{tmp}/bad-points.csv"),
     ("mnist", "--data-dir"): ("{other}", "{tmp}/a-file"),
     ("mnist", "--save"): ("{tmp}/cnn.safetensors", "{tmp}/a-file/cnn.safetensors"),
+    ("transfer", "--data-dir"): ("{other}", "{tmp}/a-file"),
     ("warm", "--folder"): ("{tmp}/elsewhere", "{tmp}/a-file"),
     ("export", "--out"): ("{tmp}/export-elsewhere", "{tmp}/a-file"),
     ("export", "--lineup"): ("{tmp}/lineup.json", "{tmp}/no-such-lineup.json"),
@@ -66,10 +69,11 @@ SAME_RESULTS = {
     ("moons", "--workers"): "in processes or one after another, the same numbers (tests/test_cli.py checks it)",
     ("mnist", "--device"): "cpu is what auto picks on a machine without CUDA",
     ("mnist", "--no-download"): "acts only where the data folder lacks the set (and this machine is offline)",
+    ("transfer", "--no-download"): "acts only where the data folder lacks the set (and this machine is offline)",
     ("gradcheck", "--quiet"): "gradcheck shows no progress; accepted like every command's",
     ("export", "--quiet"): "export writes files at once, with no progress to show; accepted like every command's",
 }
-TIMINGS = {"seconds", "train_seconds", "images_per_second"}
+TIMINGS = {"seconds", "train_seconds", "images_per_second", "source_seconds", "transfer_seconds", "scratch_seconds"}
 
 
 @dataclass

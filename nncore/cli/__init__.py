@@ -12,9 +12,11 @@ from pathlib import Path
 
 from ..core.settings import Setting, settings_of
 from ..data.toy import DataConfig
+from ..engine.transfer_config import TransferConfig
 from ..models.cnn import CNNConfig
 from ..models.registry import FAMILIES, PRESETS
-from .commands import cmd_bench, cmd_export, cmd_gradcheck, cmd_mnist, cmd_moons, cmd_warm, fail
+from .commands import (cmd_bench, cmd_export, cmd_gradcheck, cmd_mnist, cmd_moons, cmd_transfer, cmd_warm,
+                       fail)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -91,6 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--data-dir", type=Path, default=None, help="data folder (default: data/, or NNCORE_DATA)")
     c.add_argument("--no-download", action="store_true", help="do not try torchvision's download")
     c.add_argument("--save", type=Path, default=None, help="write a safetensors checkpoint here")
+
+    t = command("transfer", cmd_transfer, "fine-tune a CNN trained on one image set on a few labels of the other, "
+                "against the same CNN from scratch, per label count and over seeds")
+    for name, setting in settings_of(TransferConfig).items():    # every declared setting, and only those
+        _declared(t, f"--{name.replace('_', '-')}", setting, default=getattr(TransferConfig(), name))
+    t.add_argument("--data-dir", type=Path, default=None, help="data folder (default: data/, or NNCORE_DATA)")
+    t.add_argument("--no-download", action="store_true", help="do not try torchvision's download")
 
     w = command("warm", cmd_warm, "train the presets before class, so a lesson's first click is instant")
     w.add_argument("presets", nargs="*", type=_typed("PRESET", PRESET), metavar="PRESET",   # no choices= here:

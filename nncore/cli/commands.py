@@ -159,6 +159,32 @@ def cmd_mnist(args) -> int:
     return 0
 
 
+def cmd_transfer(args) -> int:
+    from ..data.images import load_images
+    from ..engine.transfer import TransferConfig, TransferTraining
+    cfg = TransferConfig(**{name: getattr(args, name) for name in settings_of(TransferConfig)})
+    _writable(args.data_dir, "--data-dir", folder=True)
+    source, target = (load_images(d, args.data_dir, download=not args.no_download) for d in (cfg.source, cfg.target))
+    run = TransferTraining(cfg, source, target)
+    print(f"{cfg.source} ({source.source_label}) -> {cfg.target} ({target.source_label}): {run.stages} "
+          f"trainings, {run.estimate()}", file=sys.stderr)
+    with tqdm(total=run.batches, desc="transfer", unit="step", file=sys.stderr, disable=args.quiet) as bar:
+        while not run.done:
+            frame = run.advance(batches=50)
+            bar.update(frame.batch - bar.n)
+            bar.set_postfix_str(frame.label)
+    payload = run.result().summary()
+    table = [f"source: {cfg.source}, test accuracy {_fmt(payload['source_test_accuracy'], '.3f')}; target: "
+             f"{cfg.target}; {cfg.freeze} frozen; {cfg.steps} steps of {payload['batch']}"]
+    table += [f"{'labels':>7} {'transfer':>16} {'scratch':>16} {'s each (t/s)':>14}"]
+    for r in payload["rows"]:
+        t, s = (f"{_fmt(r[a + '_mean'], '.3f')} ± {_fmt(r[a + '_std'], '.3f')}" for a in ("transfer", "scratch"))
+        each = [sum(r[a + "_seconds"]) / max(len(r[a + "_seconds"]), 1) for a in ("transfer", "scratch")]
+        table.append(f"{r['labels_used']:>7} {t:>16} {s:>16} {each[0]:>6.2f}/{each[1]:<6.2f}")
+    _emit(payload, args.json, table + payload["verdicts"])
+    return 0
+
+
 def cmd_warm(args) -> int:
     """Train the presets ahead of class into the folder the dashboard reads shared results from."""
     from ..env import CACHE_DIR
