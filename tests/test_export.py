@@ -4,6 +4,7 @@ weights the scratch family computes."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -20,10 +21,11 @@ from nncore.export.scratch_net import ScratchNet
 from nncore.lineup.comparison import compare
 from nncore.models.registry import PRESETS, ModelSpec
 from nncore.models.scratch import ScratchConfig, ScratchNetwork
+from tests.conftest import ROOT
 
 # A fresh interpreter (-I: no current folder, no user site) in which importing nncore fails.
-WITHOUT_NNCORE = ("import sys; sys.modules['nncore'] = None; "
-                  "exec(compile(open(sys.argv[1]).read(), sys.argv[1], 'exec'))")
+WITHOUT_NNCORE = ("import sys; sys.modules['nncore'] = None; sys.argv = sys.argv[1:]; "
+                  "exec(compile(open(sys.argv[0]).read(), sys.argv[0], 'exec'))")
 
 
 def run_scripts(paths) -> list[str]:
@@ -131,3 +133,22 @@ def test_the_export_command_writes_the_same_files(tmp_path, capsys):
     lineup_file.write_text(json.dumps([{"name": "Mine", "framework": "numpy", "config": {"hidden": [3]}}]))
     assert main(["export", "--lineup", str(lineup_file), "--out", str(tmp_path / "mine"), "--json"]) == 0
     assert "*[3]," in open(tmp_path / "mine" / "mine.py").read()              # its one hidden layer of 3
+
+
+@pytest.mark.parametrize("recipe", ["fast", "seed"])
+def test_the_cnn_script_prints_what_the_dashboards_cnn_scores(recipe, idx_root):
+    """The MNIST page's CNN exported, run on the same images (its first argument: the data folder): the
+    test accuracy the command line reports in float32 (the dashboard's bfloat16 and fused kernels aside)."""
+    from nncore.export import cnn as cnn_export
+    from nncore.models.cnn import CNNConfig
+    config = CNNConfig(epochs=1, limit_train=64, recipe=recipe)
+    nbformat.validate(nbformat.reads(cnn_export.notebook(config), as_version=4))
+    path = idx_root / f"cnn-{recipe}.py"
+    path.write_text(cnn_export.script(config))
+    ran = subprocess.run([sys.executable, "-I", "-c", WITHOUT_NNCORE, str(path), str(idx_root)], capture_output=True,
+                         text=True, timeout=300, cwd="/")
+    assert ran.returncode == 0, ran.stderr
+    ours = subprocess.run([sys.executable, "-m", "nncore", "mnist", "--epochs", "1", "--limit-train", "64", "--recipe",
+                           recipe, "--data-dir", str(idx_root), "--no-download", "--json", "--quiet"], text=True,
+                          capture_output=True, timeout=300, env={**os.environ, "NNCORE_FORCE_FP32": "1"}, cwd=ROOT)
+    assert printed(ran.stdout) == pytest.approx(json.loads(ours.stdout)["test_accuracy"], abs=1e-6)

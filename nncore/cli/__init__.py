@@ -15,8 +15,7 @@ from ..data.toy import DataConfig
 from ..engine.transfer_config import TransferConfig
 from ..models.cnn import CNNConfig
 from ..models.registry import FAMILIES, PRESETS
-from .commands import (cmd_bench, cmd_export, cmd_gradcheck, cmd_mnist, cmd_moons, cmd_transfer, cmd_warm,
-                       fail)
+from .commands import cmd_bench, cmd_export, cmd_gradcheck, cmd_mnist, cmd_moons, cmd_transfer, cmd_warm, fail
 
 
 class _Parser(argparse.ArgumentParser):

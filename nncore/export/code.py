@@ -80,25 +80,33 @@ def cells(cfg: DataConfig, spec: ModelSpec, points: Points | None = None) -> lis
             ("code", 'print(f"test accuracy: {accuracy:.6f}")')]
 
 
-def script(cfg: DataConfig, spec: ModelSpec, points: Points | None = None) -> str:
+def as_script(title: str, doc: list[Cell]) -> str:
     """One standalone Python file: the cells in order, their markdown as comments."""
     parts = []
-    for kind, text in cells(cfg, spec, points):
+    for kind, text in doc:
         parts.append("\n".join(f"# {line}".rstrip() for line in text.splitlines()) if kind == "markdown" else text)
-    return '"""' + spec.name.replace('"', "'") + ': exported from the classroom dashboard."""\n' + \
+    return '"""' + title.replace('"', "'").replace("\\", "/") + ': exported from the classroom dashboard."""\n' + \
         "\n\n".join(parts) + "\n"
 
 
-def notebook(cfg: DataConfig, spec: ModelSpec, points: Points | None = None) -> str:
+def as_notebook(doc: list[Cell]) -> str:
     """The same cells as a Jupyter notebook (nbformat 4), validated."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell(t) if kind == "markdown" else nbformat.v4.new_code_cell(t)
-                for kind, t in cells(cfg, spec, points)]
+                for kind, t in doc]
     for i, cell in enumerate(nb.cells):                # the same file for the same model, every time
         cell.id = f"cell-{i}"
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.validate(nb)
     return nbformat.writes(nb)
+
+
+def script(cfg: DataConfig, spec: ModelSpec, points: Points | None = None) -> str:
+    return as_script(spec.name, cells(cfg, spec, points))
+
+
+def notebook(cfg: DataConfig, spec: ModelSpec, points: Points | None = None) -> str:
+    return as_notebook(cells(cfg, spec, points))
 
 
 def file_stem(spec: ModelSpec) -> str:
