@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages import chrome, session
+from app_pages import chrome, session, takehome
 from app_pages.mnist_hand import autograd_view, hand_section
 from app_pages.mnist_transfer import transfer_section
 from app_pages.mnist_try import try_section
@@ -182,6 +182,7 @@ def results_section(active: TrainedCNN, data: ImageData) -> None:
     button.download_button("Download model", active.checkpoint, key="cnn_download", icon=":material/download:",
                            help="This model as a .safetensors checkpoint, to load again later.",
                            file_name=f"{active.dataset}-cnn.safetensors")
+    takehome.cnn_take_home(active.config)
     result, figs = active.result, active.figures
     m1, m2, m3 = st.columns(3)
     m1.metric("Test accuracy", f"{active.report.accuracy:.2%}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages import chrome, moons_board, moons_inside, session
+from app_pages import chrome, moons_board, moons_inside, session, takehome
 from app_pages.state import LiveCanvas
 from nncore.core.text import count, literal
 from nncore.data.toy import load_toy
@@ -190,6 +190,7 @@ def _afterwards(live, state: LiveCanvas) -> None:
         st.download_button("Download leaderboard (CSV)", lambda: moons_board.csv_text(pd.DataFrame(board)),
                            "leaderboard.csv", "text/csv", icon=":material/download:", width="stretch")
         moons_board.download_points(live.data_config, live.points, width="stretch")
+    takehome.moons_take_home(live.data_config, live.lineup, live.points)
     for r in results:
         if r.status == "diverged":
             st.error(f"**{r.spec.name} diverged.** {r.history.message}", icon=":material/error:")

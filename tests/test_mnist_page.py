@@ -205,3 +205,12 @@ def test_a_bad_value_in_the_link_falls_back_with_a_notice():
     at.run()
     at.switch_page("app_pages/mnist.py").run()
     assert not at.exception and any("Ignored" in w.value and "epochs" in w.value for w in at.warning)
+
+
+def test_the_trained_cnn_goes_home_as_code(trained):
+    """Results offer the training as a script and a notebook, written from the settings it trained with."""
+    at = trained
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Training as a script (.py)" in labels and "Training as a notebook (.ipynb)" in labels
+    config = active(at).config
+    assert config is not None and config.limit_train == 600 and config.epochs == 1

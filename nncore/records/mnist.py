@@ -63,6 +63,7 @@ class TrainedCNN:
     checkpoint: bytes                # safetensors, for the download button
     dataset: str                     # the data set it was trained on (mnist or fashion-mnist)
     label: str                       # how the page names it: "mnist · fast · 2 epochs (stopped)"
+    config: CNNConfig | None = None  # the settings it was trained with (None: a loaded model), for its code
     _maps: dict[tuple[str, int], FeatureMapPictures] = field(default_factory=dict, repr=False)
     _acts: dict[tuple[str, int], tuple] = field(default_factory=dict, repr=False)
 
@@ -97,7 +98,8 @@ def block_feature_maps(model: SeedCNN, images: torch.Tensor) -> tuple[np.ndarray
     return a1.float().cpu().numpy(), a2.float().cpu().numpy()
 
 
-def study(result: CNNResult, data: ImageData, label: str, dataset: str | None = None) -> TrainedCNN:
+def study(result: CNNResult, data: ImageData, label: str, dataset: str | None = None,
+          config: CNNConfig | None = None) -> TrainedCNN:
     """Everything the page shows about a model, computed once (on ``data``'s test set)."""
     report = test_report(result.model, data.test_images, data.test_labels)
     figures = cnn_result_figures(result.history, report, data.test_images.numpy(), data.test_labels.numpy(),
@@ -105,7 +107,7 @@ def study(result: CNNResult, data: ImageData, label: str, dataset: str | None = 
     dataset = dataset or data.name
     checkpoint = checkpoint_bytes(result.model, {"dataset": dataset, "classes": list(data.classes),
                                                  "test_accuracy": report.accuracy})
-    return TrainedCNN(result, report, figures, checkpoint, dataset, label)
+    return TrainedCNN(result, report, figures, checkpoint, dataset, label, config)
 
 
 # --- a training in progress -----------------------------------------------------------------------
@@ -127,14 +129,15 @@ class CNNRun:
             yield self.training.advance(batches=chunk)
 
     def finished(self) -> TrainedCNN:
-        return study(self.training.result(), self.data, self.label)
+        return study(self.training.result(), self.data, self.label, config=self.training.config)
 
     def stopped(self) -> TrainedCNN:
         """Cancel, and keep the model trained so far (a Stop click, or a rerun that interrupted it)."""
         self.training.cancel()
         result = self.training.result()
         return study(result, self.data,
-                     self.label + (f" ({result.history.message})" if result.status == "stopped" else ""))
+                     self.label + (f" ({result.history.message})" if result.status == "stopped" else ""),
+                     config=self.training.config)
 
 
 def start_run(config: CNNConfig, data: ImageData) -> CNNRun:
