@@ -117,3 +117,17 @@ def test_partial_fit_steps_one_epoch_and_keeps_the_optimizer():
         est.partial_fit(X, y + 5)
     with pytest.raises(ValueError, match="features"):
         est.partial_fit(X[:, :1], y)
+
+
+def test_the_readmes_notebook_lines_run():
+    """The README's "In a notebook" lines, as a student types them after splitting the digits."""
+    import re
+
+    from tests.conftest import ROOT
+    block = re.search(r"## In a notebook.*?```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S).group(1)
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(StandardScaler().fit_transform(X), y, random_state=0)
+    *lines, last = block.strip().splitlines()
+    names = {"X_train": X_train, "X_test": X_test, "y_train": y_train, "y_test": y_test}
+    exec("\n".join(lines), names)                      # noqa: S102 (the README's own lines)
+    assert eval(last, names) >= 0.95                   # noqa: S307
