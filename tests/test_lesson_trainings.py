@@ -116,7 +116,8 @@ def test_the_depth_lesson():
     step = s["Deep and wide enough"]
     m = trained(step.setup)
     quoted(step, "at least 97 %", "as well as the wide one")
-    assert m["Deep (3x8)"].test_accuracy >= 0.97 and m["Deep (3x8)"].test_accuracy >= m["Wide (1x16)"].test_accuracy - 0.01
+    deep, wide = m["Deep (3x8)"].test_accuracy, m["Wide (1x16)"].test_accuracy
+    assert deep >= 0.97 and deep >= wide - 0.01
 
 
 # --- learning curves, overfitting, regularisation -----------------------------------------------------
