@@ -2,6 +2,7 @@
 import streamlit as st
 
 from app_pages import chrome
+from nncore.lessons import lesson_names, load_lesson
 
 st.title("Neural network classroom")
 chrome.classroom_mode()
@@ -17,11 +18,30 @@ convolutional network on handwritten digits.
 | :material/functions: **Concepts** | Activation functions and their derivatives, shallow vs deep, and what deep learning is good and bad at. |
 
 ### Using it in a lesson
-The **guided lesson** takes a class through five steps in about 50 minutes: the seed's failure, the
-initialisation fix, shallow versus deep, noise and overfitting, then the CNN and a digit drawn by a student.
-Each step sets up the page, asks the class to predict, trains, then explains what is on screen. **Next** and
-**Back** (or a presentation clicker's PageDown and PageUp) move between steps.
+Each **guided lesson** sets up the page, asks the class to predict, trains, then explains what is on screen.
+**Next** and **Back** (or a presentation clicker's PageDown and PageUp) move between steps. The lessons are
+listed below; *Classroom* opens one for a projector (larger text, advanced settings hidden).
 
+""")
+
+
+def lesson_row(name: str) -> None:
+    """One lesson: its title, minutes and topics, and its link in both modes."""
+    lesson = load_lesson(name)
+    with st.container(border=True, key=f"home_lesson_{name}"):
+        text, links = st.columns([3, 1], vertical_alignment="center")       # links stacked: no label clipped
+        text.markdown(f"**{lesson.title}** · {lesson.minutes} min · {len(lesson.steps)} steps")
+        if lesson.topics:
+            text.caption(", ".join(lesson.topics))
+        links.page_link("app_pages/moons.py", label="Open", icon=":material/school:",
+                        query_params={"lesson": name})
+        links.page_link("app_pages/moons.py", label="Classroom", icon=":material/co_present:",
+                        query_params={"lesson": name, "classroom": "1"})
+
+
+for name in ["intro", *(n for n in lesson_names() if n != "intro")]:
+    lesson_row(name)
+st.markdown("""
 Or build your own:
 1. Open **Moons comparison**, load the **Seed** preset and train: the scratch network barely learns.
    Its loss stays at chance level (ln 2 ≈ 0.693) and its boundary is washed out, every probability
@@ -36,5 +56,3 @@ Or build your own:
 
 Turn on **Classroom mode** in the sidebar for a projector: everything larger, on every page, and in the link.
 """)
-st.page_link("app_pages/moons.py", label="Start the guided lesson", icon=":material/school:",
-             query_params={"lesson": "intro"})

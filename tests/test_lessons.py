@@ -5,6 +5,7 @@ import pytest
 
 from nncore import urlstate
 from nncore.lessons import lesson_names, load_lesson, parse_lesson
+from tests.conftest import ROOT
 
 
 @pytest.mark.parametrize("name", lesson_names())
@@ -57,3 +58,33 @@ def test_a_bad_lesson_file_says_what_to_fix(text, message):
 def test_a_minimal_lesson_parses():
     lesson = parse_lesson("x", GOOD)
     assert lesson.steps[0].setup == {} and lesson.steps[0].page == "moons"
+
+
+def test_every_lesson_has_about_five_steps_topics_and_minutes():
+    for name in lesson_names():
+        lesson = load_lesson(name)
+        assert 4 <= len(lesson.steps) <= 7 and lesson.minutes > 0, name
+        assert lesson.topics, name
+        for step in lesson.steps:
+            assert step.question.endswith("?") and step.explanation, (name, step.title)
+
+
+def test_topics_must_be_texts():
+    with pytest.raises(ValueError, match="topics must be"):
+        parse_lesson("x", "topics = [1]\n" + GOOD)
+    assert parse_lesson("x", 'topics = ["a", "b"]\n' + GOOD).topics == ("a", "b")
+
+
+def test_the_home_page_links_every_lesson_in_both_modes():
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    assert not at.exception
+    shown = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    links = [(e.proto.page, dict(e.proto.query_string and [kv.split("=") for kv in e.proto.query_string.split("&")]
+                                 or []), e.proto.label) for e in at.get("page_link")]
+    for name in lesson_names():
+        lesson = load_lesson(name)
+        assert lesson.title in shown and f"{lesson.minutes} min" in shown
+        assert all(t in shown for t in lesson.topics)
+        targets = [q for _, q, _ in links if q.get("lesson") == name]
+        assert {"lesson": name} in targets and {"lesson": name, "classroom": "1"} in targets, name

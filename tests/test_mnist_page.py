@@ -55,6 +55,15 @@ def test_training_moves_to_results(trained):
     assert not any(b.label == "Stop training" for b in at.button)
 
 
+def test_the_trained_cnn_goes_home_as_code(trained):
+    """Results offer the training as a script and a notebook, written from the settings it trained with."""
+    at = trained
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Training as a script (.py)" in labels and "Training as a notebook (.ipynb)" in labels
+    config = active(at).config
+    assert config is not None and config.limit_train == 600 and config.epochs == 1
+
+
 def test_only_the_open_tab_runs(trained):
     at = open_tab(trained, "Train")
     assert at.get("graphviz_chart") and at.dataframe           # the architecture diagram and table
@@ -206,11 +215,3 @@ def test_a_bad_value_in_the_link_falls_back_with_a_notice():
     at.switch_page("app_pages/mnist.py").run()
     assert not at.exception and any("Ignored" in w.value and "epochs" in w.value for w in at.warning)
 
-
-def test_the_trained_cnn_goes_home_as_code(trained):
-    """Results offer the training as a script and a notebook, written from the settings it trained with."""
-    at = trained
-    labels = [b.proto.label for b in at.get("download_button")]
-    assert "Training as a script (.py)" in labels and "Training as a notebook (.ipynb)" in labels
-    config = active(at).config
-    assert config is not None and config.limit_train == 600 and config.epochs == 1

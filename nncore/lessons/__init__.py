@@ -4,7 +4,8 @@ A lesson is a title and steps. Each step sets up the page with the link's own pa
 ``preset``, ``models``, ``noise``... exactly what the Share dialog writes), asks the class to predict
 (``question`` and ``options``, ``answer`` the index of the right one), lets them train, then reveals
 ``explanation``. ``show`` names advanced settings that classroom mode shows read-only; ``page`` is
-"moons" or "mnist" (a step about the CNN links to the MNIST page). See ``intro.toml``.
+"moons" or "mnist" (a step about the CNN links to the MNIST page). A lesson may list its ``topics`` (short
+texts the Home page shows beside its title and minutes). See ``intro.toml``.
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ class Lesson:
     title: str
     minutes: int
     steps: tuple[Step, ...]
+    topics: tuple[str, ...] = ()        # what the lesson covers, for the Home page's list
 
 
 def lesson_names() -> list[str]:
@@ -79,7 +81,11 @@ def parse_lesson(name: str, text: str) -> Lesson:
     title, minutes = raw.get("title", name), raw.get("minutes", 0)
     if not isinstance(title, str) or not isinstance(minutes, int):
         raise ValueError(f"lesson {name!r}: title must be text and minutes a whole number")
-    return Lesson(name, title, minutes, tuple(_step(i, s) for i, s in enumerate(steps)))
+    topics = raw.get("topics", [])
+    if not isinstance(topics, list) or not all(isinstance(t, str) and t.strip() for t in topics):
+        raise ValueError(f"lesson {name!r}: topics must be a list of texts")
+    return Lesson(name, title, minutes, tuple(_step(i, s) for i, s in enumerate(steps)),
+                  tuple(t.strip() for t in topics))
 
 
 def load_lesson(name: str) -> Lesson:
