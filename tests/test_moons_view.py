@@ -22,3 +22,14 @@ def test_a_finished_lineup_of_baselines_never_says_fit_1_of_1():
     view = live_view(live, BoundaryPainter(live.mesh, live.data))
     assert view.counters == "Logistic: fitted · k-NN: fitted", view.counters
     assert "of 1" not in view.counters
+
+
+def test_the_finished_board_shows_what_fits_1024_px_and_keeps_every_column_for_the_csv():
+    import pyarrow as pa
+
+    from app_pages.moons_board import BOARD_COLUMNS, ON_SCREEN, shown
+    from nncore.engine.results import board_row
+    table = pa.Table.from_pylist([board_row("Logistic", "logistic", 0.9, 0.3, 0.3, 1, 0.01, 3, "ok")])
+    assert shown(table) == list(ON_SCREEN) and {"train loss", "epochs"} <= set(table.column_names)
+    widths = [BOARD_COLUMNS[c].get("width") for c in ON_SCREEN]
+    assert all(isinstance(w, int) for w in widths) and sum(widths) <= 530, widths
