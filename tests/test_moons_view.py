@@ -33,3 +33,12 @@ def test_the_finished_board_shows_what_fits_1024_px_and_keeps_every_column_for_t
     assert shown(table) == list(ON_SCREEN) and {"train loss", "epochs"} <= set(table.column_names)
     widths = [BOARD_COLUMNS[c].get("width") for c in ON_SCREEN]
     assert all(isinstance(w, int) for w in widths) and sum(widths) <= 530, widths
+
+
+def test_the_models_summary_says_what_a_zero_means():
+    from app_pages.widgets import settings_text
+    forest, svm, torch = (FAMILIES[f].config() for f in ("forest", "svm", "torch"))
+    assert "Tree depth **no limit**" in settings_text(forest, names=("max_depth",))
+    assert "Kernel width γ **auto**" in settings_text(svm, names=("gamma",))
+    assert "Batch size **full batch**" in settings_text(torch, names=("batch_size",))
+    assert "Tree depth **3**" in settings_text(forest.replace(max_depth=3), names=("max_depth",))
