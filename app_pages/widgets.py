@@ -73,7 +73,14 @@ def settings_text(config: Config, names=(), skip=(), *, basic: bool = True) -> s
              if basic and n not in skip]
     shown += [(s.label, getattr(config, n), s) for n, s in iter_settings(config, advanced=True)
               if n not in skip and (n in names or getattr(config, n) != getattr(defaults, n))]
-    return " · ".join(f"{label} **{_as_text(s, value)}**" for label, value, s in shown)
+    return " · ".join(f"{label} **{_zero_reads(s) if value == 0 and _zero_reads(s) else _as_text(s, value)}**"
+                      for label, value, s in shown)
+
+
+def _zero_reads(s: Setting) -> str | None:
+    """What 0 means where the family's config declares it in the label ("Tree depth (0 = no limit)"), else None."""
+    note = s.label.partition(" (0 = ")[2]
+    return note[:-1] if s.kind in ("int", "float") and note.endswith(")") else None
 
 
 def _as_text(s: Setting, value) -> str:

@@ -184,7 +184,7 @@ def epochs_setting(default: int):
 
 
 def batch_size_setting(default: int):
-    return setting(default, "int", "Batch size (0 = full)", "Points per step; 0 uses them all at once.",
+    return setting(default, "int", "Batch size (0 = full batch)", "Points per step; 0 uses them all at once.",
                    range=(0, 100000))
 
 

@@ -20,7 +20,7 @@ class SVMConfig(base.ToyConfig):
     """scikit-learn's SVC with an RBF kernel and probabilities."""
     C: float = setting(1.0, "float", "C", "How much a misclassified training point costs: larger C follows "
                        "the points more closely.", range=(1e-3, 1e3), step=0.1)
-    gamma: float = setting(0.0, "float", "Kernel width γ (0 = scale)", "How far one point's bump reaches: "
+    gamma: float = setting(0.0, "float", "Kernel width γ (0 = auto)", "How far one point's bump reaches: "
                            "larger γ, narrower bumps, a wigglier boundary. 0: scikit-learn's 'scale', "
                            "1 / (inputs × variance).", range=(0.0, 1000.0), step=0.1)
 

@@ -92,7 +92,13 @@ def _so_far(spec, seeds, histories) -> Spread:
 
 
 def _counters(names, counts) -> str:
-    return " · ".join(f"{n}: {unit} {e} of {total}" + ("" if status in (OK, RUNNING) else f" ({status})")
+    """One counter per model: "epoch 40 of 150", "tree 12 of 100"; a model fitted at once (its unit "fit")
+    reads "fitted" or "not fitted yet", never "fit 1 of 1"."""
+    def counter(e, total, unit) -> str:
+        if unit == "fit":
+            return "fitted" if e >= total > 0 else "not fitted yet"
+        return f"{unit} {e} of {total}"
+    return " · ".join(f"{n}: {counter(e, total, unit)}" + ("" if status in (OK, RUNNING) else f" ({status})")
                       for n, (e, total, status, unit) in zip(names, counts))
 
 
