@@ -53,5 +53,12 @@ def test_a_model_downloads_as_a_script_and_a_notebook(server, browser, viewport,
     nb = nbformat.reads(notebook.read_text(), as_version=4)
     nbformat.validate(nb)
     assert json.loads(notebook.read_text())["cells"][0]["source"][0].startswith("# PyTorch MLP on Moons")
+    for label, name in (("Download leaderboard (CSV)", "leaderboard.csv"), ("Download these points (CSV)",
+                                                                              "moons-points.csv")):
+        with page.expect_download() as got:              # (the page's other downloads, on the same finished page)
+            page.get_by_role("button", name=label).click()
+        assert got.value.suggested_filename == name
+        got.value.save_as(tmp_path / name)
+        assert (tmp_path / name).read_text().splitlines()[0].startswith(("model,", "x1,x2,label"))
     no_exception(page)
     page.close()
