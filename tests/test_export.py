@@ -98,18 +98,28 @@ def test_engineered_inputs_and_a_classical_baseline_and_three_classes(tmp_path):
     assert expected[0] >= 0.95                # x1² and x2² let a straight line in them draw the circle
 
 
-def test_notebooks_are_valid_and_their_cells_run_in_order(tmp_path):
-    nbclient = pytest.importorskip("nbclient")
-    data_cfg, lineup = PRESETS["default"]
+@pytest.mark.parametrize("preset", ["default", "seed"])
+def test_notebooks_are_valid_and_their_cells_run_in_order(preset, tmp_path):
+    """Every notebook of the preset is valid nbformat; its code cells, run in order in a fresh process
+    without nncore, print the dashboard's test accuracy; and one runs in a real Jupyter kernel."""
+    data_cfg, lineup = PRESETS[preset]
     expected = {m["name"]: m["test_accuracy"]
                 for m in compare(data_cfg, lineup, snapshots=0, workers=2).summary()["models"]}
-    for spec in lineup[::2]:                  # the scratch and the scikit-learn network (torch: the scripts' test)
+    paths = []
+    for i, spec in enumerate(lineup):
         nb = nbformat.reads(notebook(data_cfg, spec), as_version=4)
         nbformat.validate(nb)
         assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith(f"# {spec.name}")
+        paths.append(tmp_path / f"cells-{i}.py")
+        paths[-1].write_text("\n\n".join(c.source for c in nb.cells if c.cell_type == "code"))
+    for spec, out in zip(lineup, run_scripts(paths)):
+        assert printed(out) == pytest.approx(expected[spec.name], abs=1e-9), spec.name
+    if preset == "default":
+        nbclient = pytest.importorskip("nbclient")
+        nb = nbformat.reads(notebook(data_cfg, lineup[0]), as_version=4)
         nbclient.NotebookClient(nb, timeout=300, kernel_name="python3").execute(cwd=str(tmp_path))
         text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-        assert printed(text) == pytest.approx(expected[spec.name], abs=1e-9)
+        assert printed(text) == pytest.approx(expected[lineup[0].name], abs=1e-9)
 
 
 def test_file_names_and_headers_from_hostile_model_names(tmp_path):
