@@ -182,7 +182,7 @@ def results_section(active: TrainedCNN, data: ImageData) -> None:
     button.download_button("Download model", active.checkpoint, key="cnn_download", icon=":material/download:",
                            help="This model as a .safetensors checkpoint, to load again later.",
                            file_name=f"{active.dataset}-cnn.safetensors")
-    takehome.cnn_take_home(active.config)
+    takehome.cnn_take_home(active.config, data.source)
     result, figs = active.result, active.figures
     m1, m2, m3 = st.columns(3)
     m1.metric("Test accuracy", f"{active.report.accuracy:.2%}")

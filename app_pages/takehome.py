@@ -37,8 +37,9 @@ def moons_take_home(data_cfg, lineup, points=None) -> None:
                                icon=":material/download:", key="takehome_ipynb", width="stretch", on_click="ignore")
 
 
-def cnn_take_home(config) -> None:
-    """The trained CNN's training as a script and a notebook (a loaded model's settings are unknown)."""
+def cnn_take_home(config, source: str = "") -> None:
+    """The trained CNN's training as a script and a notebook (a loaded model's settings are unknown).
+    ``source``: where the page's images came from (the script downloads torchvision's full set)."""
     if config is None:
         return
     stem = f"{config.dataset}-cnn"
@@ -50,3 +51,6 @@ def cnn_take_home(config) -> None:
         st.download_button("Training as a notebook (.ipynb)", cnn_export.notebook(config),
                            f"{stem}.ipynb", NOTEBOOK, icon=":material/code:", key="cnn_takehome_ipynb",
                            width="stretch", on_click="ignore")
+    if source == "offline-subset":
+        st.caption("This page trained on the offline subset (no internet); the script downloads the full set "
+                   "with torchvision, so its accuracy will differ.")

@@ -89,6 +89,10 @@ def test_mnist_train_results_and_drawing(server, browser):
     assert page.get_by_role("tab", name="Results").get_attribute("aria-selected") == "true"
     assert page.get_by_role("button", name="Stop training").count() == 0
     page.screenshot(path=str(ARTIFACTS / "mnist-1280x720-results.png"))
+    with page.expect_download() as got:                  # the training, taken home as code
+        page.get_by_role("button", name="Training as a script (.py)").click()
+    assert got.value.suggested_filename == "mnist-cnn.py"
+    compile(open(got.value.path()).read(), "mnist-cnn.py", "exec")
     page.set_viewport_size({"width": 1024, "height": 768})
     page.screenshot(path=str(ARTIFACTS / "mnist-1024x768-results.png"))
     page.set_viewport_size({"width": 1280, "height": 720})
