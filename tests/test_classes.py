@@ -149,7 +149,7 @@ def test_bounds_classes_students_entries_and_idle_expiry():
 def test_two_classes_never_see_each_others_answers_or_entries():
     store = Classes()
     (a, ka), (b, kb) = store.start("intro", OPTIONS), store.start("intro", OPTIONS)
-    sa, sb = store.join(a), store.join(b)
+    sa, _ = store.join(a), store.join(b)
     store.answer(a, sa, 0, 0)
     with pytest.raises(ValueError, match="Join the class"):
         store.answer(b, sa, 0, 0)                       # a seat of class a is nobody in class b
