@@ -21,9 +21,7 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 
-from .class_names import ALPHABET, CODE_LENGTH, NICKNAME_MAX, check_nickname, no_class, normal_code
-
-__all__ = ["ALPHABET", "NICKNAME_MAX", "ClassView", "Classes", "Entry", "check_nickname", "normal_code"]
+from .class_names import ALPHABET, CODE_LENGTH, NICKNAME_MAX, check_nickname, no_class, normal_code  # noqa: F401
 
 
 @dataclass(frozen=True)
