@@ -83,8 +83,7 @@ class Classes:
 
     def __len__(self) -> int:
         with self._lock:
-            self._expire()
-            return len(self._classes)
+            return self._expire() or len(self._classes)
 
     # --- the teacher ---
 
@@ -198,7 +197,7 @@ class Classes:
             self._changed(c)
             return entry
 
-    def entry_of(self, code, seat: str, step: int) -> Entry | None:
+    def entry_of(self, code, seat: str, step: int) -> Entry | None:  # noqa: D102
         with self._lock:
             return self._seated(code, seat).entries.get((step, seat))
 
