@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from app_pages import session
+from app_pages import class_room, session
 from nncore import urlstate
 from nncore.core.text import literal
 from nncore.engine import budget as cost
@@ -102,7 +102,9 @@ html { font-size: 21px !important; }
 
 def classroom_mode() -> bool:
     """Sidebar toggle: the page scaled up for a projector. Kept for the whole session, on every page, and
-    in the link (``classroom=1``), so a reload or a shared link opens in it too."""
+    in the link (``classroom=1``), so a reload or a shared link opens in it too. A class's link
+    (``class=CODE``) seats the session in that class first (``class_room``), on any page."""
+    class_room.join_from_link()
     view = session.view()
     if view.classroom is None:                          # a session's first run: the link decides
         view.classroom = bool(urlstate.classroom_of(st.query_params.to_dict()))

@@ -5,12 +5,17 @@ Each step sets up the page (its ``setup`` is link parameters, decoded like a lin
 the page's), asks the class to predict, lets them train, and reveals its explanation; a step on another page
 (``page = "mnist"``) links to it and keeps its question in the panel. Next and Back (PageDown and PageUp, which a
 presentation clicker sends) move between steps; the step lives in the link (``step=2``) and the session.
+
+In a live class (``class_room``) the teacher's Next and Back move every student's page, Reveal reveals to
+all, and the projector shows the class's answers (``class_board``); a student's panel has no Next, Back or
+Reveal, and its step is the class's, whatever the student's link says. A challenge step shows its goal and
+the class's board instead of a question (``class_challenge``).
 """
 from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import session
+from app_pages import class_board, class_challenge, class_room, session
 from app_pages.state import LessonAt
 from nncore import urlstate
 from nncore.lessons import Lesson, load_lesson
@@ -43,9 +48,29 @@ def _apply(lesson: Lesson, i: int) -> None:
         session.moons().set_setup(data_cfg, lineup, new_widgets=True)
 
 
+def _go(lesson: Lesson, i: int) -> None:
+    """Next or Back: this page goes to step ``i``, and so does the class this session teaches."""
+    _apply(lesson, i)
+    class_room.goto(i)
+
+
 def current() -> tuple[Lesson, int] | None:
     """The lesson (and step index) the link or the session is on; None outside a lesson. A link's bad
-    lesson name is dropped with a notice."""
+    lesson name is dropped with a notice. A student in a class is on the class's lesson and step."""
+    in_class = class_room.lesson_of_class()
+    if in_class is not None:
+        lesson, i = in_class
+        if session.view().lesson != (lesson.name, i):
+            _apply(lesson, i)
+        return lesson, i
+    guide = _of_link()
+    if guide is not None:
+        class_room.teach_from_link(*guide)
+        class_room.goto(guide[1])                    # (the teacher's page leads: a link's step too)
+    return guide
+
+
+def _of_link() -> tuple[Lesson, int] | None:
     params, view = st.query_params.to_dict(), session.view()
     at = view.lesson
     if "lesson" not in params:
@@ -65,6 +90,13 @@ def current() -> tuple[Lesson, int] | None:
     return lesson, i
 
 
+def class_params() -> dict[str, str]:
+    """A student's own link keeps their class and seat (a reload takes the seat back); a teacher's never
+    carries the class (the teacher's key stays in the session)."""
+    here = class_room.learning()
+    return {"class": here.code, "seat": here.key} if here else {}
+
+
 def link(lesson: Lesson | None, i: int) -> dict[str, str]:
     return {"lesson": lesson.name, "step": str(i + 1)} if lesson else {}
 
@@ -76,19 +108,38 @@ def panel(lesson: Lesson, i: int, ask: bool) -> None:
     step, n = lesson.steps[i], len(lesson.steps)
     st.html(_CSS)                                     # (style only: Streamlit puts it where it takes no room)
     with st.container(border=True, key="lesson_panel"):
-        head, back, forward = st.columns([5, 1.7, 1.7], vertical_alignment="center")
-        head.markdown(f"**Step {i + 1} of {n}: {step.title}**")
-        back.button("Back", key="lesson_back", icon=":material/arrow_back:", disabled=i == 0, width="stretch",
-                    shortcut="PageUp", help="The previous step (PageUp: a clicker's back key).",
-                    on_click=_apply, args=(lesson, i - 1))
-        forward.button("Next", key="lesson_next", icon=":material/arrow_forward:", disabled=i == n - 1,
-                       width="stretch", shortcut="PageDown", help="The next step (PageDown: a clicker's next key).",
-                       on_click=_apply, args=(lesson, i + 1))
+        if class_room.teaching():
+            class_board.teacher_head(lesson, i)
+        if class_room.learning():
+            st.markdown(f"**Step {i + 1} of {n}: {step.title}**")
+            class_board.student_head()
+        else:
+            _moves(lesson, i)
         intro, asked = st.empty(), st.empty()         # one element each either way: a live run's frames never
         if ask:                                       # see the introduction and question of the run before Train
             intro.caption(step.intro)
             with asked.container():
                 question(lesson, i)
+
+
+def _moves(lesson: Lesson, i: int) -> None:
+    """The step's title, Back and Next; in classroom mode outside a class, Start a class."""
+    step, n = lesson.steps[i], len(lesson.steps)
+    start = session.view().classroom and class_room.seat() is None
+    head, *buttons = st.columns([5, 1.7, 1.7, 2.2] if start else [5, 1.7, 1.7], vertical_alignment="center")
+    head.markdown(f"**Step {i + 1} of {n}: {step.title}**")
+    back, forward = buttons[:2]
+    if start:
+        buttons[2].button("Start a class", key="class_start", icon=":material/groups:", width="stretch",
+                          on_click=class_room.start, args=(lesson, i),
+                          help="Students join with a code and answer on their own screens; the projector "
+                               "shows how the class answered.")
+    back.button("Back", key="lesson_back", icon=":material/arrow_back:", disabled=i == 0, width="stretch",
+                shortcut="PageUp", help="The previous step (PageUp: a clicker's back key).",
+                on_click=_go, args=(lesson, i - 1))
+    forward.button("Next", key="lesson_next", icon=":material/arrow_forward:", disabled=i == n - 1,
+                   width="stretch", shortcut="PageDown", help="The next step (PageDown: a clicker's next key).",
+                   on_click=_go, args=(lesson, i + 1))
 
 
 def asks_under_results(lesson: Lesson, i: int, trained: bool) -> bool:
@@ -103,8 +154,15 @@ def question_box(lesson: Lesson, i: int) -> None:
 
 
 def question(lesson: Lesson, i: int) -> None:
-    """The class's prediction and Reveal; once revealed, the explanation with a verdict on the prediction."""
+    """The class's prediction and Reveal; once revealed, the explanation with a verdict on the prediction.
+    In a class: the projector's live answers (teacher) or the student's own answer; a challenge's board."""
     step = lesson.steps[i]
+    if step.challenge is not None:
+        return class_challenge.challenge(lesson, i)
+    if class_room.teaching():
+        return class_board.projector(lesson, i)
+    if class_room.learning():
+        return class_board.student_question(lesson, i)
     ask, reveal = st.columns([5, 2], vertical_alignment="bottom")
     pick = ask.radio(step.question, step.options, index=None, horizontal=True, key=f"predict-{lesson.name}-{i}")
     if step.page == "mnist":

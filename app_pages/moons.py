@@ -26,7 +26,7 @@ def link(data_cfg: DataConfig, lineup) -> dict[str, str]:
     at = view.lesson
     return {**urlstate.encode(data_cfg, lineup), **urlstate.encode_hide(view.hidden),
             **({"classroom": "1"} if view.classroom else {}),
-            **({"lesson": at.name, "step": str(at.step + 1)} if at else {})}
+            **({"lesson": at.name, "step": str(at.step + 1)} if at else {}), **lesson.class_params()}
 
 
 def share(data_cfg: DataConfig, lineup) -> None:

@@ -13,10 +13,10 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from app_pages.state import LessonAt, LiveCanvas, MnistState, MoonsState, NeuronDrawing, Setup, ViewState
+from app_pages.state import ClassSeat, LessonAt, LiveCanvas, MnistState, MoonsState, NeuronDrawing, Setup, ViewState
 from nncore.records.transfer import TransferStudy
 
-__all__ = ["LessonAt", "LiveCanvas", "MnistState", "MoonsState", "NeuronDrawing", "Setup", "ViewState"]
+__all__ = ["ClassSeat", "LessonAt", "LiveCanvas", "MnistState", "MoonsState", "NeuronDrawing", "Setup", "ViewState"]
 
 Store = MutableMapping[str, Any]      # st.session_state, or a test's stand-in (AppTest's, a plain dict)
 

@@ -38,6 +38,14 @@ class LessonAt(NamedTuple):
     step: int                     # the step on screen, from 0
 
 
+class ClassSeat(NamedTuple):
+    """This session's place in a live class (``nncore.serving.classes``): the only record of who is the
+    teacher. ``key`` is the teacher's key or the student's seat token: never shown, never in a teacher's link."""
+    code: str                     # the class code ("K7M4R")
+    teacher: bool                 # True: this session leads the class (goes to its steps, reveals)
+    key: str
+
+
 class NeuronDrawing(NamedTuple):
     """One finished model's neuron view, drawn once (``moons_inside``)."""
     units: list[Unit]             # every unit's map over the input plane, inputs first
@@ -150,11 +158,12 @@ class MnistState:
 
 @dataclass
 class ViewState:
-    """What every page shares: classroom mode, the controls a link hid, the guided lesson."""
+    """What every page shares: classroom mode, the controls a link hid, the guided lesson, a live class."""
     classroom: bool | None = None             # classroom mode; None until the session's first run reads the link
     hidden: frozenset[str] = frozenset()      # the controls a link hid (hide=...), kept across pages
     lesson: LessonAt | None = None            # None outside a lesson
     revealed: set[LessonAt] = field(default_factory=set)     # the steps whose explanation is shown
+    seat: ClassSeat | None = None             # this session's live class, as its teacher or a student
 
     def reveal(self, name: str, step: int) -> None:
         self.revealed.add(LessonAt(name, step))

@@ -13,6 +13,9 @@ Nothing else in ``nncore`` reads ``os.environ``; the README lists each setting w
 - ``NNCORE_CACHE``: the folder of results ``nncore warm`` prepares, and of the kernels built once per
   machine (default ``.nncore-cache/``).
 - ``NNCORE_DATA``: the folder of image data sets (default ``data/``).
+- ``NNCORE_MAX_CLASSES``, ``NNCORE_CLASS_STUDENTS``, ``NNCORE_CLASS_ENTRIES``, ``NNCORE_CLASS_IDLE_HOURS``: live
+  classes on the server (200), students per class (60), challenge entries per class (100), and the hours
+  without activity after which a class ends (3).
 - ``CXX``: the C++ compiler that builds the CNN's fused kernels (default ``g++``); read when they are
   built (``compiler()``), so a test may change it.
 """
@@ -48,6 +51,10 @@ FORCE_FP32 = os.environ.get("NNCORE_FORCE_FP32", "").strip().lower() in ("1", "t
 FUSED = os.environ.get("NNCORE_FUSED", "").strip().lower() not in ("0", "false", "no")
 SHARED_MB = _int("NNCORE_SHARED_MB", 256)
 CACHE_DIR = Path(os.environ.get("NNCORE_CACHE") or Path(__file__).resolve().parent.parent / ".nncore-cache")
+MAX_CLASSES = _int("NNCORE_MAX_CLASSES", 200)
+CLASS_STUDENTS = _int("NNCORE_CLASS_STUDENTS", 60)
+CLASS_ENTRIES = _int("NNCORE_CLASS_ENTRIES", 100)
+CLASS_IDLE_HOURS = _float("NNCORE_CLASS_IDLE_HOURS", 3.0)
 DATA_DIR = Path(os.environ.get("NNCORE_DATA") or Path(__file__).resolve().parent.parent / "data")
 
 

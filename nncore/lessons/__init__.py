@@ -6,6 +6,10 @@ A lesson is a title and steps. Each step sets up the page with the link's own pa
 ``explanation``. ``show`` names advanced settings that classroom mode shows read-only; ``page`` is
 "moons" or "mnist" (a step about the CNN links to the MNIST page). A lesson may list its ``topics`` (short
 texts the Home page shows beside its title and minutes). See ``intro.toml``.
+
+A step of ``kind = "challenge"`` asks for no prediction: it sets a ``goal`` and limits (``max_parameters``,
+``max_seconds`` of training) on its setup's data, and each student submits their best model to the class's
+board (see ``challenge.toml``).
 """
 from __future__ import annotations
 
@@ -30,6 +34,15 @@ class Step:
     setup: dict[str, str]               # link parameters for the moons page ({} keeps the page's setup)
     show: tuple[str, ...] = ()          # advanced settings shown read-only in classroom mode
     page: str = "moons"
+    challenge: Challenge | None = None  # a class challenge step: no options, a goal and limits
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """A class challenge: the best test accuracy on the step's data within these limits."""
+    goal: str                           # "The best test accuracy on the noisy spiral"
+    max_parameters: int                 # a model with more is not accepted on the board
+    max_seconds: float                  # nor one that trained longer
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,10 @@ def _step(i: int, raw) -> Step:
     where = f"step {i + 1}"
     if not isinstance(raw, dict):
         raise ValueError(f"{where} must be a table")
+    if raw.get("kind", "question") == "challenge":
+        return _challenge_step(where, raw)
+    if raw.get("kind", "question") != "question":
+        raise ValueError(f"{where}: kind must be question or challenge")
     text = {k: raw.get(k) for k in ("title", "intro", "question", "explanation")}
     missing = [k for k, v in text.items() if not isinstance(v, str) or not v.strip()]
     options = raw.get("options")
@@ -67,6 +84,27 @@ def _step(i: int, raw) -> Step:
         raise ValueError(f"{where}: page must be one of {', '.join(PAGES)}")
     return Step(text["title"].strip(), text["intro"].strip(), text["question"].strip(), tuple(options), answer,
                 text["explanation"].strip(), dict(setup), tuple(show), raw.get("page", "moons"))
+
+
+def _challenge_step(where: str, raw: dict) -> Step:
+    """A ``kind = "challenge"`` step: title, intro, goal, limits and a setup; an explanation is optional."""
+    text = {k: raw.get(k) for k in ("title", "intro", "goal")}
+    missing = [k for k, v in text.items() if not isinstance(v, str) or not v.strip()]
+    if missing:
+        raise ValueError(f"{where} needs text for {', '.join(missing)}")
+    params, seconds = raw.get("max_parameters"), raw.get("max_seconds")
+    if not isinstance(params, int) or isinstance(params, bool) or not 1 <= params <= 10**7:
+        raise ValueError(f"{where}: max_parameters must be a whole number from 1 to 10000000")
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not 0 < seconds <= 600:
+        raise ValueError(f"{where}: max_seconds must be a number of seconds from 1 to 600")
+    setup, explanation = raw.get("setup", {}), raw.get("explanation", "")
+    if not isinstance(setup, dict) or not setup or not all(isinstance(v, str) for v in setup.values()):
+        raise ValueError(f"{where}: a challenge needs a setup mapping link names to texts")
+    if not isinstance(explanation, str):
+        raise ValueError(f"{where}: explanation must be text")
+    goal = text["goal"].strip()
+    return Step(text["title"].strip(), text["intro"].strip(), goal, (), -1, explanation.strip(), dict(setup),
+                tuple(raw.get("show", ())), "moons", Challenge(goal, params, float(seconds)))
 
 
 def parse_lesson(name: str, text: str) -> Lesson:
