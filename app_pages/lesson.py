@@ -115,6 +115,11 @@ def panel(lesson: Lesson, i: int, ask: bool) -> None:
             class_board.student_head()
         else:
             _moves(lesson, i)
+        if class_room.seat() is not None:            # a class's live fragments: not inside a placeholder (a
+            if ask:                                   # fragment drawn into st.empty stayed a grey skeleton)
+                st.caption(step.intro)
+                question(lesson, i)
+            return
         intro, asked = st.empty(), st.empty()         # one element each either way: a live run's frames never
         if ask:                                       # see the introduction and question of the run before Train
             intro.caption(step.intro)

@@ -10,8 +10,9 @@ import pytest
 from tests.browser import ARTIFACTS, CHROMIUM, no_exception, settle
 
 pytestmark = [pytest.mark.slow,
-              # Not yet seen passing (issue 25 helper's report): under a host load of 3-7 the five phones took
-              # minutes to open, and once a radio inside the polling fragment was not found within 30 s.
+              # Not yet seen passing: under a host load of 3-7 the five phones took minutes to open; the students'
+              # question fragment stayed a grey skeleton inside the panel's st.empty (now drawn outside it: the
+              # radios then appeared), and the last run timed out waiting for "Your answer is in" (load 4).
               pytest.mark.skip(reason="work in progress: unskip to run; see the issue 25 report"),
               pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt-get install chromium)")]
 
