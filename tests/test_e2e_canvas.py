@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.browser import ARTIFACTS, CHROMIUM, Server, no_exception, settle, stroke
+from tests.browser import ARTIFACTS, CHROMIUM, Server, no_exception, screenshot, settle, stroke
 from tests.conftest import ROOT
 from tests.test_e2e_mnist import assert_canvas_is_the_input, open_tab, prediction
 
@@ -91,4 +91,9 @@ def test_a_stroke_right_after_clear_or_undo_is_kept(server, browser, button, siz
     assert seconds < 0.2 or load > (os.cpu_count() or 1)      # drawn at once (Playwright is slower under load)
     read_as_one(page, f"canvas-{button.lower()}")
     page.screenshot(path=str(ARTIFACTS / f"canvas-{button.lower()}-{size[0]}x{size[1]}.png"))
+    if (button, size) == ("Clear", (1280, 720)):
+        screenshot(page, "canvas-tryit-full")               # the whole tab: below the buttons too
+        page.get_by_text("Classroom mode").click()
+        settle(page)
+        page.screenshot(path=str(ARTIFACTS / "canvas-tryit-classroom.png"))
     page.close()
