@@ -24,24 +24,61 @@ def canvas() -> list:
     """The drawing canvas; returns its stroke list, the drawing's one record."""
     from streamlit_drawable_canvas import st_canvas  # needs a running Streamlit; imported here
     state = session.mnist()
-    if not session.canvas_mounted() and state.strokes != state.canvas_base:
-        state.remount_canvas()            # a fresh canvas (after a tab or page change) starts from the strokes
+    if not session.canvas_mounted():
+        state.mount_canvas()              # a fresh canvas (after a tab or page change) starts from the strokes
     result = st_canvas(stroke_width=16, stroke_color="#ffffff", background_color="#000000", height=CANVAS,
                        width=CANVAS, drawing_mode="freedraw", key=state.canvas_key,
-                       initial_drawing={"objects": state.canvas_base})
-    state.strokes = list((result.json_data or {}).get("objects") or [])    # what it reports is the drawing
-    return state.strokes
+                       initial_drawing=state.canvas_drawing)
+    return state.canvas_reported(list((result.json_data or {}).get("objects") or []))
+
+
+# Undo and Clear act in the browser when the canvas's own history can do it (its toolbar's Undo, and its
+# Reset back to the empty drawing it started from): at once, so a stroke drawn right after is kept. A
+# redraw from the server (a new initial drawing) would wipe a stroke drawn before it arrived. Only what the
+# canvas's history cannot reach (below the strokes a remounted canvas started from) is redrawn from here.
+_IN_BROWSER_JS = """
+export default function (component) {
+  const { data, parentElement } = component;
+  const doc = parentElement.ownerDocument;
+  const canvasButton = (label) => {
+    for (const el of doc.querySelectorAll("*")) {
+      const b = el.shadowRoot && el.shadowRoot.querySelector(`.dc-toolbar button[aria-label="${label}"]`);
+      if (b) return b;
+    }
+    return null;
+  };
+  let hook = doc.nncoreCanvasButtons;
+  if (!hook) {
+    hook = doc.nncoreCanvasButtons = { data };
+    doc.addEventListener("click", (event) => {
+      const host = event.target.closest && event.target.closest(".st-key-canvas_undo, .st-key-canvas_clear");
+      const button = host && host.querySelector("button");
+      if (!button || button.disabled) return;
+      const undo = host.classList.contains("st-key-canvas_undo");
+      if (!(undo ? hook.data.undo : hook.data.clear)) return;
+      const target = canvasButton(undo ? "Undo" : "Reset canvas & history");
+      if (target && !target.disabled) target.click();
+    }, true);
+  }
+  hook.data = data;
+}
+"""
+
+
+@st.cache_resource
+def _in_browser():
+    return st.components.v2.component("nncore_canvas_buttons", js=_IN_BROWSER_JS)
 
 
 def drawing_column() -> tuple[list, object]:
     objects = canvas()
+    state = session.mnist()
     undo, clear = st.columns(2)
-    if undo.button("Undo", disabled=not objects, width="stretch", help="Take back the last stroke."):
-        session.mnist().remount_canvas(objects[:-1])
-        st.rerun()
-    if clear.button("Clear", disabled=not objects, width="stretch"):
-        session.mnist().remount_canvas([])
-        st.rerun()
+    undo.button("Undo", disabled=not objects, width="stretch", help="Take back the last stroke.", key="canvas_undo",
+                on_click=state.undo_canvas)
+    clear.button("Clear", disabled=not objects, width="stretch", key="canvas_clear", on_click=state.clear_canvas)
+    with undo:
+        _in_browser()(data=state.canvas_in_browser, key="canvas_buttons")
     return objects, st.file_uploader("…or upload a photo of a digit", type=["png", "jpg", "jpeg"],
                                      max_upload_size=MAX_UPLOAD_BYTES // 2**20,
                                      key="digit_upload")

@@ -113,17 +113,19 @@ class MoonsState:
 class MnistState:
     """The MNIST page: trained models, the run in progress, the link's settings and the drawing.
 
-    The drawing is one stroke list: the canvas starts from it (initial_drawing) and reports it back. A
-    mounted canvas keeps its Undo history (its initial drawing stays); one mounted afresh (a tab or page
-    change dropped it) starts from the current strokes under a new key."""
+    The drawing is one stroke list: the canvas starts from it (initial_drawing) and reports it back. The
+    canvas keeps one key: a mounted canvas keeps its Undo history while its initial drawing stays, and
+    redraws in place when Clear or Undo changes it (a new key would remount it and drop a stroke drawn
+    meanwhile); one mounted afresh (a tab or page change dropped it) starts from the current strokes."""
     models: dict[str, TrainedCNN] = field(default_factory=dict)   # model key -> trained CNN, this session's only
     active: dict[str, str] = field(default_factory=dict)          # data set -> the key of the model it shows
     link: CNNConfig | None = None             # the form's settings as the link gave them (read once)
     run: CNNRun | None = None                 # the training in progress, kept if a Stop click interrupts it
     tab_request: str | None = None            # a tab to open on the next run
     strokes: list[dict] = field(default_factory=list)        # the drawing: the canvas's own Fabric.js objects
-    canvas_base: list[dict] = field(default_factory=list)    # the strokes the mounted canvas started from
-    canvas_generation: int = 0                # in the canvas key; bumped to remount it (Clear, Undo, return)
+    canvas_base: list[dict] = field(default_factory=list)    # the strokes the canvas was last told to show
+    canvas_redraws: int = 0                   # in the initial drawing: a Clear or Undo changes it, so it redraws
+    canvas_stale: list[dict] | None = None    # the drawing before a Clear or Undo, until the canvas has redrawn
 
     def active_model(self, dataset: str) -> TrainedCNN | None:
         """The model the page shows for this data set, or None: a model is tied to the data set it was
@@ -144,17 +146,44 @@ class MnistState:
         run, self.run = self.run, None
         return run
 
+    canvas_key = "canvas"                     # one key: a new one would remount the canvas (see above)
+
     @property
-    def canvas_key(self) -> str:
-        return f"canvas{self.canvas_generation}"
+    def canvas_drawing(self) -> dict:
+        """The canvas's initial drawing: the strokes it shows, and a count that tells a Clear from the last."""
+        return {"objects": self.canvas_base, "redraws": self.canvas_redraws}
 
-    def remount_canvas(self, objects: list | None = None) -> None:
-        """Set the strokes (when given) and start a fresh canvas from them on the next render."""
-        if objects is not None:
-            self.strokes = list(objects)
+    def redraw_canvas(self, objects: list) -> None:
+        """Clear or Undo: the strokes become ``objects`` and the mounted canvas redraws them (until it has,
+        it still reports the old drawing, which ``canvas_reported`` then ignores)."""
+        self.canvas_stale, self.strokes = self.strokes, list(objects)
         self.canvas_base = self.strokes
-        self.canvas_generation += 1
+        self.canvas_redraws += 1
 
+    @property
+    def canvas_in_browser(self) -> dict[str, bool]:
+        """Which of Undo and Clear the canvas's own history makes in the browser (so none is lost)."""
+        return {"undo": self.strokes != self.canvas_base, "clear": not self.canvas_base}
+
+    def undo_canvas(self) -> None:
+        """The page's Undo: made in the browser where it can be, else redrawn."""
+        if not self.canvas_in_browser["undo"]:
+            self.redraw_canvas(self.strokes[:-1])
+
+    def clear_canvas(self) -> None:
+        """The page's Clear: made in the browser where it can be, else redrawn."""
+        if not self.canvas_in_browser["clear"]:
+            self.redraw_canvas([])
+
+    def mount_canvas(self) -> None:
+        """A canvas mounted afresh (the first, or after a tab or page change) starts from the strokes."""
+        self.canvas_base, self.canvas_stale = self.strokes, None
+
+    def canvas_reported(self, objects: list) -> list:
+        """What the canvas reports is the drawing, except the drawing from before a redraw not made yet."""
+        if self.canvas_stale is None or objects != self.canvas_stale:
+            self.strokes, self.canvas_stale = list(objects), None
+        return self.strokes
 
 @dataclass
 class ViewState:

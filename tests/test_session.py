@@ -128,17 +128,29 @@ def test_the_mnist_record_round_trips():
     assert mnist.take_run() == "run" and mnist.take_run() is None
 
 
-def test_the_drawing_remounts_the_canvas(store):
+def test_the_canvas_keeps_its_key_and_redraws(store):
     mnist = session.mnist()
-    assert mnist.canvas_key == "canvas0" and not session.canvas_mounted()
-    mnist.strokes = [{"path": 1}, {"path": 2}]
+    assert mnist.canvas_key == "canvas" and not session.canvas_mounted()
+    mnist.mount_canvas()
+    one, two = {"path": 1}, {"path": 2}
     store[mnist.canvas_key] = {"mounted": True}                          # the component's own state
-    assert session.canvas_mounted() and mnist.canvas_base == []
-    mnist.remount_canvas(mnist.strokes[:-1])                             # Undo
-    assert mnist.canvas_key == "canvas1" and not session.canvas_mounted()
-    assert mnist.strokes == mnist.canvas_base == [{"path": 1}]
-    mnist.remount_canvas()                                               # a return to the tab
-    assert mnist.canvas_key == "canvas2" and mnist.canvas_base == [{"path": 1}]
+    assert mnist.canvas_reported([one, two]) == [one, two] and session.canvas_mounted()
+    # Drawn on a canvas that started empty: Undo and Clear are made in the browser, not here.
+    assert mnist.canvas_in_browser == {"undo": True, "clear": True}
+    mnist.undo_canvas()
+    mnist.clear_canvas()
+    assert mnist.strokes == [one, two] and mnist.canvas_drawing == {"objects": [], "redraws": 0}
+    # A canvas remounted with strokes cannot go below them itself: the server redraws it, same key.
+    mnist.mount_canvas()
+    assert mnist.canvas_in_browser == {"undo": False, "clear": False}
+    mnist.undo_canvas()
+    assert mnist.strokes == [one] and mnist.canvas_drawing == {"objects": [one], "redraws": 1}
+    assert mnist.canvas_reported([one, two]) == [one]                  # the old drawing, before it redrew
+    assert mnist.canvas_reported([one, {"path": 3}]) == [one, {"path": 3}]   # a stroke drawn since
+    mnist.mount_canvas()
+    mnist.clear_canvas()
+    assert mnist.strokes == [] and mnist.canvas_drawing == {"objects": [], "redraws": 2}
+    assert mnist.canvas_key == "canvas"
 
 
 def test_the_view_record_round_trips():
