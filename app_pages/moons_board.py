@@ -81,15 +81,21 @@ def shown(table: pa.Table) -> list[str]:
             *(["diverged"] if diverged else [])]
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _set_csv(data_cfg) -> str:
+    return points_csv(data_cfg)
+
+
 def download_points(data_cfg, points, width: str = "content") -> None:
-    """The data set on screen as a CSV (x1, x2, label in original units), written when asked for: upload it
-    again to train on exactly these points."""
+    """The data set on screen as a CSV (x1, x2, label in original units): upload it again to train on exactly
+    these points. Written with the page (a built-in set once per server, cached), not when clicked: a deferred
+    download was dropped by the live view's next rerun ("Deferred file ... not found")."""
     n = points.n_rows if points is not None else data_cfg.n_samples
     again = "upload it again" if n <= MAX_ROWS else f"(over {MAX_ROWS:,} points: too many to upload again)"
-    st.download_button("Download these points (CSV)", lambda: points_csv(data_cfg, points),
-                       f"{data_cfg.name}-points.csv", "text/csv", icon=":material/scatter_plot:",
-                       key="download_points", help=f"x1, x2, label: open it in a spreadsheet, change it, {again}.",
-                       width=width)
+    text = points_csv(data_cfg, points) if points is not None else _set_csv(data_cfg)
+    st.download_button("Download these points (CSV)", text, f"{data_cfg.name}-points.csv", "text/csv",
+                       icon=":material/scatter_plot:", key="download_points", on_click="ignore",
+                       help=f"x1, x2, label: open it in a spreadsheet, change it, {again}.", width=width)
 
 
 def csv_text(table: pd.DataFrame) -> str:

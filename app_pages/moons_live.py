@@ -186,9 +186,10 @@ def _final(live, state: LiveCanvas) -> LiveView:
 def _afterwards(live, state: LiveCanvas) -> None:
     results = live.results()
     board = _final(live, state).board
-    with st.container(horizontal=True):               # (the CSV is written when asked for)
-        st.download_button("Download leaderboard (CSV)", lambda: moons_board.csv_text(pd.DataFrame(board)),
-                           "leaderboard.csv", "text/csv", icon=":material/download:", width="stretch")
+    with st.container(horizontal=True):               # (a few rows: written with the page, see download_points)
+        st.download_button("Download leaderboard (CSV)", moons_board.csv_text(pd.DataFrame(board)),
+                           "leaderboard.csv", "text/csv", icon=":material/download:", width="stretch",
+                           on_click="ignore")
         moons_board.download_points(live.data_config, live.points, width="stretch")
     takehome.moons_take_home(live.data_config, live.lineup, live.points)
     for r in results:

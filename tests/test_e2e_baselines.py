@@ -147,7 +147,7 @@ def test_the_why_lesson_first_step_on_a_projector(server, browser):
     page = browser.new_page(viewport={"width": 1024, "height": 768})
     page.goto(f"{server.url}/moons?lesson=why&classroom=1")
     settle(page)
-    assert page.get_by_text("Step 1 of 3: A straight line against the moons").count() == 1
+    assert page.get_by_text("Step 1 of 5: A straight line against the moons").count() == 1
     page.get_by_text("Which model will score the worst test accuracy on the moons?").wait_for(timeout=30_000)
     page.get_by_role("radio", name="The logistic regression").check(force=True)
     settle(page)
