@@ -57,23 +57,31 @@ def pool_markdown(pool, what: str) -> str:
             f"{what} is given the winner, **{pool.pooled:.4f}**, at pooled cell ({pool.top // 2}, {pool.left // 2}).")
 
 
+def filter_and_cell(column, layer: str, z: np.ndarray, scale: int, cell_of):
+    """A layer's filter (starting at the one that fires the most), its map after ReLU drawn ``scale`` pixels a
+    cell with the chosen cell and its pooling window marked, and that cell by hand: (filter, row, col, cell).
+    A click on another cell keeps it (``session.hand_cell``) and reruns the fragment."""
+    f = column.selectbox(f"{layer} filter", range(len(z)), index=int(np.argmax(z.max(axis=(1, 2)))),
+                         key=f"hand_f{layer[-1]}", help="It starts at the filter that fires the most on this image.")
+    maps = np.maximum(z[f], 0)
+    default = tuple(int(v) for v in np.unravel_index(int(np.argmax(maps)), maps.shape))
+    row, col = session.hand_cell(layer, default)
+    c = cell_of(f, row, col)
+    boxes = [(row, col, 1, 1, CELL)] + ([(c.pool.top, c.pool.left, 2, 2, WINDOW)] if c.pool else [])
+    with column:
+        picked = clicked_cell(map_picture(maps, scale, boxes[::-1]), len(maps), f"hand_click{layer[-1]}", default)
+    if picked != (row, col):
+        session.hand_cell(layer, default, picked)
+        st.rerun(scope="fragment")
+    return f, row, col, c
+
+
 def conv1_view(t: cnn_hand.Trace) -> None:
     st.subheader("1 · conv1: one cell of a feature map, by hand")
     left, picture, pool = st.columns([1.1, 0.8, 1.1])
-    f = left.selectbox("conv1 filter", range(32), index=int(np.argmax(t.z1.max(axis=(1, 2)))), key="hand_f1",
-                       help="It starts at the filter that fires the most on this image.")
-    maps = np.maximum(t.z1[f], 0)
-    default = tuple(int(v) for v in np.unravel_index(int(np.argmax(maps)), maps.shape))
-    with left:
-        row, col = session.hand_cell("conv1", default)
-        c = cnn_hand.conv1_cell(t, f, row, col)
-        boxes = [(row, col, 1, 1, CELL), (c.pool.top, c.pool.left, 2, 2, WINDOW)]
-        picked = clicked_cell(map_picture(maps, 10, boxes[::-1]), 26, "hand_click1", default)
-        st.caption(f"Filter {f}'s 26x26 map after ReLU (bright: large). **Click a cell**; red: cell {picked}, "
-                   "yellow: its pooling window.")
-    if picked != (row, col):
-        session.hand_cell("conv1", default, picked)
-        st.rerun(scope="fragment")
+    f, row, col, c = filter_and_cell(left, "conv1", t.z1, 10, lambda f, r, k: cnn_hand.conv1_cell(t, f, r, k))
+    left.caption(f"Filter {f}'s 26x26 map after ReLU (bright: large). **Click a cell**; red: cell {(row, col)}, "
+                 "yellow: its pooling window.")
     rows, cols = range(row, row + 3), range(col, col + 3)
     picture.image(map_picture(t.x, 6, [(row, col, 3, 3, CELL)]), width="stretch",
                   caption="The input (normalised: (pixel/255 − 0.1307) / 0.3081) and the 3x3 patch")
@@ -94,19 +102,8 @@ def conv1_view(t: cnn_hand.Trace) -> None:
 def conv2_view(t: cnn_hand.Trace) -> None:
     st.subheader("2 · conv2: the same sum, over 32 input channels")
     left, right = st.columns([1, 1.6])
-    f = left.selectbox("conv2 filter", range(64), index=int(np.argmax(t.z2.max(axis=(1, 2)))), key="hand_f2",
-                       help="It starts at the filter that fires the most on this image.")
-    maps = np.maximum(t.z2[f], 0)
-    default = tuple(int(v) for v in np.unravel_index(int(np.argmax(maps)), maps.shape))
-    with left:
-        row, col = session.hand_cell("conv2", default)
-        c = cnn_hand.conv2_cell(t, f, row, col)
-        boxes = [(row, col, 1, 1, CELL)] + ([(c.pool.top, c.pool.left, 2, 2, WINDOW)] if c.pool else [])
-        picked = clicked_cell(map_picture(maps, 20, boxes[::-1]), 11, "hand_click2", default)
-        st.caption(f"Filter {f}'s 11x11 map after ReLU. Click a cell; red: cell {picked}.")
-    if picked != (row, col):
-        session.hand_cell("conv2", default, picked)
-        st.rerun(scope="fragment")
+    f, row, col, c = filter_and_cell(left, "conv2", t.z2, 20, lambda f, r, k: cnn_hand.conv2_cell(t, f, r, k))
+    left.caption(f"Filter {f}'s 11x11 map after ReLU. Click a cell; red: cell {(row, col)}.")
     big = c.biggest(3)
     right.plotly_chart(channels_figure(c.channel_sums, big), width="stretch", key="hand_channels",
                        config={"displayModeBar": False})

@@ -8,6 +8,7 @@ itself. A family none of these covers cannot be exported yet, and says so (``exp
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ ACCURACY = "accuracy = float(np.mean(model.predict_proba(X_test_in).argmax(axis=
 @dataclass(frozen=True)
 class Exporter:
     needs: str                    # what the file imports, in words
-    cells: object                 # config -> list of (kind, text) cells
+    cells: Callable[[object], list]   # config -> list of (kind, text) cells
 
 
 def _scratch(c) -> list:
