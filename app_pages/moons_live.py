@@ -7,6 +7,8 @@ at its next element, here between two frames, while a click inside a fragment wo
 """
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 import streamlit as st
 
@@ -19,8 +21,11 @@ from nncore.figures.toy import comparison_figures, data_figure
 from nncore.records.moons import LiveView, legend, live_view
 
 FRAME_SECONDS = 0.2     # training between two frames: about 4 frames a second with drawing
+FIRST_FRAME_SECONDS = 0.05   # the first frame of a run comes sooner: something moves right after the click
 STEP = 0.05             # Step: a twentieth of the training
 WAIT_SECONDS = 2.0      # the longest a session waiting for a shared result goes without a look
+CURVES_SECONDS = 0.6    # the curves are redrawn at most this often (the pictures every frame): a browser's
+                        # Plotly redraw of the growing chart is what a frame costs most on a laptop
 
 
 def _state(live) -> LiveCanvas:
@@ -34,8 +39,8 @@ def _controls(live) -> None:
     row = st.container(horizontal=True)               # whole labels at 1024 px with the sidebar (the toggle
                                                       # wraps to a line of its own there)
     label, icon = ("Resume", ":material/play_arrow:") if live.paused else ("Pause", ":material/pause:")
-    row.button(label, key=f"live-{label.lower()}", icon=icon, on_click=_set_paused,
-               args=(live, not live.paused), disabled=not running, width="stretch")
+    row.button(label, key=f"live-{label.lower()}", icon=icon, on_click=setattr,
+               args=(live, "paused", not live.paused), disabled=not running, width="stretch")
     row.button("Step", key="live-step", icon=":material/skip_next:", on_click=_step, args=(live,),
                disabled=not running, help="Train a twentieth of the way, then pause.", width="stretch")
     row.button("Stop", key="live-stop", icon=":material/stop:", on_click=live.cancel, disabled=not running,
@@ -45,10 +50,6 @@ def _controls(live) -> None:
     if running:                                       # only while it can act; its value is kept meanwhile
         row.toggle("Watch the neurons", key=session.WATCH_NEURONS, persist_state="page",
                    help="Watch every neuron of one model while it trains (below the curves).")
-
-
-def _set_paused(live, paused: bool) -> None:
-    live.paused = paused
 
 
 def _step(live) -> None:
@@ -83,7 +84,8 @@ def _draw(slots, view: LiveView, tag: str, data, done=None) -> None:
         words.caption(legend(data, view.runs))
     with board.container():
         moons_board.leaderboard(view, tag, None if done is None else done[1].table)
-    curves.plotly_chart(view.curves, width="stretch", key=f"curves-{tag}")
+    if view.curves is not None:
+        curves.plotly_chart(view.curves, width="stretch", key=f"curves-{tag}")
 
 
 def current(data_cfg, lineup, points=None):
@@ -128,7 +130,7 @@ def results_area(data_cfg, lineup, live, points=None, under=None) -> None:
     if watching:
         which = moons_inside.model_picker(live, "neurons_live_model")
         neurons_slot = st.empty()
-    frames = 0
+    frames, curves_at = 0, 0.0
     while live.steps_asked and not live.done:
         live.steps_asked -= 1
         with chrome.trainer_slot():
@@ -140,7 +142,7 @@ def results_area(data_cfg, lineup, live, points=None, under=None) -> None:
         try:
             if live.needs_trainer:
                 with chrome.trainer_slot(while_waiting=live.keep_claims):
-                    frame = live.advance_for(FRAME_SECONDS)
+                    frame = live.advance_for(FRAME_SECONDS if frames else FIRST_FRAME_SECONDS)
             else:                                     # only waiting for another student's identical model:
                 before = live.waiting.count(True)     # redraw when one arrives, not several times a second
                 frame = live.advance_for(WAIT_SECONDS)
@@ -153,7 +155,9 @@ def results_area(data_cfg, lineup, live, points=None, under=None) -> None:
             controls.empty()
             chrome.friendly_error("Training failed", exc)
             return
-        _draw(slots, live_view(live, state.painter, frame), str(frames), live.data)
+        with_curves = time.monotonic() - curves_at >= CURVES_SECONDS
+        curves_at = time.monotonic() if with_curves else curves_at
+        _draw(slots, live_view(live, state.painter, frame, curves=with_curves), str(frames), live.data)
         if watching:
             with neurons_slot.container():
                 moons_inside.neurons(live, which, f"neurons-live-{frames}", clickable=False)
@@ -161,12 +165,13 @@ def results_area(data_cfg, lineup, live, points=None, under=None) -> None:
     if live.done and not state.stored:
         state.stored = True
         session.moons().trainings += len(live.store())   # (shared results do not add)
-    if live.done and was_running:                     # it finished during this run: a fresh run draws the finished
-        st.rerun()                                    # page, and this run's live elements go (a browser keeps them)
     if live.done:
         _draw(slots, _final(live, state), "now", live.data, done=(live, state))
         with extras.container():
             _afterwards(live, state)
+        if was_running:                               # it finished during this run, which drew its results at once;
+            st.rerun()                              # a fresh run redraws the controls (no Pause, Step or Stop)
+                                                      # and drops the live neurons (a browser keeps them otherwise)
     else:                                             # paused
         _draw(slots, live_view(live, state.painter), "now", live.data)
         if watching:

@@ -27,7 +27,7 @@ LIVE_FRAME_MS = 60.0
 # A row's target ratio; the CNN's time target depends on the precision this machine's CPU trains in.
 TARGETS = {"scratch_vs_sklearn": 3.0, "cnn_time_to_seed_accuracy": {"bfloat16-native": 6.0, "float32": 4.0},
            "cnn_throughput_vs_matmul": 0.5, "cached_rerun_vs_blank_page": 0.2, "live_frame_ms": 250.0 / LIVE_FRAME_MS,
-           "default_lineup_seconds": 1.6}
+           "default_lineup_seconds": 1.6, "click_to_finished_seconds": 1.0}
 
 
 def _log(progress: bool, text: str) -> None:
@@ -197,7 +197,6 @@ def bench_live_frame(quick: bool, progress: bool = False) -> dict:
 # --- 6. Streamlit reruns -----------------------------------------------------------------------------
 
 
-
 def bench_rerun(quick: bool, progress: bool = False) -> tuple[dict, float]:
     """Both pages through AppTest in a fresh process (which also gives the dashboard's peak memory)."""
     n = 10 if quick else 40
@@ -211,6 +210,13 @@ def bench_rerun(quick: bool, progress: bool = False) -> tuple[dict, float]:
                detail=f"median of {n} AppTest reruns of each page, taking turns, each page compiled once (as "
                       "a server does); moons page with 3 trained models on screen")
     return row, m["peak_rss_mb"]
+
+
+# --- 7. the finished page in a browser (bench_browser) ---------------------------------------------------
+
+def bench_browser(quick: bool, progress: bool = False) -> dict:
+    from .bench_browser import bench_browser as run
+    return run(quick, _row, lambda text: _log(progress, text))
 
 
 # --- extras -------------------------------------------------------------------------------------------
@@ -237,6 +243,7 @@ def run_benchmarks(quick: bool = False, progress: bool = True) -> dict:
     rows.append(bench_live_frame(quick, progress))
     rerun_row, peak = bench_rerun(quick, progress)
     rows.append(rerun_row)
+    rows.append(bench_browser(quick, progress))
     machine = machine_info()
     machine["load_average_at_start"] = load_before
     return {"quick": quick, "benchmarks": rows, "extra": extras(lineup_result, peak), "machine": machine}

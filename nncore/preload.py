@@ -10,6 +10,7 @@ import pandas  # noqa: F401
 import plotly.express  # noqa: F401
 import plotly.graph_objects  # noqa: F401
 import sklearn.neural_network  # noqa: F401
+import threadpoolctl
 import torch
 import torchvision  # noqa: F401
 
@@ -21,6 +22,9 @@ from .models import checkpoints, cnn_fused, registry  # noqa: F401
 from .teaching import gradcheck  # noqa: F401
 
 torch.set_num_threads(TORCH_THREADS)
+# NumPy's and scikit-learn's BLAS likewise (OpenBLAS starts a thread per core, each spinning while it waits:
+# two trainings at once, or one beside a browser on a 2-core laptop, would fight over the cores).
+threadpoolctl.threadpool_limits(TORCH_THREADS, user_api="blas")
 cnn_fused.available()                 # builds or loads the kernels; torch's layers where it cannot
 
 # Plotly builds its figure and trace classes on first use (measured: 0.04 s cold, 0.006 s warm; up to 0.2 s

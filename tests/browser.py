@@ -6,13 +6,11 @@ import shutil
 import time
 
 from tests.conftest import ROOT
+from tools.browser_probe import ARGS, IDLE  # noqa: F401 - the browser's flags and "the script is idle", shared
 from tools.classroom_load import Server as LoadTestServer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = ROOT / "test-artifacts"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
 class Server(LoadTestServer):

@@ -19,7 +19,8 @@ def test_quick_bench_prints_every_row():
     result = json.loads(out.stdout)
     rows = {r["name"]: r for r in result["benchmarks"]}
     assert set(rows) == {"scratch_vs_sklearn", "default_lineup_seconds", "cnn_time_to_seed_accuracy",
-                         "cnn_throughput_vs_matmul", "live_frame_ms", "cached_rerun_vs_blank_page"}
+                         "cnn_throughput_vs_matmul", "live_frame_ms", "cached_rerun_vs_blank_page",
+                         "click_to_finished_seconds"}
     for r in rows.values():
         assert r["ours"] > 0 and r["peer"] > 0 and r["ratio"] > 0 and r["unit"]
         higher = r["unit"] in ("epochs/s", "GFLOP/s")
@@ -37,6 +38,11 @@ def test_quick_bench_prints_every_row():
     lineup = rows["default_lineup_seconds"]                  # parallel (ours) against one after another (peer)
     assert lineup["unit"] == "s" and lineup["target"] == 1.6 and lineup["workers"] >= 1
     assert lineup["identical"] is True and 0 < lineup["ours"] < 60 and 0 < lineup["peer"] < 60
+    browser = rows["click_to_finished_seconds"]            # seconds in Chromium, against the 3 s aim
+    assert browser["peer"] == 3.0 and browser["target"] == 1.0
+    if "skipped" not in browser:
+        assert len(browser["runs"]) == 2 and all(0 < r["first"] <= r["finished"] < 120 for r in browser["runs"])
+        assert 0 <= browser["runs_within_aims"] <= 2
     extra = result["extra"]
     assert "default_lineup_seconds" not in extra and extra["boundary_figure_bytes"] > 1000
     assert set(extra["default_lineup_train_seconds"]) == {"Scratch NumPy", "PyTorch MLP", "scikit-learn MLP"}

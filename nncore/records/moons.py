@@ -25,7 +25,7 @@ from ..lineup.repeats import Spread, grouped, significance, spread, spread_board
 @dataclass
 class LiveView:
     pictures: list[tuple[str, np.ndarray]]  # per model a title and its boundary picture
-    curves: Prepared
+    curves: Prepared | None    # None: a live frame that leaves the last curves in place (``curves=False``)
     board: list[dict]          # one row per model, best test accuracy first
     counters: str              # "Scratch NumPy: epoch 40 of 150 · ..."
     share: float               # how much of the training is done, 0..1
@@ -34,16 +34,16 @@ class LiveView:
     runs: int = 1                     # runs of each model (repeats over seeds)
 
 
-def live_view(live: LiveComparison, painter: BoundaryPainter, frame: LiveFrame | None = None) -> LiveView:
+def live_view(live: LiveComparison, painter: BoundaryPainter, frame: LiveFrame | None = None,
+              curves: bool = True) -> LiveView:
     """The view of ``frame`` (default: the latest), or of the final results once training is over.
     Boundaries are pictures (``raster``): the browser swaps an image per model instead of rebuilding
-    a multi-panel chart several times a second."""
+    a multi-panel chart several times a second. ``curves=False`` (a live frame only) leaves the curves out:
+    the page redraws them less often than the pictures."""
     histories = live.histories()
     names = [s.name for s in live.lineup]
     repeats = live.data_config.repeats
-    staged = [i for i, s in enumerate(live.lineup) if s.family.curves]      # one fit draws no curve
-    curves = curves_figure([(names[i], histories[i]) for i in staged]) if repeats == 1 else \
-        band_curves_figure([(names[i], runs) for i, runs in enumerate(live.histories(runs=True)) if i in staged])
+    curves = _curves(live, names, histories) if curves or live.done else None
     which = f" · run 1 of {repeats}" if repeats > 1 else ""              # (the picture is of one run)
     if live.done:
         results = live.results()
@@ -82,6 +82,13 @@ def live_view(live: LiveComparison, painter: BoundaryPainter, frame: LiveFrame |
         rows = spread_board([_so_far(s, ks, hs) for s, ks, hs in zip(live.lineup, seeds, live.histories(runs=True))])
     pictures = [(title, painter.paint(proba)) for title, proba in panels]
     return LiveView(pictures, curves, rows, _counters(names, counts), frame.share, runs=repeats)
+
+
+def _curves(live: LiveComparison, names: list[str], histories) -> Prepared:
+    staged = [i for i, s in enumerate(live.lineup) if s.family.curves]      # one fit draws no curve
+    if live.data_config.repeats == 1:
+        return curves_figure([(names[i], histories[i]) for i in staged])
+    return band_curves_figure([(names[i], runs) for i, runs in enumerate(live.histories(runs=True)) if i in staged])
 
 
 def _so_far(spec, seeds, histories) -> Spread:
