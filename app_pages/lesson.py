@@ -180,4 +180,11 @@ def question(lesson: Lesson, i: int) -> None:
     else:
         reveal.button("Reveal", key="lesson_reveal", icon=":material/visibility:", width="stretch",
                       disabled=pick is None, on_click=session.view().reveal, args=(lesson.name, i),
-                      help="Pick the class's prediction, press Train, watch, then reveal the explanation.")
+                      help=reveal_help(step))
+
+
+def reveal_help(step) -> str:
+    """What to do before Reveal: a step that trains asks for a prediction first; a quiz step only an answer."""
+    if step.trains:
+        return "Pick the class's prediction, press Train, watch, then reveal the explanation."
+    return "Pick the class's answer, then reveal the right one and its explanation."

@@ -5,6 +5,8 @@ no student's first training waits for the compiler. And bounds torch's intra-op 
 trainer pool runs NNCORE_MAX_TRAINERS (2) trainings at once, and together they should use the cores,
 not oversubscribe them.
 """
+import gc
+
 import numpy  # noqa: F401
 import pandas  # noqa: F401
 import plotly.express  # noqa: F401
@@ -36,3 +38,7 @@ _warm = make_subplots(rows=1, cols=2)
 _warm.add_trace(go.Scatter(x=[0, 1], y=[0, 1]), row=1, col=1)
 _warm.to_json()
 del _warm
+
+# Everything imported so far lives as long as the server: a garbage collection need not walk it again
+# (about 490,000 objects, 0.2 s a full collection; frozen, a collection walks only what sessions made since).
+gc.freeze()

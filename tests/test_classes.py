@@ -280,3 +280,15 @@ def test_a_bad_code_gets_one_line_and_the_page_works_alone(code):
     assert "class" not in at.query_params and session.view(at.session_state).seat is None
     at.switch_page("app_pages/moons.py").run()
     assert not at.exception and at.button(key="FormSubmitter:setup-Train 3 models") is not None
+
+
+def test_a_class_poll_does_not_pay_for_a_full_garbage_collection():
+    """Each live fragment's once-a-second rerun ends without Streamlit's forced full collection, which walked
+    the whole start-up heap (torch, scikit-learn, plotly: about 0.2 s a run; a projector and three phones
+    saturated the server), and the start-up heap is frozen, so Python's own collections skip it."""
+    import gc
+    import tomllib
+
+    import nncore.preload  # noqa: F401
+    assert tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["runner"]["postScriptGC"] is False
+    assert gc.get_freeze_count() > 100_000

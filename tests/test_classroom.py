@@ -91,6 +91,12 @@ def test_the_guided_lesson_steps_through_and_back():
     assert at.info and "Right!" in at.info[0].value
 
 
+def test_the_reveal_help_asks_to_train_only_on_a_step_that_trains():
+    assert "press Train" in moons_page(lesson="intro").button(key="lesson_reveal").help
+    quiz = moons_page(lesson="quiz").button(key="lesson_reveal").help
+    assert "Train" not in quiz and "answer" in quiz
+
+
 def page_order(node, out=None) -> list[tuple[str, str | None]]:
     """The main area's elements in the order a student sees them: (type, key)."""
     out = [] if out is None else out

@@ -70,6 +70,15 @@ def test_every_lesson_has_about_five_steps_topics_and_minutes():
             assert step.challenge or step.question.endswith("?") and step.explanation, (name, step.title)
 
 
+def test_a_quiz_step_says_it_has_nothing_to_train():
+    assert parse_lesson("x", GOOD).steps[0].trains
+    assert not parse_lesson("x", GOOD + "trains = false\n").steps[0].trains
+    with pytest.raises(ValueError, match="trains must be true or false"):
+        parse_lesson("x", GOOD + 'trains = "no"\n')
+    assert not any(step.trains for step in load_lesson("quiz").steps)      # (its intro: no training)
+    assert all(step.trains for step in load_lesson("intro").steps)
+
+
 def test_topics_must_be_texts():
     with pytest.raises(ValueError, match="topics must be"):
         parse_lesson("x", "topics = [1]\n" + GOOD)

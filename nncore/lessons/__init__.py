@@ -4,7 +4,8 @@ A lesson is a title and steps. Each step sets up the page with the link's own pa
 ``preset``, ``models``, ``noise``... exactly what the Share dialog writes), asks the class to predict
 (``question`` and ``options``, ``answer`` the index of the right one), lets them train, then reveals
 ``explanation``. ``show`` names advanced settings that classroom mode shows read-only; ``page`` is
-"moons" or "mnist" (a step about the CNN links to the MNIST page). A lesson may list its ``topics`` (short
+"moons" or "mnist" (a step about the CNN links to the MNIST page); ``trains = false`` marks a step with
+nothing to train (a quiz question: the class answers, then reveals). A lesson may list its ``topics`` (short
 texts the Home page shows beside its title and minutes). See ``intro.toml``.
 
 A step of ``kind = "challenge"`` asks for no prediction: it sets a ``goal`` and limits (``max_parameters``,
@@ -35,6 +36,7 @@ class Step:
     show: tuple[str, ...] = ()          # advanced settings shown read-only in classroom mode
     page: str = "moons"
     challenge: Challenge | None = None  # a class challenge step: no options, a goal and limits
+    trains: bool = True                 # False: nothing to train (a quiz): answer, then reveal
 
 
 @dataclass(frozen=True)
@@ -82,8 +84,11 @@ def _step(i: int, raw) -> Step:
         raise ValueError(f"{where}: show must be a list of setting names")
     if raw.get("page", "moons") not in PAGES:
         raise ValueError(f"{where}: page must be one of {', '.join(PAGES)}")
+    if not isinstance(raw.get("trains", True), bool):
+        raise ValueError(f"{where}: trains must be true or false")
     return Step(text["title"].strip(), text["intro"].strip(), text["question"].strip(), tuple(options), answer,
-                text["explanation"].strip(), dict(setup), tuple(show), raw.get("page", "moons"))
+                text["explanation"].strip(), dict(setup), tuple(show), raw.get("page", "moons"),
+                trains=raw.get("trains", True))
 
 
 def _challenge_step(where: str, raw: dict) -> Step:
