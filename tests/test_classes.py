@@ -12,8 +12,8 @@ from app_pages import session
 from nncore.lessons import load_lesson, parse_lesson
 from nncore.serving.classes import ALPHABET, Classes, check_nickname, normal_code
 from tests.conftest import ROOT
+from tests.test_pages import app
 
-APP = str(ROOT / "dashboard.py")
 OPTIONS = (3, 3, 0)                      # two questions of 3 options, then a challenge
 
 
@@ -215,10 +215,7 @@ def fresh_server_caches():
 
 def page(**query) -> AppTest:
     """A fresh session's first run on the moons page with this link."""
-    at = AppTest.from_file(APP, default_timeout=120)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
+    at = app(**query).run()
     return at.switch_page("app_pages/moons.py").run() if "class" not in query else at
 
 
