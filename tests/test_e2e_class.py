@@ -99,6 +99,9 @@ def test_a_teacher_and_five_students(server, browser):
             pages[f"phone{k}"] = kids[-1]
         shows(projector, "5 students joined", 10_000)
         print(f"\nfive phones joined in {time.perf_counter() - t0:.1f} s")
+        projector.get_by_role("button", name="Hide code").click()      # the class is in: the step gets the room
+        shows(projector, "Show code", 30_000)
+        settle(projector)
         for kid in kids:                       # a student's tab has no Next, Back or Reveal...
             for label in ("Next", "Back", "Reveal"):
                 assert kid.get_by_role("button", name=label).count() == 0
@@ -132,5 +135,51 @@ def test_a_teacher_and_five_students(server, browser):
         shows(projector, "5 students joined", 5_000)                # the same seat, not a sixth
         no_exception(projector)
     print(f"whole test {time.perf_counter() - t0:.1f} s")
+    for page in [projector, *kids]:
+        page.context.close()
+
+
+def train_and_enter(kid, nickname: str, epochs: int | None) -> None:
+    """A student trains the challenge's network (``epochs`` changed in the models drawer, or as it starts) and
+    submits it to the board under ``nickname``."""
+    if epochs is None:
+        kid.locator('[data-testid="stSidebar"]').get_by_role("button", name="Train 1 model").click()
+    else:
+        kid.locator('[data-testid="stSidebar"]').get_by_role("button", name="Edit models").click()
+        drawer = kid.get_by_role("dialog")
+        drawer.get_by_label("Epochs", exact=True).fill(str(epochs))
+        drawer.get_by_label("Epochs", exact=True).press("Tab")
+        drawer.get_by_role("button", name="Apply and train").click()
+    kid.get_by_role("button", name="Submit to the board").wait_for(timeout=LOAD)
+    settle(kid, LOAD)
+    kid.get_by_label("Nickname", exact=True).fill(nickname)
+    kid.get_by_role("button", name="Submit to the board").click()
+    shows(kid, "Entered: your model is on the class's board", 30_000)
+
+
+def test_a_class_challenge_fills_the_projectors_board(server, browser):
+    t0, pages = time.perf_counter(), {}
+    with shots_on_failure(pages):
+        projector, code = start_class(browser, server.url, "challenge")
+        pages["projector"] = projector
+        shows(projector, "0 entries from 0 students", 10_000)
+        projector.get_by_role("button", name="Hide code").click()
+        shows(projector, "Show code", 30_000)
+        kids = []
+        for k, (nickname, epochs) in enumerate([("Ada", None), ("Turing fan", 60), ("Grace!", 900)]):
+            kids.append(join(browser, server.url, code, PROJECTOR, "Step 1 of 1"))   # (laptops: a sidebar)
+            pages[f"student{k}"] = kids[-1]
+            train_and_enter(kids[-1], nickname, epochs)
+        shows(projector, "3 entries from 3 students", 5_000)
+        board = projector.locator('[data-testid="stDataFrame"]')
+        board.wait_for(timeout=10_000)
+        cells = lambda: {c.strip() for c in board.locator("td").all_text_contents()}   # noqa: E731 (the grid's
+        within(5.0, lambda: {"Ada", "Turing fan", "Grace!"} <= cells())          # hidden accessible table)
+        shows(kids[0], "Your entry, as Ada", 5_000)
+        shows(kids[0], " of 3.", 5_000)                        # a student's board has every entry too
+        settle(projector)
+        shot(projector, "class-projector-1024x768-challenge")
+        no_exception(projector)
+    print(f"\nthree entries on the board in {time.perf_counter() - t0:.1f} s")
     for page in [projector, *kids]:
         page.context.close()
