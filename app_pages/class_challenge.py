@@ -86,12 +86,13 @@ def _submit(lesson: Lesson, i: int, live, result, nickname, start) -> None:
 
 def _rows(entries, teacher: bool) -> pd.DataFrame:
     shown = [e for e in entries if teacher or not e.hidden]
-    return pd.DataFrame({"#": range(1, len(shown) + 1), "nickname": [e.nickname for e in shown],
-                         "test accuracy": [f"{e.accuracy:.1%}" for e in shown],
-                         "parameters": [e.parameters for e in shown],
-                         "seconds": [round(e.seconds, 1) for e in shown],
-                         "differs from the start": [e.differs or "nothing" for e in shown],
-                         **({"hidden": ["hidden" if e.hidden else "" for e in shown]} if teacher else {})})
+    return pd.DataFrame({"#": range(1, len(shown) + 1), "nickname": [e.nickname for e in shown],   # (short
+                         "accuracy": [f"{e.accuracy:.1%}" for e in shown],        # headings: a projector's
+                         "params": [e.parameters for e in shown],                 # 1024 px hold every column)
+                         "s": [round(e.seconds, 1) for e in shown],
+                         "changed": [e.differs or "nothing" for e in shown],
+                         **({"hidden": ["hidden" if e.hidden else "" for e in shown]}
+                            if teacher and any(e.hidden for e in shown) else {})})
 
 
 @st.fragment(run_every=POLL_SECONDS)
@@ -100,7 +101,8 @@ def board(lesson: Lesson, i: int) -> None:
     here, view = class_room.teaching(), class_room.now()
     if here is None or view is None or view.step != i:
         return
-    st.markdown(f"### {count(len(view.entries), 'entry')} from {count(view.students, 'student')}")
+    entries = f"{len(view.entries)} {'entry' if len(view.entries) == 1 else 'entries'}"     # (not 'entrys')
+    st.markdown(f"**{entries} from {count(view.students, 'student')}**")
     if not view.entries:
         st.caption("Entries appear here as students submit them.")
         return

@@ -51,6 +51,8 @@ def _apply(lesson: Lesson, i: int) -> None:
 def _go(lesson: Lesson, i: int) -> None:
     """Next or Back: this page goes to step ``i``, and so does the class this session teaches."""
     _apply(lesson, i)
+    if class_room.teaching():
+        class_board.show_code(False)                 # (the class is under way: the step gets the screen)
     class_room.goto(i)
 
 
@@ -117,8 +119,12 @@ def panel(lesson: Lesson, i: int, ask: bool) -> None:
             _moves(lesson, i)
         if class_room.seat() is not None:            # a class's live fragments: not inside a placeholder (a
             if ask:                                   # fragment drawn into st.empty stayed a grey skeleton)
-                st.caption(step.intro)
+                live_first = class_room.teaching() is not None
+                if not live_first:                    # (the projector's answers or board first, on a 1024x768
+                    st.caption(step.intro)            # screen: every student's own screen has the introduction)
                 question(lesson, i)
+                if live_first:
+                    st.caption(step.intro)
             return
         intro, asked = st.empty(), st.empty()         # one element each either way: a live run's frames never
         if ask:                                       # see the introduction and question of the run before Train

@@ -193,6 +193,7 @@ class ViewState:
     lesson: LessonAt | None = None            # None outside a lesson
     revealed: set[LessonAt] = field(default_factory=set)     # the steps whose explanation is shown
     seat: ClassSeat | None = None             # this session's live class, as its teacher or a student
+    join_shown: bool = True                   # the teacher's projector shows the class code large, with its QR
 
     def reveal(self, name: str, step: int) -> None:
         self.revealed.add(LessonAt(name, step))

@@ -269,6 +269,19 @@ def test_a_student_reload_keeps_the_answer_and_the_reveal_shows_the_right_one():
     assert "Right!" in texts(again) and "barely learns" in texts(again).lower()
 
 
+def test_the_projector_shows_the_code_large_until_the_class_is_under_way():
+    """Large with its QR while the class joins; one line once hidden (or after Reveal), so the question and
+    the class's answers fit the projector's screen; the code itself stays on screen either way."""
+    at, code = teacher()
+    assert "Hide code" in buttons(at) and "Show code" not in buttons(at) and "Students open" in texts(at)
+    at.button(key="class_hide_code").click().run()
+    assert f"Class code: {code}" in texts(at) and "Show code" in buttons(at) and "Students open" not in texts(at)
+    at.button(key="class_show_code").click().run()
+    assert "Hide code" in buttons(at)
+    at.button(key="lesson_reveal").click().run()
+    assert not at.exception and "Show code" in buttons(at) and f"Class code: {code}" in texts(at)
+
+
 @pytest.mark.parametrize("code", ["<b>x</b>", "**X**", "Z" * 10_000, "AAAA\u0007", "ACEFH"])
 def test_a_bad_code_gets_one_line_and_the_page_works_alone(code):
     at = page(**{"class": code})
