@@ -99,7 +99,7 @@ def test_the_projector_is_read_from_its_container_after_each_run_and_changes_are
     assert (0, 9) in tab.elements                                           # outside the fragment: kept
 
 
-def test_a_choice_sends_the_radios_index_in_its_fragment_and_every_rerun_resends_it():
+def test_a_choice_sends_the_radios_option_in_its_fragment_and_every_rerun_resends_it():
     async def scenario():
         tab = Pupil("http://x", "K7M4R")
         tab.ws = Wire()
@@ -114,7 +114,7 @@ def test_a_choice_sends_the_radios_index_in_its_fragment_and_every_rerun_resends
         first, second = (m.rerun_script for m in tab.ws.sent)
         assert first.fragment_id == "q" and not first.is_auto_rerun
         for sent in (first, second):
-            assert [(w.id, w.int_value) for w in sent.widget_states.widgets] == [("radio-1", 2)]
+            assert [(w.id, w.string_value) for w in sent.widget_states.widgets] == [("radio-1", "c")]
         feed(tab, delta((0, 4), "q", **markdown("Your answer is in (3 of 12 students answered). You may ...")))
         assert tab.confirmed == (3, 12) and tab.answer_s is not None
     asyncio.run(scenario())

@@ -12,9 +12,11 @@
    main script's), ``delta`` (an element or block at ``metadata.delta_path``),
    ``page_info_changed`` (the server rewrote the query string), ``script_finished``.
 5. A click is a rerun whose ``WidgetStates`` hold ``trigger_value=True`` under the button's id.
-   A form submit button is the same. A choice (a radio) is a widget state with ``int_value`` (the
-   option's index). Every rerun resends every value this tab has set (the browser resends all its
-   widgets; a widget never touched is at its default, which the server knows); a trigger goes once.
+   A form submit button is the same. A choice (a radio) is a widget state with ``string_value``, the
+   chosen option's label as the radio's proto lists it (Streamlit 1.67's radio: ``setStringValue``;
+   earlier versions sent the index as ``int_value``). Every rerun resends every value this tab has
+   set (the browser resends all its widgets; a widget never touched is at its default, which the
+   server knows); a trigger goes once.
    A widget inside a fragment (its delta's ``fragment_id``) reruns only that fragment: the rerun
    names the fragment.
 6. ``st.fragment(run_every=...)`` is driven by the browser: the server sends ``auto_rerun``
@@ -122,10 +124,10 @@ class Tab:
     def _handle(self, msg: ForwardMsg, now: float) -> None:
         kind = msg.WhichOneof("type")
         if kind == "new_session":
-            self.page_hash = msg.new_session.page_script_hash or self.page_hash
             self.run_fragments = tuple(msg.metadata.run.fragment_ids)
             self.touched = set()
-            if not self.run_fragments:             # a full run: every auto-rerun timer goes
+            if not self.run_fragments:             # a full run: its page (not a fragment run's), every timer goes
+                self.page_hash = msg.new_session.page_script_hash or self.page_hash
                 self._stop_timers(list(self.timers))
                 self.running = True
                 self.runs_started += 1
@@ -203,8 +205,8 @@ class Tab:
         due = time.perf_counter()
         try:
             while not self.closed:
-                due += interval
-                await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                due = max(due + interval, time.perf_counter())     # a late tick is not made up for
+                await asyncio.sleep(due - time.perf_counter())
                 await self._send_rerun(fragment=fragment, auto=True)
         except ConnectionClosed:
             pass
@@ -244,14 +246,14 @@ class Tab:
         return True
 
     async def choose(self, index: int, prefix: str = "") -> bool:
-        """Pick option ``index`` of a radio: its value (``int_value``) joins the tab's widget states, and its
-        fragment (or the page) reruns. False: no such radio."""
+        """Pick option ``index`` of a radio: its label (``string_value``, as the 1.67 frontend sends it) joins
+        the tab's widget states, and its fragment (or the page) reruns. False: no such radio."""
         found = self.find("radio", prefix)
         if found is None:
             self.failure = f"no radio starting with {prefix!r}; texts: {self.texts[-6:]}"
             return False
         path, radio = found
-        self.widgets[radio.id] = WidgetState(id=radio.id, int_value=index)
+        self.widgets[radio.id] = WidgetState(id=radio.id, string_value=radio.options[index])
         await self._send_rerun(fragment=self.fragment_of[path])
         return True
 
