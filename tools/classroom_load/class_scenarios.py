@@ -9,12 +9,14 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 from tools.classroom_load.classes import Pupil, Teacher
 from tools.classroom_load.report import class_report, round3, stats
 
 LIMIT_S = 2.0          # the issue's "every count on the projector within 2 s"
+JOINED = re.compile(r"^(\d+) students? joined\.$")
 SETTLE_S = 2.5         # more than two of the projector's polls (1 s): a late double count would show
 
 
@@ -26,6 +28,11 @@ def spread_a(i: int, k: int) -> int:
 def spread_b(i: int, k: int, size: int) -> int:
     """Class B's answers, unlike A's: half on the first option, the rest round (15 students: 9, 3, 3)."""
     return 0 if i < size // 2 else i % k
+
+
+def most_joined(teacher: Teacher) -> int:
+    """The most students the teacher's page ever said had joined ("N students joined.")."""
+    return max((int(m.group(1)) for t in teacher.texts if (m := JOINED.match(t))), default=0)
 
 
 def tally(sent: list[int], k: int) -> tuple[int, ...]:
@@ -64,7 +71,8 @@ async def class_answers(url: str, n: int = 30, timeout: float = 120.0, flood: in
         most = teacher.most_answered(t_last)
         extra = {"code": code, "options": k, "counts_sent": expected, "counts_shown": shown and shown[1],
                  "answered_shown": shown and shown[0], "most_answered_seen": most,
-                 "projector_s": round3(projector_s), "joined_seen": f"{n} students joined." in teacher.texts}
+                 "projector_s": round3(projector_s), "joined_seen": f"{n} students joined." in teacher.texts,
+                 "most_joined_seen": most_joined(teacher)}
         extra.update(await _flood(teacher, pupils[0], sent, k, flood, timeout))
     finally:
         await _close([teacher, *pupils])
@@ -137,8 +145,9 @@ async def two_classes(url: str, n: int = 30, timeout: float = 120.0, limit: floa
                 "counts_shown": shown and shown[1], "answered_shown": shown and shown[0],
                 "most_answered_seen": teacher.most_answered(t_last), "projector_s": round3(seen_s),
                 "class_sizes_students_saw": sizes_seen, "answer_s": stats(p.answer_s for p in group),
+                "most_joined_seen": most_joined(teacher),
                 "own_only": shown == (size, tally(own, k)) and teacher.most_answered(t_last) <= size
-                and sizes_seen == [size] and f"{size} students joined." in teacher.texts})
+                and sizes_seen == [size] and most_joined(teacher) <= size})
     finally:
         await _close([*teachers, *pupils])
     answers = [p.answer_s for p in pupils]

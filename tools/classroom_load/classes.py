@@ -94,6 +94,7 @@ class Pupil(Tab):
         """Open the class link; True once the question (a radio) is on the page and the run is over."""
         await self.open(timeout)
         ok = await self.wait_for(lambda: self.find("radio") is not None and not self.running, timeout)
+        self.opened_s = time.perf_counter() - self.t_open         # (the open until the question is on screen)
         if not ok and self.failure is None:
             self.failure = f"no question after joining; texts: {self.texts[-6:]}"
         return ok
