@@ -1,6 +1,7 @@
-"""Load tests for issue 12, CI-sized: simulated students speak Streamlit's own websocket protocol
+"""Load tests for issues 12 and 25, CI-sized: simulated students speak Streamlit's own websocket protocol
 (tools/classroom_load/) to a real ``streamlit run dashboard.py``. The 30-student runs are the CLI's:
-``python -m tools.classroom_load --students 30 --scenario all``.
+``python -m tools.classroom_load --students 30 --scenario all`` (a live class: ``--scenario class-answers``
+and ``--scenario two-classes``).
 
 Two fresh servers: one with the default budget (same lineup, different lineups, over budget) and
 one with a small budget (``NNCORE_BUDGET_SECONDS=8``) so the at-budget and closed-tab cases stay
@@ -109,3 +110,36 @@ def test_closed_tabs_stop_their_trainings_within_two_seconds(tight_server):
     assert result["all_slots_busy"], "the long trainings never started"
     assert result["stopped_in_time"], f"still training {result['trainings_stopped_s']} s after the tabs closed"
     assert result["next_in_time"], f"the next student's first frame came {result['next_first_frame_s']} s after Train"
+
+
+# --- a live class (issue 25): the teacher's projector and the students' answers, over the websocket ---------
+
+CLASS_LIMIT = 10.0       # the issue's 2 s is the 30-student CLI run's; CI's 2 cores get room
+
+
+def test_twelve_students_answering_at_once_are_each_counted_once_on_the_projector(server):
+    result = asyncio.run(classroom_load.class_answers(server.url, 12, timeout=90, flood=15, limit=CLASS_LIMIT))
+    print({k: v for k, v in result.items() if k != "per_student"})
+    _no_exceptions(result)
+    assert result["most_joined_seen"] <= 12, result["most_joined_seen"]
+    assert result["all_confirmed"], [r for r in result["per_student"] if r["answer_s"] is None]
+    assert result["counts_sent"] == (4, 4, 4)
+    assert result["all_counted"], f"the projector shows {result['answered_shown']} answered, not 12"
+    assert result["none_lost_or_doubled"], (result["counts_shown"], result["most_answered_seen"])
+    assert result["within_limit"], (result["answer_s"], result["projector_s"])
+    assert result["teacher_polls"] >= 3, "the projector's fragment never reran on its own (run_every)"
+    assert result["flood_counted_once"], (result["flood_same_shown"], result["flood_counts_shown"],
+                                          result["flood_most_answered_seen"])
+
+
+def test_two_classes_answering_at_once_never_mix(server):
+    result = asyncio.run(classroom_load.two_classes(server.url, 12, timeout=90, limit=CLASS_LIMIT))
+    print({k: v for k, v in result.items() if k != "per_student"})
+    _no_exceptions(result)
+    assert result["codes_differ"] and result["spreads_differ"], result["classes"]
+    assert result["all_confirmed"], [r for r in result["per_student"] if r["answer_s"] is None]
+    for c in result["classes"]:
+        assert c["answered_shown"] == 6 and c["counts_shown"] == c["counts_sent"], c
+        assert c["class_sizes_students_saw"] == [6], c
+    assert result["never_mix"], result["classes"]
+    assert result["within_limit"], (result["answer_s"], [c["projector_s"] for c in result["classes"]])

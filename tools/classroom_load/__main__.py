@@ -16,7 +16,7 @@ from tools.classroom_load.server import Server, pid_listening_on, rss_mb
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tools.classroom_load",
-                                 description="Simulated students on the moons page, over Streamlit's websocket.")
+                                 description="Simulated students (moons page, live class) on Streamlit's websocket.")
     ap.add_argument("--students", type=int, default=30)
     group = ap.add_mutually_exclusive_group()
     group.add_argument("--same-lineup", dest="scenario", action="store_const", const="same")

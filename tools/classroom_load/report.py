@@ -40,3 +40,17 @@ def report(name: str, students: list[Student], **extra) -> dict:
             "errors": sorted({e for r in rows for e in r["errors"]}),
             "failures": sorted({f"{r['label']}: {r['failure']}" for r in rows if r["failure"]}),
             **extra, "per_student": rows}
+
+
+def class_report(name: str, teachers: list, pupils: list, **extra) -> dict:
+    """A live class's report: join and answer timings (the answer: from sent to "answer is in"), what the
+    tabs saw go wrong, the scenario's verdicts, and a row per tab."""
+    rows = [{"label": t.label, "opened_s": round3(t.opened_s), "answer_s": round3(getattr(t, "answer_s", None)),
+             "confirmed": getattr(t, "confirmed", None), "fragment_runs": t.fragment_runs,
+             "exceptions": t.exceptions, "failure": t.failure} for t in [*teachers, *pupils]]
+    return {"scenario": name, "students": len(pupils), "teachers": len(teachers), "loadavg": load(),
+            "opened_s": stats(r["opened_s"] for r in rows[len(teachers):]),
+            "answer_s": stats(r["answer_s"] for r in rows),
+            "exceptions": sorted({e for r in rows for e in r["exceptions"]}),
+            "failures": sorted({f"{r['label']}: {r['failure']}" for r in rows if r["failure"]}),
+            **extra, "per_student": rows}

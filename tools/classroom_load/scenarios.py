@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from urllib.parse import quote, urlparse
 
+from tools.classroom_load.class_scenarios import class_answers, two_classes
 from tools.classroom_load.client import BUDGET_TEXT, Student
 from tools.classroom_load.report import report, round3
 from tools.classroom_load.server import pid_listening_on, until_idle
@@ -217,7 +218,8 @@ async def closed_tab(url: str, trainers: int | None = None, budget: float | None
 
 
 SCENARIOS = {"same": "same-lineup", "different": "different-lineups", "over-budget": "over-budget",
-             "at-budget": "at-budget", "closed-tab": "closed-tab"}
+             "at-budget": "at-budget", "closed-tab": "closed-tab", "class-answers": "class-answers",
+             "two-classes": "two-classes"}
 
 
 async def run_scenario(name: str, url: str, students: int, pid: int | None = None) -> dict:
@@ -229,5 +231,9 @@ async def run_scenario(name: str, url: str, students: int, pid: int | None = Non
         return await over_budget(url)
     if name == "at-budget":
         return await at_budget(url)
+    if name == "class-answers":
+        return await class_answers(url, students)
+    if name == "two-classes":
+        return await two_classes(url, students)
     return await closed_tab(url, pid=pid)
 
