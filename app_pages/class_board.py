@@ -99,7 +99,7 @@ def projector(lesson: Lesson, i: int) -> None:
     st.markdown(f"**{step.question}**")
     count_, act = st.columns(2, vertical_alignment="center")
     with count_.container(key="class_answers"):
-        st.markdown(f"### {view.answered} answered")
+        st.subheader(f"{view.answered} answered", anchor=False)     # (no link icon beside the count)
     right = view.counts[step.answer] if view.revealed and step.answer < len(view.counts) else 0
     if view.revealed:
         act.success(f"{right} of {view.answered} predicted it.", icon=":material/check_circle:")
@@ -157,7 +157,7 @@ def student_question(lesson: Lesson, i: int) -> None:
     if pick is not None and pick != mine and not view.revealed:
         try:
             store.answer(here.code, here.key, i, pick)
-            mine = pick
+            mine, view = pick, class_room.now() or view     # the count below includes this answer
         except ValueError as exc:
             st.warning(literal(str(exc)))
     if mine is not None and not view.revealed:

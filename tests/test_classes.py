@@ -8,7 +8,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from app_pages import session
+from app_pages import class_room, session
 from nncore.lessons import load_lesson, parse_lesson
 from nncore.serving.classes import ALPHABET, Classes, check_nickname, normal_code
 from tests.conftest import ROOT
@@ -220,7 +220,7 @@ def page(**query) -> AppTest:
 
 
 def texts(at) -> str:
-    return "\n".join(e.value for e in [*at.markdown, *at.caption, *at.warning, *at.info, *at.success]
+    return "\n".join(e.value for e in [*at.markdown, *at.subheader, *at.caption, *at.warning, *at.info, *at.success]
                      if isinstance(e.value, str))
 
 
@@ -258,6 +258,7 @@ def test_a_student_reload_keeps_the_answer_and_the_reveal_shows_the_right_one():
     at, code = teacher()
     kid = page(**{"class": code})
     kid.radio(key=f"class-{code}-0").set_value(1).run()
+    assert "Your answer is in (1 of 1 student answered)" in texts(kid)      # counted at once, not next poll
     seat = kid.query_params["seat"]
     again = page(**{"class": code, "seat": seat})                 # the same link, a new session
     assert again.radio(key=f"class-{code}-0").value == 1
@@ -302,3 +303,21 @@ def test_a_class_poll_does_not_pay_for_a_full_garbage_collection():
     import nncore.preload  # noqa: F401
     assert tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["runner"]["postScriptGC"] is False
     assert gc.get_freeze_count() > 100_000
+
+
+def test_end_class_tells_every_student_and_their_pages_go_on_alone():
+    at, code = teacher()
+    kid = page(**{"class": code})
+    kid.radio(key=f"class-{code}-0").set_value(2).run()
+    at.button(key="class_end").click().run()
+    assert not at.exception and session.view(at.session_state).seat is None
+    assert "Class code:" not in texts(at) and "End class" not in buttons(at)
+    kid.run()
+    assert not kid.exception
+    notices = "\n".join(w.value for w in [*kid.warning, *kid.info, *kid.error, *kid.toast])
+    assert f"Class {code} has ended" in notices + texts(kid)
+    assert session.view(kid.session_state).seat is None and "class" not in kid.query_params
+    kid.switch_page("app_pages/moons.py").run()
+    assert not kid.exception and kid.button(key="FormSubmitter:setup-Train 3 models") is not None
+    with pytest.raises(ValueError, match="No class"):
+        class_room.store().view(code)

@@ -7,6 +7,7 @@ import asyncio
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from app_pages import class_board
 from tools.classroom_load.classes import Pupil, Teacher
 
 
@@ -46,6 +47,16 @@ def markdown(body):
     return {"markdown": lambda m: setattr(m, "body", body)}
 
 
+def heading(body):
+    return {"heading": lambda m: setattr(m, "body", body)}
+
+
+def poll(*counts, right=None):
+    """The projector's poll as ``class_board.poll`` draws it (options A, B, ...)."""
+    body = class_board.poll([chr(65 + k) for k in range(len(counts))], counts, right)
+    return {"html": lambda m: setattr(m, "body", body)}
+
+
 def progress(text):
     return {"progress": lambda m: setattr(m, "text", text)}
 
@@ -80,21 +91,19 @@ def test_a_run_every_fragment_reruns_on_the_tabs_timer_until_a_full_run_or_a_sto
     asyncio.run(scenario())
 
 
-def test_the_projector_is_read_from_its_container_after_each_run_and_changes_are_timed():
+def test_the_projector_is_read_from_its_fragment_after_each_run_and_changes_are_timed():
     tab = Teacher("http://x")
     feed(tab, new_session(), delta((0, 1), **markdown("## Class code: K7M4R")),
-         delta((0, 5, 0), "p", **markdown("### 0 answered")), delta((0, 5, 1), "p", **progress("A: **0**")),
-         delta((0, 5, 2), "p", **progress("B: **0**")), delta((0, 9), **progress("Training: **7**")),
-         finished(ForwardMsg.FINISHED_SUCCESSFULLY))
+         delta((0, 5, 0, 0), "p", **heading("0 answered")), delta((0, 5, 2), "p", **poll(0, 0)),
+         delta((0, 9), **progress("Training: **7**")), finished(ForwardMsg.FINISHED_SUCCESSFULLY))
     assert tab.code == "K7M4R" and tab.projector() == (0, (0, 0))
-    feed(tab, new_session("p"), delta((0, 5, 0), "p", **markdown("### 2 answered")),
-         delta((0, 5, 1), "p", **progress("A: **1**")), delta((0, 5, 2), "p", **progress("✅ B: **1**")),
-         finished(ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY))
+    feed(tab, new_session("p"), delta((0, 5, 0, 0), "p", **heading("2 answered")),
+         delta((0, 5, 2), "p", **poll(1, 1, right=1)), finished(ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY))
     assert tab.projector() == (2, (1, 1))
     assert [h[1:] for h in tab.history] == [(0, (0, 0)), (2, (1, 1))]
     assert tab.first_showing(2, (1, 1), 0.0) is not None and tab.first_showing(2, (2, 0), 0.0) is None
-    feed(tab, new_session("p"), delta((0, 5, 0), "p", **markdown("### 2 answered")),
-         finished(ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY))            # the bars not redrawn: gone
+    feed(tab, new_session("p"), delta((0, 5, 0, 0), "p", **heading("2 answered")),
+         finished(ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY))            # the poll not redrawn: gone
     assert tab.projector() == (2, ())
     assert (0, 9) in tab.elements                                           # outside the fragment: kept
 

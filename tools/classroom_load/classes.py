@@ -3,9 +3,9 @@ projector's live count) and a student's tab (``?class=CODE``: the teacher's step
 
 What each reads is what the page draws, as a browser shows it:
 - the teacher's class code, from the markdown ``Class code: CODE``;
-- the projector (``class_board.projector``, a ``run_every`` fragment the tab's timer reruns): the markdown
-  ``N answered`` and, beside it in the same container, one progress bar per option, its text ending in
-  ``**n**``; read at the end of every run, each change kept with its time (``Teacher.history``);
+- the projector (``class_board.projector``, a ``run_every`` fragment the tab's timer reruns): the heading
+  ``N answered`` and the poll (``class_board.poll``: an HTML element, one row per option, its count in
+  ``<b>n</b>``); read at the end of every run, each change kept with its time (``Teacher.history``);
 - a student's confirmation, the caption ``Your answer is in (N of M students answered)``.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from tools.classroom_load.tab import Tab
 
 CODE = re.compile(r"Class code: ([ACEFHJKMPRTWXY3479]{5})\b")
 ANSWERED = re.compile(r"^#*\s*(\d+) answered\s*$")
-BAR = re.compile(r"^(?:✅ )?(.*): \*\*(\d+)\*\*$")
+POLL_ROW = re.compile(r"<em>(.*?)</em><b>(\d+)</b>")
 ANSWER_IN = re.compile(r"Your answer is in \((\d+) of (\d+) students? answered\)")
 
 
@@ -43,16 +43,16 @@ class Teacher(Tab):
             self.history.append((time.perf_counter(), *seen))
 
     def projector(self) -> tuple[int, tuple[int, ...]] | None:
-        """What the projector shows now: (N answered, the count on each option's bar); None: no projector."""
-        head = next(((p, int(m.group(1))) for p, el in sorted(self.elements.items())
-                     if el is not None and el.WhichOneof("type") == "markdown"
-                     and (m := ANSWERED.match(el.markdown.body))), None)
-        if head is None:
+        """What the projector shows now: (N answered, the count on each option's row); None: no projector."""
+        shown = [(kind, body) for _, el in sorted(self.elements.items()) if el is not None
+                 and (kind := el.WhichOneof("type")) in ("heading", "markdown", "html")
+                 and (body := getattr(el, kind).body)]
+        answered = next((int(m.group(1)) for kind, body in shown if kind != "html" and (m := ANSWERED.match(body))),
+                        None)
+        if answered is None:
             return None
-        path, answered = head
-        bars = [BAR.match(el.progress.text) for p, el in sorted(self.elements.items())
-                if el is not None and p[:-1] == path[:-1] and el.WhichOneof("type") == "progress"]
-        return answered, tuple(int(b.group(2)) for b in bars if b)
+        poll = next((body for kind, body in shown if kind == "html" and "class-poll" in body), "")
+        return answered, tuple(int(n) for _, n in POLL_ROW.findall(poll))
 
     async def start(self, timeout: float) -> str | None:
         """Open the teacher's link and wait for the class code and the projector."""

@@ -1,44 +1,18 @@
-"""A browser tab: one websocket speaking Streamlit's own protocol, as Streamlit 1.67's frontend does.
+"""A browser tab: one websocket speaking Streamlit's own protocol (``wire``), as Streamlit 1.67's frontend does.
 
-1. ``GET /`` (the page itself): the server sets the ``_streamlit_xsrf`` cookie.
-2. Open ``ws://HOST/_stcore/stream`` with the subprotocols ``["streamlit", <xsrf cookie or
-   "PLACEHOLDER_AUTH_TOKEN">]`` (a third entry would resume an earlier session id), sending the
-   cookie and an ``Origin`` of the same host.
-3. Send ``BackMsg(rerun_script=ClientState(...))``: for the first run ``page_script_hash=""`` and
-   ``page_name="moons"`` (the URL path under the base URL), ``query_string`` without the "?",
-   no widget states, a ``ContextInfo`` (timezone, locale, url...).
-4. Read ``ForwardMsg``s: ``new_session``, ``navigation`` (with ``st.navigation`` it carries the
-   page's script hash, which later reruns send, with an empty page name: ``new_session`` carries the
-   main script's), ``delta`` (an element or block at ``metadata.delta_path``),
-   ``page_info_changed`` (the server rewrote the query string), ``script_finished``.
-5. A click is a rerun whose ``WidgetStates`` hold ``trigger_value=True`` under the button's id.
-   A form submit button is the same. A choice (a radio) is a widget state with ``string_value``, the
-   chosen option's label as the radio's proto lists it (Streamlit 1.67's radio: ``setStringValue``;
-   earlier versions sent the index as ``int_value``). Every rerun resends every value this tab has
-   set (the browser resends all its widgets; a widget never touched is at its default, which the
-   server knows); a trigger goes once.
-   A widget inside a fragment (its delta's ``fragment_id``) reruns only that fragment: the rerun
-   names the fragment.
-6. ``st.fragment(run_every=...)`` is driven by the browser: the server sends ``auto_rerun``
-   (interval, fragment_id) while the run registers the fragment, and the browser then sends
-   ``rerun_script`` with that ``fragment_id`` and ``is_auto_rerun=True`` every interval (one timer
-   per fragment; the same interval again leaves the timer as it is). A full run's ``new_session``
-   (its ``metadata.run.fragment_ids`` empty) clears every timer, and ``stop_auto_rerun`` clears
-   the ones it names. A fragment run ends with ``FINISHED_FRAGMENT_RUN_SUCCESSFULLY``.
+It keeps the element tree the server sent, resends its widget values on every rerun, and drives
+``run_every`` fragments' timers as the browser does (see ``wire`` for the protocol, steps 1-6).
 """
 from __future__ import annotations
 
 import asyncio
 import time
-import urllib.request
-from urllib.parse import urlparse
 
-from streamlit.proto.BackMsg_pb2 import BackMsg
-from streamlit.proto.ClientState_pb2 import ClientState, ContextInfo
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
-from websockets.asyncio.client import connect
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.exceptions import ConnectionClosed
+
+from tools.classroom_load.wire import open_stream, rerun_message, widget_id
 
 
 class Tab:
@@ -72,15 +46,7 @@ class Tab:
 
     async def open(self, timeout: float = 120.0) -> None:
         self.t_open = time.perf_counter()
-        host = urlparse(self.url).netloc
-        cookie = await asyncio.to_thread(_xsrf_cookie, self.url)
-        headers = {"Origin": f"http://{host}"}
-        if cookie:
-            headers["Cookie"] = f"_streamlit_xsrf={cookie}"
-        ws_url = self.url.replace("http://", "ws://", 1) + "/_stcore/stream"
-        self.ws = await connect(ws_url, subprotocols=["streamlit", cookie or "PLACEHOLDER_AUTH_TOKEN"],
-                                additional_headers=headers, max_size=None, open_timeout=timeout,
-                                ping_interval=None)
+        self.ws = await open_stream(self.url, timeout)
         self.reader = asyncio.create_task(self._read())
         await self._send_rerun(page_name=self.page)
         await self.wait_for(lambda: self.runs_finished >= 1 and not self.running, timeout)
@@ -99,14 +65,9 @@ class Tab:
     async def _send_rerun(self, triggers: tuple[WidgetState, ...] = (), page_name: str = "", fragment: str = "",
                           auto: bool = False) -> None:
         ids = {t.id for t in triggers}
-        widgets = WidgetStates(widgets=[*(w for i, w in self.widgets.items() if i not in ids), *triggers])
-        state = ClientState(
-            query_string=self.query, widget_states=widgets, fragment_id=fragment, is_auto_rerun=auto,
-            page_script_hash="" if page_name else self.page_hash, page_name=page_name,
-            context_info=ContextInfo(timezone="UTC", timezone_offset=0, locale="en-US",
-                                     url=f"{self.url}/{self.page}" + (f"?{self.query}" if self.query else ""),
-                                     is_embedded=False, color_scheme="light"))
-        await self.ws.send(BackMsg(rerun_script=state).SerializeToString())
+        widgets = [*(w for i, w in self.widgets.items() if i not in ids), *triggers]
+        await self.ws.send(rerun_message(self.url, self.page, self.query, widgets, self.page_hash,
+                                         page_name, fragment, auto))
 
     async def _read(self) -> None:
         try:
@@ -167,7 +128,7 @@ class Tab:
         self.runs_finished += 1
         if status == ForwardMsg.FINISHED_SUCCESSFULLY:                 # stale elements and their widgets go
             self.elements = {p: e for p, e in self.elements.items() if p in self.touched}
-            ids = {_widget_id(e) for e in self.elements.values()}
+            ids = {widget_id(e) for e in self.elements.values()}
             self.widgets = {i: w for i, w in self.widgets.items() if i in ids}
 
     def _element(self, el, path: tuple, now: float) -> None:
@@ -257,19 +218,3 @@ class Tab:
         await self._send_rerun(fragment=self.fragment_of[path])
         return True
 
-
-def _widget_id(el) -> str | None:
-    kind = None if el is None else el.WhichOneof("type")
-    return getattr(getattr(el, kind), "id", None) if kind else None
-
-
-def _xsrf_cookie(url: str) -> str | None:
-    """What the browser's first page load does: GET the page; the server sets the XSRF cookie."""
-    try:
-        with urllib.request.urlopen(url + "/", timeout=30) as resp:
-            for header in resp.headers.get_all("Set-Cookie") or []:
-                if header.startswith("_streamlit_xsrf="):
-                    return header.split(";", 1)[0].split("=", 1)[1]
-    except OSError:
-        pass
-    return None
