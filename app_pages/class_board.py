@@ -48,7 +48,7 @@ def teacher_head(lesson: Lesson, i: int) -> None:
         return
     link = class_room.join_link(here.code)
     with st.container(key="class_code"):              # (a row of its own: beside the QR it ran under it)
-        st.markdown(f"## Class code: {here.code}")
+        st.header(f"Class code: {here.code}", anchor=False)     # (no link icon beside it)
     words, picture = st.columns([3, 2], vertical_alignment="center")
     with words:
         st.markdown(f"Students open **{link}** or scan the code.")

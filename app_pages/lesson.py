@@ -137,20 +137,21 @@ def _moves(lesson: Lesson, i: int) -> None:
     """The step's title, Back and Next; in classroom mode outside a class, Start a class."""
     step, n = lesson.steps[i], len(lesson.steps)
     start = session.view().classroom and class_room.seat() is None
-    head, *buttons = st.columns([5, 1.7, 1.7, 2.2] if start else [5, 1.7, 1.7], vertical_alignment="center")
+    head, moves = st.columns([1, 1.2] if start else [5, 3.4], vertical_alignment="center")
     head.markdown(f"**Step {i + 1} of {n}: {step.title}**")
-    back, forward = buttons[:2]
+    # The buttons keep their whole labels: on a narrow projector's page they wrap onto a second line.
+    row = moves.container(horizontal=True, horizontal_alignment="right", vertical_alignment="center")
+    row.button("Back", key="lesson_back", icon=":material/arrow_back:", disabled=i == 0, width="content",
+               shortcut="PageUp", help="The previous step (PageUp: a clicker's back key).",
+               on_click=_go, args=(lesson, i - 1))
+    row.button("Next", key="lesson_next", icon=":material/arrow_forward:", disabled=i == n - 1,
+               width="content", shortcut="PageDown", help="The next step (PageDown: a clicker's next key).",
+               on_click=_go, args=(lesson, i + 1))
     if start:
-        buttons[2].button("Start a class", key="class_start", icon=":material/groups:", width="stretch",
-                          on_click=class_room.start, args=(lesson, i),
-                          help="Students join with a code and answer on their own screens; the projector "
-                               "shows how the class answered.")
-    back.button("Back", key="lesson_back", icon=":material/arrow_back:", disabled=i == 0, width="stretch",
-                shortcut="PageUp", help="The previous step (PageUp: a clicker's back key).",
-                on_click=_go, args=(lesson, i - 1))
-    forward.button("Next", key="lesson_next", icon=":material/arrow_forward:", disabled=i == n - 1,
-                   width="stretch", shortcut="PageDown", help="The next step (PageDown: a clicker's next key).",
-                   on_click=_go, args=(lesson, i + 1))
+        row.button("Start a class", key="class_start", icon=":material/groups:", width="content",
+                   on_click=class_room.start, args=(lesson, i),
+                   help="Students join with a code and answer on their own screens; the projector "
+                        "shows how the class answered.")
 
 
 def asks_under_results(lesson: Lesson, i: int, trained: bool) -> bool:

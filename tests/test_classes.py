@@ -220,7 +220,7 @@ def page(**query) -> AppTest:
 
 
 def texts(at) -> str:
-    return "\n".join(e.value for e in [*at.markdown, *at.subheader, *at.caption, *at.warning, *at.info, *at.success]
+    return "\n".join(e.value for e in [*at.markdown, *at.header, *at.subheader, *at.caption, *at.warning, *at.info, *at.success]
                      if isinstance(e.value, str))
 
 

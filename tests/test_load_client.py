@@ -93,7 +93,7 @@ def test_a_run_every_fragment_reruns_on_the_tabs_timer_until_a_full_run_or_a_sto
 
 def test_the_projector_is_read_from_its_fragment_after_each_run_and_changes_are_timed():
     tab = Teacher("http://x")
-    feed(tab, new_session(), delta((0, 1), **markdown("## Class code: K7M4R")),
+    feed(tab, new_session(), delta((0, 1), **heading("Class code: K7M4R")),
          delta((0, 5, 0, 0), "p", **heading("0 answered")), delta((0, 5, 2), "p", **poll(0, 0)),
          delta((0, 9), **progress("Training: **7**")), finished(ForwardMsg.FINISHED_SUCCESSFULLY))
     assert tab.code == "K7M4R" and tab.projector() == (0, (0, 0))

@@ -2,7 +2,7 @@
 projector's live count) and a student's tab (``?class=CODE``: the teacher's step and its question, a radio).
 
 What each reads is what the page draws, as a browser shows it:
-- the teacher's class code, from the markdown ``Class code: CODE``;
+- the teacher's class code, from the heading (or, once hidden, the line) ``Class code: CODE``;
 - the projector (``class_board.projector``, a ``run_every`` fragment the tab's timer reruns): the heading
   ``N answered`` and the poll (``class_board.poll``: an HTML element, one row per option, its count in
   ``<b>n</b>``); read at the end of every run, each change kept with its time (``Teacher.history``);
@@ -31,8 +31,9 @@ class Teacher(Tab):
 
     def _element(self, el, path: tuple, now: float) -> None:
         super()._element(el, path, now)
-        if el.WhichOneof("type") == "markdown" and self.code is None:
-            found = CODE.search(el.markdown.body)
+        kind = el.WhichOneof("type")
+        if kind in ("heading", "markdown") and self.code is None:
+            found = CODE.search(getattr(el, kind).body)
             if found:
                 self.code = found.group(1)
 
