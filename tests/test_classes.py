@@ -220,8 +220,8 @@ def page(**query) -> AppTest:
 
 
 def texts(at) -> str:
-    return "\n".join(e.value for e in [*at.markdown, *at.header, *at.subheader, *at.caption, *at.warning, *at.info, *at.success]
-                     if isinstance(e.value, str))
+    shown = [*at.markdown, *at.header, *at.subheader, *at.caption, *at.warning, *at.info, *at.success]
+    return "\n".join(e.value for e in shown if isinstance(e.value, str))
 
 
 def buttons(at) -> list[str]:
