@@ -100,9 +100,8 @@ def projector(lesson: Lesson, i: int) -> None:
     count_, act = st.columns(2, vertical_alignment="center")
     with count_.container(key="class_answers"):
         st.subheader(f"{view.answered} answered", anchor=False)     # (no link icon beside the count)
-    right = view.counts[step.answer] if view.revealed and step.answer < len(view.counts) else 0
     if view.revealed:
-        act.success(f"{right} of {view.answered} predicted it.", icon=":material/check_circle:")
+        act.success(f"{view.counts[step.answer]} of {view.answered} predicted it.", icon=":material/check_circle:")
     else:
         act.button("Reveal", key="lesson_reveal", icon=":material/visibility:", width="stretch",
                    on_click=_reveal, args=(lesson.name, i), help="Show the right answer to the whole class.")

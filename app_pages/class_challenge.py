@@ -101,8 +101,7 @@ def board(lesson: Lesson, i: int) -> None:
     here, view = class_room.teaching(), class_room.now()
     if here is None or view is None or view.step != i:
         return
-    entries = f"{len(view.entries)} {'entry' if len(view.entries) == 1 else 'entries'}"     # (not 'entrys')
-    st.markdown(f"**{entries} from {count(view.students, 'student')}**")
+    st.markdown(f"**{count(len(view.entries), 'entry', 'entries')} from {count(view.students, 'student')}**")
     if not view.entries:
         st.caption("Entries appear here as students submit them.")
         return

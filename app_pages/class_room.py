@@ -56,6 +56,7 @@ def start(lesson: Lesson, i: int) -> None:
         session.moons().notices.append(str(exc))
         return
     session.view().seat = ClassSeat(code, True, key)
+    session.view().join_shown = True              # a new class joins first (a solo Reveal or Next hid the code)
 
 
 def end() -> None:

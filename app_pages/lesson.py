@@ -51,8 +51,7 @@ def _apply(lesson: Lesson, i: int) -> None:
 def _go(lesson: Lesson, i: int) -> None:
     """Next or Back: this page goes to step ``i``, and so does the class this session teaches."""
     _apply(lesson, i)
-    if class_room.teaching():
-        class_board.show_code(False)                 # (the class is under way: the step gets the screen)
+    class_board.show_code(False)                     # (a class under way: the step gets the screen)
     class_room.goto(i)
 
 

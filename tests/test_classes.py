@@ -9,6 +9,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app_pages import class_room, session
+from nncore.core.text import count
 from nncore.lessons import load_lesson, parse_lesson
 from nncore.serving.classes import ALPHABET, Classes, check_nickname, normal_code
 from tests.conftest import ROOT
@@ -321,3 +322,25 @@ def test_end_class_tells_every_student_and_their_pages_go_on_alone():
     assert not kid.exception and kid.button(key="FormSubmitter:setup-Train 3 models") is not None
     with pytest.raises(ValueError, match="No class"):
         class_room.store().view(code)
+
+
+def test_a_class_started_after_a_solo_reveal_shows_its_code_large():
+    """Reveal and Next hide the code for a class under way; a class started afterwards (after a solo step, or
+    after another class) shows it large again, to join."""
+    at = page(lesson="intro", classroom="1")
+    pick = at.radio(key="predict-intro-0")
+    pick.set_value(pick.options[1]).run()
+    at.button(key="lesson_reveal").click().run()
+    at.button(key="lesson_next").click().run()
+    at.button(key="class_start").click().run()
+    assert not at.exception and "Students open" in texts(at) and "Hide code" in buttons(at)
+    at.button(key="lesson_reveal").click().run()                  # the class's Reveal hides the code...
+    assert "Students open" not in texts(at)
+    at.button(key="class_end").click().run()
+    at.button(key="class_start").click().run()                   # ...and the next class joins first again
+    assert "Students open" in texts(at)
+
+
+def test_count_says_the_plural_it_is_given():
+    assert (count(1, "entry", "entries"), count(3, "entry", "entries")) == ("1 entry", "3 entries")
+    assert (count(1, "student"), count(0, "student")) == ("1 student", "0 students")

@@ -12,6 +12,7 @@ def literal(text: str) -> str:
     return _MARKUP.sub(r"\\\1", text)
 
 
-def count(n: int, noun: str) -> str:
-    """'1 model', '3 models': a number and an English noun that takes an s."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 model', '3 models': a number and an English noun, its plural given when it is not noun + s
+    ('3 entries')."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"

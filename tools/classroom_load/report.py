@@ -28,6 +28,12 @@ def stats(values) -> dict:
     return {"n": len(v), "min": round(min(v), 2), "median": round(statistics.median(v), 2), "max": round(max(v), 2)}
 
 
+def _seen(rows: list[dict], *keys: str) -> dict:
+    """What the tabs saw go wrong, each text once: exceptions (and ``keys``), and failures by tab."""
+    return {**{k: sorted({e for r in rows for e in r[k]}) for k in ("exceptions", *keys)},
+            "failures": sorted({f"{r['label']}: {r['failure']}" for r in rows if r["failure"]})}
+
+
 def report(name: str, students: list[Student], **extra) -> dict:
     rows = [summary(s) for s in students]
     return {"scenario": name, "students": len(students), "loadavg": load(),
@@ -36,10 +42,7 @@ def report(name: str, students: list[Student], **extra) -> dict:
             "final_s": stats(r["final_s"] for r in rows),
             "frames": stats(r["frames"] for r in rows),
             "with_results": sum(r["final_s"] is not None for r in rows),
-            "exceptions": sorted({e for r in rows for e in r["exceptions"]}),
-            "errors": sorted({e for r in rows for e in r["errors"]}),
-            "failures": sorted({f"{r['label']}: {r['failure']}" for r in rows if r["failure"]}),
-            **extra, "per_student": rows}
+            **_seen(rows, "errors"), **extra, "per_student": rows}
 
 
 def class_report(name: str, teachers: list, pupils: list, **extra) -> dict:
@@ -50,7 +53,4 @@ def class_report(name: str, teachers: list, pupils: list, **extra) -> dict:
              "exceptions": t.exceptions, "failure": t.failure} for t in [*teachers, *pupils]]
     return {"scenario": name, "students": len(pupils), "teachers": len(teachers), "loadavg": load(),
             "opened_s": stats(r["opened_s"] for r in rows[len(teachers):]),
-            "answer_s": stats(r["answer_s"] for r in rows),
-            "exceptions": sorted({e for r in rows for e in r["exceptions"]}),
-            "failures": sorted({f"{r['label']}: {r['failure']}" for r in rows if r["failure"]}),
-            **extra, "per_student": rows}
+            "answer_s": stats(r["answer_s"] for r in rows), **_seen(rows), **extra, "per_student": rows}
